@@ -1,0 +1,78 @@
+//! Command-line interface: argument definitions only (clap derive). What the
+//! commands do lives in `app`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Deterministic capacity-planning simulator for Amazon Kinesis Data Streams.
+#[derive(Debug, Parser)]
+#[command(name = "shardsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate scenarios, print a summary and write reports/<name>/report.json.
+    Run(RunArgs),
+    /// Validate scenarios without running them.
+    Check(CheckArgs),
+}
+
+/// Options shared by commands that load scenarios.
+#[derive(Debug, clap::Args)]
+pub struct LoadArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    /// Override a scenario key, e.g. `--set stream.shard_count=16` or
+    /// `--set producers.0.records_per_s=5000` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Master seed, overriding `[scenario].seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `shardsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenarios and overrides.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Folder for reports; each scenario writes <DIR>/<name>/report.json.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing on standard output or standard error except errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Run even when the up-front estimate says the run is too large.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `shardsim check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenarios and overrides.
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Standard-output format of `run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text tables.
+    Table,
+    /// The report.json document.
+    Json,
+    /// Markdown tables.
+    Markdown,
+}

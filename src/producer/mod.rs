@@ -1,0 +1,48 @@
+//! Producer clients: how user records become put calls. `sdk` is an
+//! application calling PutRecord/PutRecords directly, with its own batching
+//! and retry loop.
+
+pub mod sdk;
+
+use crate::time::SimTime;
+
+/// A user record in flight, as small as the hot path needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rec {
+    /// When the application handed it to the client.
+    pub created: SimTime,
+    /// The shard its key routes to.
+    pub shard: u32,
+    /// Data plus partition key bytes (what the shard limit counts).
+    pub bytes: u32,
+}
+
+/// Records sent together in one call.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Index of the client instance that owns the records.
+    pub instance: u32,
+    /// 1 for the first try, 2 for the first retry, …
+    pub attempt: u32,
+    /// The records, in send order.
+    pub records: Vec<Rec>,
+}
+
+/// Recycles record vectors so steady-state batching does not allocate.
+#[derive(Debug, Default)]
+pub struct VecPool {
+    free: Vec<Vec<Rec>>,
+}
+
+impl VecPool {
+    /// An empty vector, reused when one is available.
+    pub fn take(&mut self) -> Vec<Rec> {
+        self.free.pop().unwrap_or_default()
+    }
+
+    /// Returns a vector for reuse.
+    pub fn give(&mut self, mut v: Vec<Rec>) {
+        v.clear();
+        self.free.push(v);
+    }
+}

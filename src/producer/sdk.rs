@@ -1,0 +1,136 @@
+//! The SDK client: records are buffered into PutRecords calls of up to
+//! `batch_max_records` records and 5 MiB (reference §1.4), sent when full or
+//! `linger_ms` after the first record of the batch arrived; PutRecord is the
+//! same with batches of one and no lingering. Records a shard rejects are
+//! retried together after an exponential back-off with full jitter, up to
+//! `max_attempts` tries, then dropped. (The AWS SDK retries whole failed
+//! requests itself but returns per-record PutRecords failures to the
+//! application, so this loop is the application's.)
+
+use rand::RngExt;
+
+use crate::producer::Rec;
+use crate::rng::SimRng;
+use crate::scenario::model::{SdkApi, SdkSpec};
+use crate::stream::hash::ShardMap;
+use crate::stream::limits::PUT_RECORDS_MAX_BYTES;
+use crate::time::SimTime;
+use crate::workload::arrival::ArrivalGen;
+use crate::workload::keys::{KeySpace, KeyState};
+use crate::workload::size::SizeGen;
+
+/// PutRecord counts each record rounded up to a whole KiB against the
+/// shard's bytes limit; PutRecords rounds only the call's total (reference
+/// §1.1), which is at most 1 KiB per call and is not modelled.
+const PUT_RECORD_ROUNDING_BYTES: u32 = 1_024;
+
+/// The random sources and generators of one client instance.
+#[derive(Debug)]
+pub struct InstanceSources {
+    /// Arrival instants.
+    pub arrivals: ArrivalGen,
+    /// Partition-key state.
+    pub keys: KeyState,
+    /// Data-size generator and its RNG.
+    pub sizes: (SizeGen, SimRng),
+    /// Back-off jitter RNG.
+    pub backoff: SimRng,
+}
+
+/// One SDK client instance: its batch under construction and its settings.
+#[derive(Debug)]
+pub struct SdkInstance {
+    /// Producer group index.
+    pub group: u32,
+    src: InstanceSources,
+    spec: SdkSpec,
+    /// The next record to arrive, already drawn (`None`: past the horizon).
+    next: Option<Rec>,
+    batch: Vec<Rec>,
+    batch_bytes: u64,
+}
+
+impl SdkInstance {
+    /// An instance of `group`; draws its first arrival.
+    pub fn new(group: u32, spec: &SdkSpec, mut src: InstanceSources, space: &KeySpace, map: &ShardMap) -> Self {
+        let next = draw_record(&mut src, space, map);
+        SdkInstance { group, src, spec: spec.clone(), next, batch: Vec::new(), batch_bytes: 0 }
+    }
+
+    fn max_records(&self) -> usize {
+        match self.spec.api {
+            SdkApi::PutRecord => 1,
+            SdkApi::PutRecords => self.spec.batch_max_records as usize,
+        }
+    }
+
+    /// Bytes a record counts for against the shard limit under this API.
+    #[inline]
+    pub fn charged_bytes(&self, rec: &Rec) -> u64 {
+        match self.spec.api {
+            SdkApi::PutRecord => rec.bytes.div_ceil(PUT_RECORD_ROUNDING_BYTES) as u64 * 1_024,
+            SdkApi::PutRecords => rec.bytes as u64,
+        }
+    }
+
+    /// Fills the batch until it closes and returns when it is sent, or
+    /// `None` once no record is left to send. Records join the batch in
+    /// arrival order; the caller takes them with [`Self::take_batch`].
+    pub fn next_send(&mut self, space: &KeySpace, map: &ShardMap) -> Option<SimTime> {
+        let max = self.max_records();
+        loop {
+            let Some(rec) = self.next else {
+                return self.batch.first().map(|f| f.created + self.spec.linger);
+            };
+            if let Some(first) = self.batch.first() {
+                let deadline = first.created + self.spec.linger;
+                if rec.created > deadline {
+                    return Some(deadline);
+                }
+                if self.batch_bytes + rec.bytes as u64 > PUT_RECORDS_MAX_BYTES {
+                    // The record that does not fit flushes the batch.
+                    return Some(rec.created);
+                }
+            }
+            self.batch.push(rec);
+            self.batch_bytes += rec.bytes as u64;
+            self.next = draw_record(&mut self.src, space, map);
+            if self.batch.len() >= max {
+                return Some(rec.created);
+            }
+        }
+    }
+
+    /// Hands over the closed batch, leaving `spare` (empty) in its place.
+    pub fn take_batch(&mut self, spare: Vec<Rec>) -> Vec<Rec> {
+        self.batch_bytes = 0;
+        std::mem::replace(&mut self.batch, spare)
+    }
+
+    /// Records buffered but not yet sent (for the in-flight count).
+    pub fn buffered(&self) -> u64 {
+        self.batch.len() as u64
+    }
+
+    /// Whether records that failed attempt `attempt` get another try.
+    pub fn may_retry(&self, attempt: u32) -> bool {
+        attempt < self.spec.max_attempts
+    }
+
+    /// Back-off before retry number `attempt` (1 = first retry): uniform in
+    /// `[0, min(max, base·2^(attempt−1))]` ("full jitter").
+    pub fn backoff(&mut self, attempt: u32) -> SimTime {
+        let doubling = 1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX);
+        let cap = self.spec.backoff_base.as_nanos().saturating_mul(doubling).min(self.spec.backoff_max.as_nanos());
+        SimTime(self.src.backoff.random_range(0..=cap))
+    }
+}
+
+/// Draws the next arriving record of an instance, or `None` past the horizon.
+#[inline]
+fn draw_record(src: &mut InstanceSources, space: &KeySpace, map: &ShardMap) -> Option<Rec> {
+    let created = src.arrivals.next()?;
+    let key = space.draw(&mut src.keys, map);
+    let data = src.sizes.0.draw(&mut src.sizes.1);
+    Some(Rec { created, shard: key.shard, bytes: data + key.key_bytes })
+}

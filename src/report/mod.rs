@@ -1,0 +1,362 @@
+//! The report: one structure built from run outcomes that every exporter
+//! (JSON, terminal table, Markdown) renders. Field names follow CloudWatch's
+//! in snake_case with the unit last; the JSON form is an interface, so names
+//! are added, never renamed.
+
+pub mod grid;
+pub mod json;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::metrics::{ProducerCounters, ratio};
+use crate::scenario::model::{ClientSpec, Scenario, SdkApi, WriteLimitModel};
+use crate::sim::RunOutcome;
+use crate::stream::hash::shard_id;
+
+/// A shard is hot when its traffic share reaches this multiple of the mean
+/// share (1/N), or when it throttled, or when some second reached its limit.
+pub const HOT_SHARE_FACTOR: f64 = 2.0;
+
+/// The whole report (`report.json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Version of shardsim that produced it.
+    pub shardsim_version: String,
+    /// The scenario as run.
+    pub scenario: ScenarioInfo,
+    /// One point per sweep combination; exactly one without a sweep.
+    pub points: Vec<Point>,
+}
+
+/// Identity and settings of the scenario.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioInfo {
+    /// `[scenario].name`.
+    pub name: String,
+    /// Master seed used.
+    pub seed: u64,
+    /// Simulated seconds.
+    pub duration_s: f64,
+    /// Seconds excluded from metrics.
+    pub warmup_s: f64,
+    /// `provisioned`.
+    pub capacity_mode: &'static str,
+    /// Shards of the stream.
+    pub shard_count: u32,
+    /// `token_bucket` or `per_second_window`.
+    pub write_limit_model: &'static str,
+    /// Per-shard records/s limit used.
+    pub shard_write_records_per_s: u64,
+    /// Per-shard bytes/s limit used.
+    pub shard_write_bytes_per_s: u64,
+    /// Retention period of the stream.
+    pub retention_hours: u32,
+}
+
+/// Results of one configuration.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    /// Swept values (empty without a sweep).
+    pub parameters: BTreeMap<String, serde_json::Value>,
+    /// Runs behind this point.
+    pub replications: u32,
+    /// Producer totals and per-group detail.
+    pub producers: ProducersReport,
+    /// Stream-level totals and peaks.
+    pub stream: StreamReport,
+    /// Per shard, by shard index.
+    pub shards: Vec<ShardReport>,
+    /// Stream totals over time.
+    pub timeseries: Timeseries,
+}
+
+/// Producer counters, with the throttle rate derived from them.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProducerFigures {
+    /// Records handed to clients.
+    pub user_records: u64,
+    /// Records accepted by shards.
+    pub records_put: u64,
+    /// Bytes accepted (data + partition key).
+    pub bytes_put: u64,
+    /// Rejected record attempts.
+    pub write_throttled: u64,
+    /// `write_throttled / (records_put + write_throttled)`.
+    pub throttle_rate: f64,
+    /// Records sent again after a rejection.
+    pub retries: u64,
+    /// Records given up after their last attempt.
+    pub records_dropped: u64,
+    /// PutRecord/PutRecords calls.
+    pub put_calls: u64,
+}
+
+impl From<&ProducerCounters> for ProducerFigures {
+    fn from(c: &ProducerCounters) -> Self {
+        ProducerFigures {
+            user_records: c.user_records,
+            records_put: c.records_put,
+            bytes_put: c.bytes_put,
+            write_throttled: c.write_throttled,
+            throttle_rate: c.throttle_rate(),
+            retries: c.retries,
+            records_dropped: c.records_dropped,
+            put_calls: c.put_calls,
+        }
+    }
+}
+
+/// All producers together, then each group.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProducersReport {
+    /// Totals over all groups.
+    #[serde(flatten)]
+    pub total: ProducerFigures,
+    /// Records buffered or awaiting a retry when the run ended.
+    pub records_in_flight: u64,
+    /// Each `[[producers]]` group, in scenario order.
+    pub per_producer: Vec<ProducerReport>,
+}
+
+/// One producer group.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProducerReport {
+    /// Group name.
+    pub name: String,
+    /// `sdk`.
+    pub client: &'static str,
+    /// `put_record` or `put_records`.
+    pub api: &'static str,
+    /// The group's counters.
+    #[serde(flatten)]
+    pub figures: ProducerFigures,
+}
+
+/// Stream-level view.
+#[derive(Clone, Debug, Serialize)]
+pub struct StreamReport {
+    /// Open shards.
+    pub shard_count: u32,
+    /// Records/s all shards accept together.
+    pub capacity_records_per_s: u64,
+    /// Bytes/s all shards accept together.
+    pub capacity_bytes_per_s: u64,
+    /// Accepted records after warm-up.
+    pub incoming_records: u64,
+    /// Accepted bytes after warm-up.
+    pub incoming_bytes: u64,
+    /// Rejected record attempts after warm-up.
+    pub write_throttled: u64,
+    /// Mean accepted records per second.
+    pub incoming_records_per_s_mean: f64,
+    /// Busiest second's accepted records.
+    pub incoming_records_per_s_max: u64,
+    /// Busiest second's accepted bytes.
+    pub incoming_bytes_per_s_max: u64,
+    /// Most rejections in one second.
+    pub write_throttled_per_s_max: u64,
+    /// Mean load over the stream's capacity (records or bytes, whichever is
+    /// higher) — what a stream-level average shows.
+    pub write_utilization_mean: f64,
+    /// Number of hot shards.
+    pub hot_shards: u32,
+}
+
+/// One shard.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShardReport {
+    /// `shardId-000000000000`.
+    pub shard_id: String,
+    /// First hash key, decimal.
+    pub hash_key_start: String,
+    /// Last hash key (inclusive), decimal.
+    pub hash_key_end: String,
+    /// Accepted records.
+    pub incoming_records: u64,
+    /// Accepted bytes.
+    pub incoming_bytes: u64,
+    /// Rejected record attempts.
+    pub write_throttled: u64,
+    /// Rejected over attempted.
+    pub throttle_rate: f64,
+    /// This shard's attempts over all shards' attempts.
+    pub traffic_share: f64,
+    /// Highest accepted load of one second over the shard's limit.
+    pub write_utilization_max: f64,
+    /// Highest attempted load of one second over the shard's limit.
+    pub write_demand_max: f64,
+    /// Seconds with at least one rejection.
+    pub throttled_seconds: u64,
+    /// Whether any hot rule fired.
+    pub hot: bool,
+    /// Which rules fired: `throttled`, `at_limit`, `traffic_share`.
+    pub hot_reasons: Vec<&'static str>,
+}
+
+/// Stream totals per bucket of `bucket_s` seconds, from time 0.
+#[derive(Clone, Debug, Serialize)]
+pub struct Timeseries {
+    /// Width of one bucket.
+    pub bucket_s: u64,
+    /// Records handed to clients.
+    pub user_records: Vec<u64>,
+    /// Records accepted.
+    pub incoming_records: Vec<u64>,
+    /// Bytes accepted.
+    pub incoming_bytes: Vec<u64>,
+    /// Rejected attempts.
+    pub write_throttled: Vec<u64>,
+}
+
+impl Report {
+    /// The report of a single run of `scenario` with `seed`.
+    pub fn single(scenario: &Scenario, seed: u64, outcome: &RunOutcome) -> Report {
+        Report {
+            shardsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: ScenarioInfo::new(scenario, seed),
+            points: vec![Point::new(scenario, outcome)],
+        }
+    }
+}
+
+impl ScenarioInfo {
+    fn new(s: &Scenario, seed: u64) -> Self {
+        ScenarioInfo {
+            name: s.name.clone(),
+            seed,
+            duration_s: s.duration.as_secs_f64(),
+            warmup_s: s.warmup.as_secs_f64(),
+            capacity_mode: "provisioned",
+            shard_count: s.stream.shard_count,
+            write_limit_model: match s.stream.write_limit_model {
+                WriteLimitModel::TokenBucket => "token_bucket",
+                WriteLimitModel::PerSecondWindow => "per_second_window",
+            },
+            shard_write_records_per_s: s.stream.shard_write_records_per_s,
+            shard_write_bytes_per_s: s.stream.shard_write_bytes_per_s,
+            retention_hours: s.stream.retention_hours,
+        }
+    }
+}
+
+impl Point {
+    fn new(s: &Scenario, o: &RunOutcome) -> Self {
+        let shards = shard_reports(o);
+        let total = o.producers.iter().fold(ProducerCounters::default(), |mut acc, c| {
+            acc.user_records += c.user_records;
+            acc.records_put += c.records_put;
+            acc.bytes_put += c.bytes_put;
+            acc.write_throttled += c.write_throttled;
+            acc.retries += c.retries;
+            acc.records_dropped += c.records_dropped;
+            acc.put_calls += c.put_calls;
+            acc
+        });
+        let per_producer = s
+            .producers
+            .iter()
+            .zip(&o.producers)
+            .map(|(p, c)| {
+                let ClientSpec::Sdk(sdk) = &p.client;
+                ProducerReport {
+                    name: p.name.clone(),
+                    client: "sdk",
+                    api: match sdk.api {
+                        SdkApi::PutRecord => "put_record",
+                        SdkApi::PutRecords => "put_records",
+                    },
+                    figures: c.into(),
+                }
+            })
+            .collect();
+        Point {
+            parameters: BTreeMap::new(),
+            replications: 1,
+            producers: ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer },
+            stream: stream_report(s, o, &shards),
+            shards,
+            timeseries: timeseries(o),
+        }
+    }
+}
+
+fn shard_reports(o: &RunOutcome) -> Vec<ShardReport> {
+    let meters = &o.stream.meters;
+    let attempts = |m: &crate::metrics::ShardMeter| m.incoming_records + m.write_throttled;
+    let all: u64 = meters.iter().map(attempts).sum();
+    let n = meters.len() as f64;
+    meters
+        .iter()
+        .zip(&o.stream.ranges)
+        .enumerate()
+        .map(|(i, (m, r))| {
+            let share = ratio(attempts(m), all);
+            let mut hot_reasons = Vec::new();
+            if m.write_throttled > 0 {
+                hot_reasons.push("throttled");
+            }
+            if m.write_utilization_max >= 1.0 {
+                hot_reasons.push("at_limit");
+            }
+            if n > 1.0 && share >= HOT_SHARE_FACTOR / n {
+                hot_reasons.push("traffic_share");
+            }
+            ShardReport {
+                shard_id: shard_id(i as u32),
+                hash_key_start: r.start.to_string(),
+                hash_key_end: r.end.to_string(),
+                incoming_records: m.incoming_records,
+                incoming_bytes: m.incoming_bytes,
+                write_throttled: m.write_throttled,
+                throttle_rate: ratio(m.write_throttled, attempts(m)),
+                traffic_share: share,
+                write_utilization_max: m.write_utilization_max,
+                write_demand_max: m.write_demand_max,
+                throttled_seconds: m.throttled_seconds,
+                hot: !hot_reasons.is_empty(),
+                hot_reasons,
+            }
+        })
+        .collect()
+}
+
+fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> StreamReport {
+    let n = shards.len() as u64;
+    let limits = o.stream.limits();
+    let incoming_records: u64 = shards.iter().map(|x| x.incoming_records).sum();
+    let incoming_bytes: u64 = shards.iter().map(|x| x.incoming_bytes).sum();
+    let measured_s = (s.duration - s.warmup).as_secs_f64();
+    let per_s = |v: u64| if measured_s > 0.0 { v as f64 / measured_s } else { 0.0 };
+    let capacity_records_per_s = limits.records_per_s * n;
+    let capacity_bytes_per_s = limits.bytes_per_s * n;
+    StreamReport {
+        shard_count: n as u32,
+        capacity_records_per_s,
+        capacity_bytes_per_s,
+        incoming_records,
+        incoming_bytes,
+        write_throttled: shards.iter().map(|x| x.write_throttled).sum(),
+        incoming_records_per_s_mean: per_s(incoming_records),
+        incoming_records_per_s_max: o.series.peak.incoming_records,
+        incoming_bytes_per_s_max: o.series.peak.incoming_bytes,
+        write_throttled_per_s_max: o.series.peak.write_throttled,
+        write_utilization_mean: (per_s(incoming_records) / capacity_records_per_s as f64)
+            .max(per_s(incoming_bytes) / capacity_bytes_per_s as f64),
+        hot_shards: shards.iter().filter(|x| x.hot).count() as u32,
+    }
+}
+
+fn timeseries(o: &RunOutcome) -> Timeseries {
+    let pts = o.series.points();
+    let col = |f: fn(&crate::metrics::SeriesPoint) -> u64| pts.iter().map(f).collect();
+    Timeseries {
+        bucket_s: o.series.bucket_s(),
+        user_records: col(|p| p.user_records),
+        incoming_records: col(|p| p.incoming_records),
+        incoming_bytes: col(|p| p.incoming_bytes),
+        write_throttled: col(|p| p.write_throttled),
+    }
+}

@@ -1,0 +1,214 @@
+//! The human-readable report: a title, the stream summary, producers and
+//! shards, as aligned terminal text or as Markdown. Long shard lists are cut
+//! to the busiest shards (the JSON always has all of them).
+
+use super::grid::{Align, Grid};
+use super::{Point, Report, ShardReport};
+use crate::stream::hash::MAX_HASH_KEY;
+
+/// Shards listed in full up to this count; beyond it, the busiest ones.
+const SHARD_ROWS_MAX: usize = 24;
+
+/// Output flavour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    /// Aligned plain text for a terminal.
+    Text,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+}
+
+/// Renders the report.
+pub fn render(report: &Report, flavour: Flavour) -> String {
+    let s = &report.scenario;
+    let title = format!(
+        "shardsim {} · scenario {} · seed {} · {} s simulated · {} shards, {}",
+        report.shardsim_version, s.name, s.seed, s.duration_s, s.shard_count, s.write_limit_model
+    );
+    let mut out = match flavour {
+        Flavour::Text => format!("{title}\n"),
+        Flavour::Markdown => format!("# {title}\n"),
+    };
+    for point in &report.points {
+        for (heading, grid, note) in sections(point) {
+            match flavour {
+                Flavour::Text => {
+                    out.push_str(&format!("\n{heading}\n{}", grid.to_text("  ")));
+                    if let Some(n) = note {
+                        out.push_str(&format!("  {n}\n"));
+                    }
+                }
+                Flavour::Markdown => {
+                    out.push_str(&format!("\n## {heading}\n\n{}", grid.to_markdown()));
+                    if let Some(n) = note {
+                        out.push_str(&format!("\n{n}\n"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+type Section = (String, Grid, Option<String>);
+
+fn sections(p: &Point) -> Vec<Section> {
+    vec![stream_section(p), producer_section(p), shard_section(p)]
+}
+
+fn stream_section(p: &Point) -> Section {
+    let s = &p.stream;
+    let mut g = Grid::new(&[("", Align::Left), ("", Align::Left)]);
+    let mut kv = |k: &str, v: String| g.row(vec![k.to_string(), v]);
+    kv(
+        "capacity",
+        format!("{} records/s · {} MiB/s", thousands(s.capacity_records_per_s), mib(s.capacity_bytes_per_s)),
+    );
+    kv(
+        "incoming",
+        format!(
+            "{} records/s mean ({} of capacity) · busiest second {} records, {} MiB",
+            thousands(s.incoming_records_per_s_mean.round() as u64),
+            percent(s.write_utilization_mean),
+            thousands(s.incoming_records_per_s_max),
+            mib(s.incoming_bytes_per_s_max)
+        ),
+    );
+    kv(
+        "write throttled",
+        format!(
+            "{} record attempts ({}) · up to {} in one second",
+            thousands(s.write_throttled),
+            percent(p.producers.total.throttle_rate),
+            thousands(s.write_throttled_per_s_max)
+        ),
+    );
+    let hot: Vec<&str> = p.shards.iter().filter(|x| x.hot).map(|x| x.shard_id.as_str()).collect();
+    let hot_text = match hot.len() {
+        0 => "none".to_string(),
+        1..=6 => format!("{} of {}: {}", hot.len(), s.shard_count, hot.join(", ")),
+        n => format!("{n} of {}", s.shard_count),
+    };
+    kv("hot shards", hot_text);
+    ("Stream".to_string(), g, None)
+}
+
+fn producer_section(p: &Point) -> Section {
+    let mut g = Grid::new(&[
+        ("producer", Align::Left),
+        ("api", Align::Left),
+        ("user records", Align::Right),
+        ("put", Align::Right),
+        ("throttled", Align::Right),
+        ("throttle rate", Align::Right),
+        ("retries", Align::Right),
+        ("dropped", Align::Right),
+        ("calls", Align::Right),
+    ]);
+    for r in &p.producers.per_producer {
+        let f = &r.figures;
+        g.row(vec![
+            r.name.clone(),
+            r.api.to_string(),
+            thousands(f.user_records),
+            thousands(f.records_put),
+            thousands(f.write_throttled),
+            percent(f.throttle_rate),
+            thousands(f.retries),
+            thousands(f.records_dropped),
+            thousands(f.put_calls),
+        ]);
+    }
+    let note =
+        format!("records still buffered or awaiting a retry at the end: {}", thousands(p.producers.records_in_flight));
+    ("Producers".to_string(), g, Some(note))
+}
+
+fn shard_section(p: &Point) -> Section {
+    let mut g = Grid::new(&[
+        ("shard", Align::Left),
+        ("hash range", Align::Left),
+        ("incoming records", Align::Right),
+        ("incoming MiB", Align::Right),
+        ("throttled", Align::Right),
+        ("share", Align::Right),
+        ("peak util", Align::Right),
+        ("peak demand", Align::Right),
+        ("hot", Align::Left),
+    ]);
+    let shown = shown_shards(&p.shards);
+    for x in &shown {
+        g.row(vec![
+            x.shard_id.clone(),
+            hash_fraction(x),
+            thousands(x.incoming_records),
+            mib(x.incoming_bytes),
+            thousands(x.write_throttled),
+            percent(x.traffic_share),
+            percent(x.write_utilization_max),
+            percent(x.write_demand_max),
+            if x.hot { format!("HOT ({})", x.hot_reasons.join(", ")) } else { String::new() },
+        ]);
+    }
+    let note = (shown.len() < p.shards.len()).then(|| {
+        format!("{} of {} shards shown (highest peak demand); report.json lists all", shown.len(), p.shards.len())
+    });
+    ("Shards".to_string(), g, note)
+}
+
+/// All shards when few; otherwise the busiest, in shard order.
+fn shown_shards(shards: &[ShardReport]) -> Vec<&ShardReport> {
+    if shards.len() <= SHARD_ROWS_MAX {
+        return shards.iter().collect();
+    }
+    let mut idx: Vec<usize> = (0..shards.len()).collect();
+    idx.sort_by(|&a, &b| shards[b].write_demand_max.total_cmp(&shards[a].write_demand_max).then(a.cmp(&b)));
+    idx.truncate(SHARD_ROWS_MAX - 4);
+    idx.sort_unstable();
+    idx.into_iter().map(|i| &shards[i]).collect()
+}
+
+/// A shard's hash range as fractions of the hash space, e.g. `0.250–0.500`.
+fn hash_fraction(x: &ShardReport) -> String {
+    let f = |s: &str| s.parse::<u128>().map_or(0.0, |v| v as f64 / MAX_HASH_KEY as f64);
+    format!("{:.3}–{:.3}", f(&x.hash_key_start), f(&x.hash_key_end))
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(v: u64) -> String {
+    let digits = v.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A fraction as a percentage with one decimal (two below 1 %).
+pub fn percent(f: f64) -> String {
+    let p = f * 100.0;
+    if p > 0.0 && p < 1.0 { format!("{p:.2} %") } else { format!("{p:.1} %") }
+}
+
+/// Bytes as MiB with two decimals.
+fn mib(bytes: u64) -> String {
+    format!("{:.2}", bytes as f64 / 1_048_576.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(percent(0.5), "50.0 %");
+        assert_eq!(percent(0.0012), "0.12 %");
+        assert_eq!(mib(3 * 1_048_576 / 2), "1.50");
+    }
+}

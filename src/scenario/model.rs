@@ -1,0 +1,170 @@
+//! The validated scenario: every value present, in range and in simulator
+//! units. Nothing downstream of `scenario::load` re-checks these invariants.
+
+use crate::time::SimTime;
+
+/// A scenario after parsing, `--set` overrides and validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// `[scenario].name`: also the report folder name. Non-empty, no path
+    /// separators.
+    pub name: String,
+    /// Master seed (`[scenario].seed`, `--seed` overrides). Default 1.
+    pub seed: u64,
+    /// `[scenario].duration_s`: simulated time, > 0.
+    pub duration: SimTime,
+    /// `[scenario].warmup_s`: excluded from metrics; `< duration`. Default 0.
+    pub warmup: SimTime,
+    /// `[stream]`.
+    pub stream: StreamSpec,
+    /// `[[producers]]`: at least one; names unique.
+    pub producers: Vec<ProducerSpec>,
+}
+
+/// `[stream].capacity_mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapacityMode {
+    /// A fixed number of shards chosen by the user.
+    Provisioned,
+}
+
+/// `[stream].write_limit_model`: how the per-shard write limits are enforced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteLimitModel {
+    /// Two token buckets per shard (records and bytes), each one second deep.
+    TokenBucket,
+    /// Fixed one-second windows aligned to whole simulated seconds.
+    PerSecondWindow,
+}
+
+/// `[stream]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamSpec {
+    /// Default `provisioned`.
+    pub capacity_mode: CapacityMode,
+    /// 1..=10,000. Required in provisioned mode.
+    pub shard_count: u32,
+    /// 24..=8,760, default 24.
+    pub retention_hours: u32,
+    /// Default `token_bucket`.
+    pub write_limit_model: WriteLimitModel,
+    /// `shard_write_records_per_s`, default 1,000 (what-if override), >= 1.
+    pub shard_write_records_per_s: u64,
+    /// `shard_write_bytes_per_s`, default 1,048,576 (what-if override), >= 1.
+    pub shard_write_bytes_per_s: u64,
+}
+
+/// `[[producers]].arrival`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// Evenly spaced arrivals.
+    Constant,
+    /// Exponential inter-arrival times.
+    Poisson,
+}
+
+/// `[[producers]].record_bytes`: size of the data blob (partition key bytes
+/// are added separately). All sizes 1..=1,048,576.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SizeDist {
+    /// `{ dist = "fixed", bytes = N }`.
+    Fixed { bytes: u32 },
+    /// `{ dist = "uniform", min = A, max = B }`, inclusive, `min <= max`.
+    Uniform { min: u32, max: u32 },
+    /// `{ dist = "lognormal", median = M, p99 = P }`, `0 < M < P`; samples are
+    /// rounded and clamped to 1..=1,048,576.
+    LogNormal { median: f64, p99: f64 },
+}
+
+/// `[[producers]].partition_key`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyDist {
+    /// `{ dist = "uniform", keys = K }`: keys `key-0` … `key-{K-1}`, equally
+    /// likely. `K >= 1`.
+    Uniform { keys: u32 },
+    /// `{ dist = "zipf", keys = K, exponent = s }`: `P(key-k) ∝ 1/(k+1)^s`,
+    /// `s > 0` and finite.
+    Zipf { keys: u32, exponent: f64 },
+    /// `{ dist = "hot", keys = K, hot_share = h }`: `key-0` receives share `h`
+    /// (0 < h <= 1), the rest is uniform over `key-1` … `key-{K-1}`. `K >= 2`
+    /// unless `h == 1`.
+    Hot { keys: u32, hot_share: f64 },
+    /// `{ dist = "unique" }`: record n (from 0) has key `{producer name}-{n}`.
+    Unique,
+    /// `{ dist = "fixed", key = "…" }`: every record uses this key (1..=256
+    /// characters).
+    Fixed { key: String },
+    /// `{ dist = "random_hash" }`: an explicit hash key drawn uniformly from
+    /// the whole hash space, sent with the one-byte partition key `a`.
+    RandomHash,
+}
+
+/// `[[producers]].rate_pattern`: multiplies the mean rate over time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RatePattern {
+    /// `{ kind = "diurnal", amplitude = a, period_s = P, phase_s = φ }`:
+    /// `1 + a·sin(2π(t + φ)/P)`, `0 <= a < 1`, `P > 0`, `φ` default 0.
+    Diurnal { amplitude: f64, period: SimTime, phase: SimTime },
+    /// `{ kind = "step", at_s = T, factor = f }`: 1 before T, f from T on;
+    /// `f >= 0`, finite.
+    Step { at: SimTime, factor: f64 },
+    /// `{ kind = "spike", at_s = T, duration_s = D, factor = f }`: f during
+    /// `[T, T + D)`, 1 elsewhere; `D > 0`, `f >= 0`, finite.
+    Spike { at: SimTime, duration: SimTime, factor: f64 },
+}
+
+/// `[producers.sdk].api`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SdkApi {
+    /// One record per call.
+    PutRecord,
+    /// Batches of up to `batch_max_records` records and 5 MiB.
+    PutRecords,
+}
+
+/// `[producers.sdk]`: an application calling the AWS SDK directly, with its
+/// own batching and retry loop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SdkSpec {
+    /// Default `put_records`.
+    pub api: SdkApi,
+    /// 1..=500, default 500 (PutRecords only).
+    pub batch_max_records: u32,
+    /// `linger_ms`: the longest a record waits for its batch to fill,
+    /// >= 0, default 50 ms (PutRecords only).
+    pub linger: SimTime,
+    /// 1..=100, default 10 (1 = no retries).
+    pub max_attempts: u32,
+    /// `backoff_base_ms`, > 0, default 100 ms.
+    pub backoff_base: SimTime,
+    /// `backoff_max_ms`, >= `backoff_base_ms`, default 5,000 ms.
+    pub backoff_max: SimTime,
+}
+
+/// `[[producers]].client`, with that client's table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientSpec {
+    /// `client = "sdk"` with `[producers.sdk]` (all keys optional).
+    Sdk(SdkSpec),
+}
+
+/// One `[[producers]]` group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProducerSpec {
+    /// Non-empty, unique among producers, 1..=200 characters.
+    pub name: String,
+    /// The client and its settings.
+    pub client: ClientSpec,
+    /// Mean total rate of the group, > 0 and finite.
+    pub records_per_s: f64,
+    /// Default `poisson`.
+    pub arrival: Arrival,
+    /// Client instances sharing the rate, 1..=10,000, default 1.
+    pub instances: u32,
+    /// Data blob size distribution. Default `{ dist = "fixed", bytes = 1024 }`.
+    pub record_bytes: SizeDist,
+    /// Partition key distribution. Default `{ dist = "uniform", keys = 10000 }`.
+    pub partition_key: KeyDist,
+    /// Optional rate pattern; `None` means a constant mean rate.
+    pub rate_pattern: Option<RatePattern>,
+}

@@ -1,0 +1,270 @@
+//! One simulation run: pure and single-threaded, so the same scenario, seed
+//! and replication give the same outcome bit for bit.
+//!
+//! Events are put calls, never single records: a client instance fills its
+//! next batch from its own arrival stream (which touches no shared state),
+//! and its sends go through the event queue only when another event could
+//! come first; otherwise consecutive sends run inline. Retries of rejected
+//! records are queued events.
+
+use crate::engine::EventQueue;
+use crate::metrics::{ProducerCounters, StreamSeries};
+use crate::producer::sdk::{InstanceSources, SdkInstance};
+use crate::producer::{Batch, Rec, VecPool};
+use crate::rng::{Purpose, StreamId, rng_for};
+use crate::scenario::model::{ClientSpec, KeyDist, Scenario};
+use crate::stream::Stream;
+use crate::time::SimTime;
+use crate::workload::arrival::ArrivalGen;
+use crate::workload::keys::{KeySpace, KeyState};
+use crate::workload::pattern::Multiplier;
+use crate::workload::size::SizeGen;
+
+/// What happened in one run, for the report.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The stream with its shards' meters.
+    pub stream: Stream,
+    /// Counters per producer group, in scenario order.
+    pub producers: Vec<ProducerCounters>,
+    /// Records still buffered or awaiting a retry when the run ended.
+    pub records_in_flight: u64,
+    /// Stream totals over time.
+    pub series: StreamSeries,
+    /// Events taken from the queue plus sends run inline.
+    pub events: u64,
+}
+
+/// Queue payloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    /// Client instance `i` sends its closed batch.
+    Send(u32),
+    /// The retry batch in slot `s` is sent again.
+    Retry(u32),
+}
+
+/// Runs `scenario` with `seed` (replication index `replication`).
+pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunOutcome {
+    let mut sim = Sim::new(scenario, seed, replication);
+    sim.run();
+    sim.into_outcome()
+}
+
+struct Sim<'a> {
+    scenario: &'a Scenario,
+    stream: Stream,
+    spaces: Vec<KeySpace>,
+    instances: Vec<SdkInstance>,
+    counters: Vec<ProducerCounters>,
+    series: StreamSeries,
+    queue: EventQueue<Ev>,
+    retries: Vec<Batch>,
+    free_slots: Vec<u32>,
+    pool: VecPool,
+    events: u64,
+    in_flight_from_buffers: u64,
+}
+
+impl<'a> Sim<'a> {
+    fn new(scenario: &'a Scenario, seed: u64, replication: u32) -> Self {
+        let stream = Stream::new(&scenario.stream);
+        let spaces: Vec<KeySpace> =
+            scenario.producers.iter().map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map)).collect();
+        let mut instances = Vec::new();
+        for (g, p) in scenario.producers.iter().enumerate() {
+            let ClientSpec::Sdk(sdk) = &p.client;
+            for i in 0..p.instances {
+                let id = |purpose| StreamId { replication, producer: g as u32, instance: i, purpose };
+                let src = InstanceSources {
+                    arrivals: ArrivalGen::new(
+                        p.arrival,
+                        p.records_per_s,
+                        p.instances,
+                        i,
+                        Multiplier::new(p.rate_pattern.clone()),
+                        scenario.duration,
+                        rng_for(seed, id(Purpose::Arrivals)),
+                    ),
+                    keys: KeyState::new(rng_for(seed, id(Purpose::Keys)), i, p.instances),
+                    sizes: (SizeGen::new(&p.record_bytes), rng_for(seed, id(Purpose::Sizes))),
+                    backoff: rng_for(seed, id(Purpose::Backoff)),
+                };
+                instances.push(SdkInstance::new(g as u32, sdk, src, &spaces[g], &stream.map));
+            }
+        }
+        Sim {
+            scenario,
+            series: StreamSeries::new(scenario.duration),
+            counters: vec![ProducerCounters::default(); scenario.producers.len()],
+            stream,
+            spaces,
+            instances,
+            queue: EventQueue::new(),
+            retries: Vec::new(),
+            free_slots: Vec::new(),
+            pool: VecPool::default(),
+            events: 0,
+            in_flight_from_buffers: 0,
+        }
+    }
+
+    fn run(&mut self) {
+        let horizon = self.scenario.duration;
+        for i in 0..self.instances.len() as u32 {
+            if let Some(t) = self.next_send_time(i, horizon) {
+                self.queue.schedule(t, Ev::Send(i));
+            }
+        }
+        while let Some((now, ev)) = self.queue.pop_before(horizon) {
+            match ev {
+                Ev::Send(i) => self.send_batches(i, now, horizon),
+                Ev::Retry(slot) => {
+                    let batch = std::mem::take(&mut self.retries[slot as usize]);
+                    self.free_slots.push(slot);
+                    self.events += 1;
+                    self.put(batch.instance, batch.attempt, batch.records, now);
+                }
+            }
+        }
+        // Records still in a client's buffer arrived within the run.
+        for i in 0..self.instances.len() {
+            let buffered = self.instances[i].take_batch(Vec::new());
+            self.count_arrivals(i as u32, &buffered);
+            self.in_flight_from_buffers += buffered.len() as u64;
+        }
+        self.stream.finish();
+        self.series.finish();
+    }
+
+    /// Sends instance `i`'s closed batch at `now`, then keeps sending its
+    /// following batches inline while they come before any queued event.
+    fn send_batches(&mut self, i: u32, mut now: SimTime, horizon: SimTime) {
+        loop {
+            self.events += 1;
+            let spare = self.pool.take();
+            let records = self.instances[i as usize].take_batch(spare);
+            self.count_arrivals(i, &records);
+            self.put(i, 1, records, now);
+            match self.next_send_time(i, horizon) {
+                Some(t) if t < self.queue.next_time() => now = t,
+                Some(t) => return self.queue.schedule(t, Ev::Send(i)),
+                None => return,
+            }
+        }
+    }
+
+    /// When instance `i` sends its next batch, if within the run.
+    fn next_send_time(&mut self, i: u32, horizon: SimTime) -> Option<SimTime> {
+        let inst = &mut self.instances[i as usize];
+        inst.next_send(&self.spaces[inst.group as usize], &self.stream.map).filter(|t| *t < horizon)
+    }
+
+    fn count_arrivals(&mut self, i: u32, records: &[Rec]) {
+        let g = self.instances[i as usize].group as usize;
+        let warmup = self.scenario.warmup;
+        let counted = records.iter().filter(|r| r.created >= warmup).count() as u64;
+        self.counters[g].user_records += counted;
+        match (records.first(), records.last()) {
+            // One series bucket for the whole batch in the common case.
+            (Some(f), Some(l)) if self.series.same_bucket(f.created, l.created) => {
+                self.series.add_user_records(f.created, records.len() as u64)
+            }
+            _ => records.iter().for_each(|r| self.series.add_user_records(r.created, 1)),
+        }
+    }
+
+    /// One put call of `records` (attempt `attempt`) by instance `i` at `now`.
+    fn put(&mut self, i: u32, attempt: u32, records: Vec<Rec>, now: SimTime) {
+        let counted = now >= self.scenario.warmup;
+        let second = now.whole_secs();
+        let mut failed = self.pool.take();
+        let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
+        let inst = &self.instances[i as usize];
+        for r in &records {
+            let bytes = inst.charged_bytes(r);
+            if self.stream.put(r.shard, bytes, now, second, counted) {
+                ok_records += 1;
+                ok_bytes += bytes;
+            } else {
+                failed.push(*r);
+            }
+        }
+        let rejected = failed.len() as u64;
+        self.series.add_put(now, counted, ok_records, ok_bytes, rejected);
+        let retry = !failed.is_empty() && inst.may_retry(attempt);
+        let c = &mut self.counters[inst.group as usize];
+        if counted {
+            c.put_calls += 1;
+            c.records_put += ok_records;
+            c.bytes_put += ok_bytes;
+            c.write_throttled += rejected;
+            if attempt > 1 {
+                c.retries += records.len() as u64;
+            }
+            if !retry {
+                c.records_dropped += rejected;
+            }
+        }
+        self.pool.give(records);
+        if retry {
+            let delay = self.instances[i as usize].backoff(attempt);
+            let batch = Batch { instance: i, attempt: attempt + 1, records: failed };
+            let slot = self.store_retry(batch);
+            self.queue.schedule(now + delay, Ev::Retry(slot));
+        } else {
+            self.pool.give(failed);
+        }
+    }
+
+    fn store_retry(&mut self, batch: Batch) -> u32 {
+        match self.free_slots.pop() {
+            Some(s) => {
+                self.retries[s as usize] = batch;
+                s
+            }
+            None => {
+                self.retries.push(batch);
+                (self.retries.len() - 1) as u32
+            }
+        }
+    }
+
+    fn into_outcome(self) -> RunOutcome {
+        let waiting: u64 = self.retries.iter().map(|b| b.records.len() as u64).sum();
+        RunOutcome {
+            records_in_flight: waiting + self.in_flight_from_buffers,
+            stream: self.stream,
+            producers: self.counters,
+            series: self.series,
+            events: self.events,
+        }
+    }
+}
+
+/// Up-front size of a run, to refuse absurd ones before they start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorkEstimate {
+    /// Expected user records (upper bound under rate patterns).
+    pub user_records: f64,
+    /// Bytes of pre-hashed key tables.
+    pub key_table_bytes: f64,
+}
+
+/// Estimates the work and memory a run of `scenario` needs.
+pub fn estimate(scenario: &Scenario) -> WorkEstimate {
+    let mut user_records = 0.0;
+    let mut key_table_bytes = 0.0;
+    for p in &scenario.producers {
+        let peak = Multiplier::new(p.rate_pattern.clone()).max_before(scenario.duration);
+        user_records += p.records_per_s * peak * scenario.duration.as_secs_f64();
+        let keys = match p.partition_key {
+            KeyDist::Uniform { keys } | KeyDist::Hot { keys, .. } => keys as f64 * 8.0,
+            // Table entry plus alias-table probability and alias.
+            KeyDist::Zipf { keys, .. } => keys as f64 * 28.0,
+            _ => 0.0,
+        };
+        key_table_bytes += keys;
+    }
+    WorkEstimate { user_records, key_table_bytes }
+}

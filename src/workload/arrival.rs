@@ -1,0 +1,189 @@
+//! Arrival processes of one client instance: evenly spaced (`constant`) or
+//! Poisson, both modulated by a rate pattern. Poisson arrivals under a
+//! pattern use thinning (exact for any bounded multiplier); constant arrivals
+//! take their next gap from the multiplier at the current arrival, which is
+//! exact for a flat rate and follows a pattern within one gap.
+
+use rand::RngExt;
+use rand_distr::Exp1;
+
+use crate::rng::SimRng;
+use crate::scenario::model::Arrival;
+use crate::time::{NANOS_PER_S, SimTime};
+use crate::workload::pattern::Multiplier;
+
+/// Generates one instance's arrival instants in increasing order, up to a
+/// horizon.
+#[derive(Debug)]
+pub struct ArrivalGen {
+    kind: Arrival,
+    /// Mean arrivals per nanosecond of this instance, before the multiplier.
+    rate_per_ns: f64,
+    multiplier: Multiplier,
+    /// Upper bound of the multiplier over the run (thinning envelope).
+    multiplier_max: f64,
+    /// Last arrival, in fractional nanoseconds (no rounding drift).
+    last_ns: f64,
+    /// Offset of the first constant arrival, so instances interleave.
+    first_offset_ns: f64,
+    started: bool,
+    horizon: SimTime,
+    rng: SimRng,
+}
+
+impl ArrivalGen {
+    /// Instance `index` of `instances` sharing `records_per_s`.
+    pub fn new(
+        kind: Arrival,
+        records_per_s: f64,
+        instances: u32,
+        index: u32,
+        multiplier: Multiplier,
+        horizon: SimTime,
+        rng: SimRng,
+    ) -> Self {
+        let per_instance = records_per_s / instances as f64;
+        let multiplier_max = multiplier.max_before(horizon);
+        ArrivalGen {
+            kind,
+            rate_per_ns: per_instance / NANOS_PER_S as f64,
+            multiplier,
+            multiplier_max,
+            last_ns: 0.0,
+            // Instance i of n starts i/n of a gap in: the group's arrivals are
+            // evenly spaced too.
+            first_offset_ns: index as f64 / (records_per_s / NANOS_PER_S as f64),
+            started: false,
+            horizon,
+            rng,
+        }
+    }
+
+    /// The next arrival strictly before the horizon, or `None`.
+    pub fn next(&mut self) -> Option<SimTime> {
+        if self.multiplier_max <= 0.0 {
+            return None;
+        }
+        let ns = match self.kind {
+            Arrival::Constant => self.next_constant()?,
+            Arrival::Poisson => self.next_poisson()?,
+        };
+        self.last_ns = ns;
+        let t = SimTime(ns.round() as u64);
+        (t < self.horizon).then_some(t)
+    }
+
+    fn past_horizon(&self, ns: f64) -> bool {
+        ns >= self.horizon.as_nanos() as f64
+    }
+
+    fn next_constant(&mut self) -> Option<f64> {
+        if !self.started {
+            self.started = true;
+            let first = self.first_offset_ns;
+            return self.settle_constant(first);
+        }
+        let m = self.multiplier.at(SimTime(self.last_ns as u64));
+        let next = self.last_ns + 1.0 / (self.rate_per_ns * m);
+        self.settle_constant(next)
+    }
+
+    /// Moves an arrival that falls where the multiplier is zero to the next
+    /// edge of the pattern at which it is positive again.
+    fn settle_constant(&self, mut ns: f64) -> Option<f64> {
+        loop {
+            if !ns.is_finite() || self.past_horizon(ns) {
+                return None;
+            }
+            let t = SimTime(ns as u64);
+            if self.multiplier.at(t) > 0.0 {
+                return Some(ns);
+            }
+            ns = self.multiplier.next_edge_after(t)?.as_nanos() as f64;
+        }
+    }
+
+    fn next_poisson(&mut self) -> Option<f64> {
+        let envelope = self.rate_per_ns * self.multiplier_max;
+        let mut ns = self.last_ns;
+        loop {
+            let gap: f64 = self.rng.sample(Exp1);
+            ns += gap / envelope;
+            if self.past_horizon(ns) {
+                return None;
+            }
+            if self.multiplier.is_flat() {
+                return Some(ns);
+            }
+            let accept = self.multiplier.at(SimTime(ns as u64)) / self.multiplier_max;
+            if self.rng.random::<f64>() < accept {
+                return Some(ns);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, StreamId, rng_for};
+    use crate::scenario::model::RatePattern;
+
+    fn rng() -> SimRng {
+        rng_for(7, StreamId { replication: 0, producer: 0, instance: 0, purpose: Purpose::Arrivals })
+    }
+
+    fn count(mut g: ArrivalGen) -> (u64, Vec<SimTime>) {
+        let mut first = Vec::new();
+        let mut n = 0;
+        while let Some(t) = g.next() {
+            if first.len() < 3 {
+                first.push(t);
+            }
+            n += 1;
+        }
+        (n, first)
+    }
+
+    #[test]
+    fn constant_instances_interleave_evenly() {
+        let horizon = SimTime::from_secs(1);
+        let g0 = ArrivalGen::new(Arrival::Constant, 100.0, 2, 0, Multiplier::new(None), horizon, rng());
+        let g1 = ArrivalGen::new(Arrival::Constant, 100.0, 2, 1, Multiplier::new(None), horizon, rng());
+        let (n0, f0) = count(g0);
+        let (n1, f1) = count(g1);
+        assert_eq!((n0, n1), (50, 50));
+        assert_eq!(f0, vec![SimTime(0), SimTime(20_000_000), SimTime(40_000_000)]);
+        assert_eq!(f1[0], SimTime(10_000_000));
+    }
+
+    #[test]
+    fn poisson_count_matches_rate_and_spike_adds_its_extra() {
+        // 10,000/s for 10 s: mean 100,000, sd ≈ 316; allow 5 sd.
+        let horizon = SimTime::from_secs(10);
+        let flat = ArrivalGen::new(Arrival::Poisson, 10_000.0, 1, 0, Multiplier::new(None), horizon, rng());
+        let (n, _) = count(flat);
+        assert!((n as f64 - 100_000.0).abs() < 1_600.0, "{n}");
+        // A 3x spike for 2 of the 10 s adds 2 × 2 s × 10,000 = 40,000.
+        let spike = Multiplier::new(Some(RatePattern::Spike {
+            at: SimTime::from_secs(4),
+            duration: SimTime::from_secs(2),
+            factor: 3.0,
+        }));
+        let spiky = ArrivalGen::new(Arrival::Poisson, 10_000.0, 1, 0, spike, horizon, rng());
+        let (n, _) = count(spiky);
+        assert!((n as f64 - 140_000.0).abs() < 1_900.0, "{n}");
+    }
+
+    #[test]
+    fn constant_arrivals_pause_while_the_multiplier_is_zero() {
+        let off = Multiplier::new(Some(RatePattern::Spike {
+            at: SimTime::from_secs(1),
+            duration: SimTime::from_secs(1),
+            factor: 0.0,
+        }));
+        let g = ArrivalGen::new(Arrival::Constant, 10.0, 1, 0, off, SimTime::from_secs(3), rng());
+        // 10 in [0,1), none in [1,2), 10 in [2,3).
+        assert_eq!(count(g).0, 20);
+    }
+}

@@ -1,0 +1,126 @@
+//! The command line: outputs, overrides, and bad input (exit code 2 with a
+//! message naming the place, never a panic).
+
+use std::fs;
+
+use predicates::prelude::*;
+
+use crate::common::shardsim;
+
+const GOOD: &str = "[scenario]\nname = \"ok\"\nduration_s = 5\n[stream]\nshard_count = 2\n\
+                    [[producers]]\nname = \"p\"\nrecords_per_s = 100\n";
+
+/// Writes `text` to a scenario file, runs `shardsim <args> FILE`, and checks
+/// exit code 2 with every `needles` substring on stderr and no panic.
+fn rejects(text: &str, args: &[&str], needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.toml");
+    fs::write(&path, text).unwrap();
+    let out = shardsim().args(args).arg(&path).args(["--out"]).arg(tmp.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "missing {n:?} in: {stderr}");
+    }
+}
+
+#[test]
+fn misspelled_key_names_file_line_and_suggestion() {
+    rejects(&GOOD.replace("shard_count", "shard_cout"), &["check"], &["bad.toml:5:1", "stream.shard_cout", "shard_count"]);
+}
+
+#[test]
+fn wrong_type_is_reported_at_its_value() {
+    rejects(&GOOD.replace("shard_count = 2", "shard_count = \"two\""), &["run"], &["bad.toml:5:15", "stream.shard_count"]);
+}
+
+#[test]
+fn negative_rate_and_zero_shards_are_both_reported() {
+    let text = GOOD.replace("records_per_s = 100", "records_per_s = -5").replace("shard_count = 2", "shard_count = 0");
+    rejects(&text, &["run"], &["producers[0].records_per_s", "-5", "stream.shard_count", "bad.toml:8:", "bad.toml:5:"]);
+}
+
+#[test]
+fn missing_file_is_exit_2() {
+    shardsim()
+        .args(["run", "scenarios/does-not-exist.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist.toml").and(predicate::str::contains("cannot read")));
+}
+
+#[test]
+fn bad_set_override_names_the_argument() {
+    rejects(GOOD, &["run", "--set", "stream.shard_count=-1"], &["--set stream.shard_count=-1", "stream.shard_count"]);
+    rejects(GOOD, &["run", "--set", "producers.3.records_per_s=1"], &["producers.3"]);
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    shardsim().args(["run"]).assert().code(2);
+    shardsim().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn check_accepts_every_shipped_scenario() {
+    shardsim()
+        .args(["check", "scenarios/quickstart.toml", "scenarios/hot-key.toml", "scenarios/bench/reference.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok: quickstart").and(predicate::str::contains("ok: bench-reference")));
+}
+
+#[test]
+fn json_output_carries_the_interface_names_and_overrides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = shardsim()
+        .args(["run", "scenarios/hot-key.toml", "--set", "stream.shard_count=16", "--set", "scenario.duration_s=20"])
+        .args(["--format", "json", "--quiet", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // --quiet silences standard output too.
+    assert!(out.stdout.is_empty());
+    let written = fs::read_to_string(tmp.path().join("hot-key/report.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let p = &v["points"][0];
+    assert_eq!(p["shards"].as_array().unwrap().len(), 16);
+    assert_eq!(p["parameters"], serde_json::json!({}));
+    for key in ["user_records", "records_put", "write_throttled", "throttle_rate", "records_dropped", "retries"] {
+        assert!(p["producers"][key].is_number(), "producers.{key}");
+    }
+    for key in ["shard_id", "hash_key_start", "hash_key_end", "incoming_records", "incoming_bytes", "write_throttled"] {
+        assert!(!p["shards"][0][key].is_null(), "shards[0].{key}");
+    }
+    assert_eq!(p["shards"][15]["hash_key_end"], "340282366920938463463374607431768211455");
+    assert!(!tmp.path().join("hot-key/.report.json.tmp").exists(), "temporary file renamed away");
+
+    let printed = shardsim()
+        .args(["run", "scenarios/hot-key.toml", "--set", "scenario.duration_s=20", "--format", "json", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&printed.stdout).expect("stdout is the JSON report");
+    assert_eq!(v["scenario"]["name"], "hot-key");
+}
+
+#[test]
+fn table_and_markdown_show_the_hot_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = ["run", "scenarios/hot-key.toml", "--set", "scenario.duration_s=20", "--out"];
+    shardsim()
+        .args(base)
+        .arg(tmp.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("HOT (throttled").and(predicate::str::contains("report: ")));
+    shardsim()
+        .args(base)
+        .arg(tmp.path())
+        .args(["--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Shards").and(predicate::str::contains("| shardId-")));
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests.
+
+use shardsim::report::Report;
+use shardsim::scenario::model::Scenario;
+use shardsim::sim::{RunOutcome, simulate};
+
+/// Loads a scenario from TOML text (panics with the loader's message).
+pub fn scenario(text: &str) -> Scenario {
+    match shardsim::scenario::load("test.toml", text, &[]) {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario is invalid:\n{e}"),
+    }
+}
+
+/// Loads and runs a scenario with its own seed.
+pub fn run(text: &str) -> (Scenario, RunOutcome) {
+    let s = scenario(text);
+    let o = simulate(&s, s.seed, 0);
+    (s, o)
+}
+
+/// Loads, runs and reports a scenario.
+pub fn report(text: &str) -> Report {
+    let (s, o) = run(text);
+    Report::single(&s, s.seed, &o)
+}
+
+/// The shardsim binary, run from the repository root.
+pub fn shardsim() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("shardsim");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// A one-producer scenario running `duration_s`, with the given `[stream]`,
+/// producer and `[producers.sdk]` lines (TOML).
+pub fn one_producer(stream: &str, duration_s: u32, producer: &str, sdk: &str) -> String {
+    format!(
+        "[scenario]\nname = \"t\"\nseed = 11\nduration_s = {duration_s}\n\
+         [stream]\n{stream}\n\
+         [[producers]]\nname = \"p\"\n{producer}\n\
+         [producers.sdk]\n{sdk}\n"
+    )
+}

@@ -1,0 +1,10 @@
+//! Integration tests, one binary: closed-form checks of the model, hashing
+//! against AWS's published values, determinism, the CLI and the shipped
+//! scenarios.
+
+mod cli;
+mod closed_form;
+mod common;
+mod determinism;
+mod hashing;
+mod scenarios;

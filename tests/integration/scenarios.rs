@@ -1,0 +1,70 @@
+//! Every file in `scenarios/` loads and runs (on a short horizon), and the
+//! shipped examples show what their comments promise.
+
+use std::path::{Path, PathBuf};
+
+use shardsim::report::Report;
+use shardsim::sim::simulate;
+
+fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            scenario_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+}
+
+fn load(path: &Path, overrides: &[&str]) -> shardsim::scenario::model::Scenario {
+    let text = std::fs::read_to_string(path).unwrap();
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    shardsim::scenario::load(&path.display().to_string(), &text, &overrides)
+        .unwrap_or_else(|e| panic!("{}:\n{e}", path.display()))
+}
+
+#[test]
+fn every_scenario_runs_on_a_short_horizon() {
+    let mut files = Vec::new();
+    scenario_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    for path in files {
+        let s = load(&path, &["scenario.duration_s=10", "scenario.warmup_s=0"]);
+        let o = simulate(&s, s.seed, 0);
+        let c = &o.producers[0];
+        assert!(c.user_records > 0, "{} produced nothing", path.display());
+        assert_eq!(
+            o.producers.iter().map(|c| c.user_records).sum::<u64>(),
+            o.producers.iter().map(|c| c.records_put + c.records_dropped).sum::<u64>() + o.records_in_flight,
+            "{}: records not conserved",
+            path.display()
+        );
+    }
+}
+
+fn hot_key_report(overrides: &[&str]) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hot-key.toml");
+    let s = load(&path, overrides);
+    Report::single(&s, s.seed, &simulate(&s, s.seed, 0))
+}
+
+#[test]
+fn hot_key_throttles_one_shard_while_the_stream_is_mostly_idle() {
+    let r = hot_key_report(&["scenario.duration_s=60"]);
+    let p = &r.points[0];
+    assert!(p.stream.write_utilization_mean < 0.5, "{}", p.stream.write_utilization_mean);
+    let throttled: Vec<&str> =
+        p.shards.iter().filter(|s| s.write_throttled > 0).map(|s| s.shard_id.as_str()).collect();
+    assert_eq!(throttled.len(), 1, "{throttled:?}");
+    // key-0 (the hot tenant) hashes to 0.704 of the hash space (its MD5 is
+    // checked in hashing.rs against Python's hashlib): shard 5 of 8.
+    assert_eq!(throttled[0], "shardId-000000000005");
+    assert!(p.shards[5].hot && p.shards[5].write_demand_max > 1.2);
+    assert!(p.producers.total.throttle_rate > 0.02);
+
+    // More shards do not cool a single key.
+    let wider = hot_key_report(&["scenario.duration_s=60", "stream.shard_count=16"]);
+    assert_eq!(wider.points[0].shards.iter().filter(|s| s.write_throttled > 0).count(), 1);
+}
