@@ -21,8 +21,15 @@ fn main() {
     let wall_s = started.elapsed().as_secs_f64();
     let users: u64 = outcome.producers.iter().map(|c| c.user_records).sum();
     let throttled: u64 = outcome.producers.iter().map(|c| c.write_throttled).sum();
-    println!("reference scenario: {} shards, {} s simulated", scenario.stream.shard_count, scenario.duration.as_secs_f64());
-    println!("user records simulated: {users}  (put calls/events: {}, throttled attempts: {throttled})", outcome.events);
+    println!(
+        "reference scenario: {} shards, {} s simulated",
+        scenario.stream.shard_count,
+        scenario.duration.as_secs_f64()
+    );
+    println!(
+        "user records simulated: {users}  (put calls/events: {}, throttled attempts: {throttled})",
+        outcome.events
+    );
     println!("wall time: {wall_s:.2} s");
     println!("simulated user records per second: {:.2} million", users as f64 / wall_s / 1e6);
     match peak_rss_mib() {

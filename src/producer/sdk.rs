@@ -129,7 +129,7 @@ impl SdkInstance {
 /// Draws the next arriving record of an instance, or `None` past the horizon.
 #[inline]
 fn draw_record(src: &mut InstanceSources, space: &KeySpace, map: &ShardMap) -> Option<Rec> {
-    let created = src.arrivals.next()?;
+    let created = src.arrivals.next_arrival()?;
     let key = space.draw(&mut src.keys, map);
     let data = src.sizes.0.draw(&mut src.sizes.1);
     Some(Rec { created, shard: key.shard, bytes: data + key.key_bytes })

@@ -1,6 +1,494 @@
-//! TEMPORARY stub while the loader is written.
+//! Scenario loading: TOML text plus `--set` overrides in, a validated
+//! [`model::Scenario`] or every problem found ([`ScenarioErrors`]) out.
+//!
+//! The pipeline is `tree` (parse into an owned tree that remembers where each
+//! value came from, then apply overrides to it) → `validate` (check and
+//! convert, collecting problems) → `errors` (locate and render them). Because
+//! overrides edit the tree before validation, `--set` values get exactly the
+//! same checks as file values.
+
+pub mod errors;
 pub mod model;
-/// stub
-pub fn load(_n: &str, _t: &str, _o: &[String]) -> Result<model::Scenario, String> {
-    Err("stub".into())
+mod tree;
+mod validate;
+
+pub use errors::{Diagnostic, Location, ScenarioErrors};
+
+use errors::{Problem, Sink};
+use tree::Origin;
+
+/// Parses `text` (the contents of the file named `source_name`, used only in
+/// messages), applies `overrides` ("PATH=VALUE" strings from `--set`, in
+/// order), validates.
+pub fn load(source_name: &str, text: &str, overrides: &[String]) -> Result<model::Scenario, ScenarioErrors> {
+    let fail = |problems| ScenarioErrors::new(source_name, text, overrides, problems);
+    // A syntax error leaves nothing trustworthy to validate.
+    let mut root = tree::parse_document(text).map_err(|p| fail(vec![p]))?;
+    let sink = Sink::default();
+    for (index, argument) in overrides.iter().enumerate() {
+        if let Err(problem) = tree::apply_override(&mut root, index, argument) {
+            sink.push(problem);
+        }
+    }
+    let scenario = validate::scenario(&root, &sink);
+    match scenario {
+        Some(scenario) if sink.is_empty() => Ok(scenario),
+        _ if sink.is_empty() => Err(fail(vec![Problem {
+            origin: Origin::WholeFile,
+            path: String::new(),
+            message: "internal error: validation failed without saying why".into(),
+        }])),
+        _ => Err(fail(sink.into_problems())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::*;
+    use super::*;
+    use crate::time::SimTime;
+
+    const MINIMAL: &str = r#"
+[scenario]
+name = "minimal"
+
+[stream]
+shard_count = 2
+
+[[producers]]
+name = "p"
+records_per_s = 100
+"#;
+
+    fn set(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    /// The rendered error lines for `text` with `overrides`.
+    fn errors(text: &str, overrides: &[&str]) -> Vec<String> {
+        match load("x.toml", text, &set(overrides)) {
+            Ok(s) => panic!("expected errors, got {s:?}"),
+            Err(e) => e.to_string().lines().map(String::from).collect(),
+        }
+    }
+
+    fn load_ok(text: &str, overrides: &[&str]) -> Scenario {
+        load("x.toml", text, &set(overrides)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn default_sdk() -> SdkSpec {
+        SdkSpec {
+            api: SdkApi::PutRecords,
+            batch_max_records: 500,
+            linger: SimTime::from_millis_f64(50.0),
+            max_attempts: 10,
+            backoff_base: SimTime::from_millis_f64(100.0),
+            backoff_max: SimTime::from_millis_f64(5_000.0),
+        }
+    }
+
+    #[test]
+    fn minimal_scenario_takes_every_default() {
+        let expected = Scenario {
+            name: "minimal".into(),
+            seed: 1,
+            duration: SimTime::from_secs(60),
+            warmup: SimTime::ZERO,
+            stream: StreamSpec {
+                capacity_mode: CapacityMode::Provisioned,
+                shard_count: 2,
+                retention_hours: 24,
+                write_limit_model: WriteLimitModel::TokenBucket,
+                shard_write_records_per_s: 1_000,
+                shard_write_bytes_per_s: 1_048_576,
+            },
+            producers: vec![ProducerSpec {
+                name: "p".into(),
+                client: ClientSpec::Sdk(default_sdk()),
+                records_per_s: 100.0,
+                arrival: Arrival::Poisson,
+                instances: 1,
+                record_bytes: SizeDist::Fixed { bytes: 1024 },
+                partition_key: KeyDist::Uniform { keys: 10_000 },
+                rate_pattern: None,
+            }],
+        };
+        assert_eq!(load_ok(MINIMAL, &[]), expected);
+    }
+
+    #[test]
+    fn full_scenario_parses_every_key() {
+        let text = r#"
+[scenario]
+name = "iot-telemetry.v2"
+seed = 42
+duration_s = 600.5
+warmup_s = 10
+
+[stream]
+capacity_mode = "provisioned"
+shard_count = 8
+retention_hours = 48
+write_limit_model = "per_second_window"
+shard_write_records_per_s = 2000
+shard_write_bytes_per_s = 0x200000
+
+[[producers]]
+name = "devices"
+client = "sdk"
+records_per_s = 3000.5
+arrival = "constant"
+instances = 4
+record_bytes = { dist = "lognormal", median = 800, p99 = 4000.5 }
+partition_key = { dist = "hot", keys = 100, hot_share = 0.25 }
+rate_pattern = { kind = "diurnal", amplitude = 0.5, period_s = 86400, phase_s = 3600 }
+
+[producers.sdk]
+api = "put_records"
+batch_max_records = 100
+linger_ms = 0.5
+max_attempts = 3
+backoff_base_ms = 20
+backoff_max_ms = 20
+
+[[producers]]
+name = "batch"
+records_per_s = 1
+record_bytes = { dist = "uniform", min = 10, max = 10 }
+partition_key = { dist = "fixed", key = "k/1" }
+rate_pattern = { kind = "spike", at_s = 5, duration_s = 0.25, factor = 0 }
+
+[[producers]]
+name = "z"
+records_per_s = 1
+partition_key = { dist = "zipf", keys = 5, exponent = 1.1 }
+rate_pattern = { kind = "step", at_s = 0, factor = 2 }
+"#;
+        let s = load_ok(text, &[]);
+        assert_eq!(s.name, "iot-telemetry.v2");
+        assert_eq!(s.seed, 42);
+        assert_eq!(s.duration, SimTime(600_500_000_000));
+        assert_eq!(s.warmup, SimTime::from_secs(10));
+        assert_eq!(
+            s.stream,
+            StreamSpec {
+                capacity_mode: CapacityMode::Provisioned,
+                shard_count: 8,
+                retention_hours: 48,
+                write_limit_model: WriteLimitModel::PerSecondWindow,
+                shard_write_records_per_s: 2000,
+                shard_write_bytes_per_s: 2 * 1_048_576,
+            }
+        );
+        let devices = ProducerSpec {
+            name: "devices".into(),
+            client: ClientSpec::Sdk(SdkSpec {
+                api: SdkApi::PutRecords,
+                batch_max_records: 100,
+                linger: SimTime(500_000),
+                max_attempts: 3,
+                backoff_base: SimTime(20_000_000),
+                backoff_max: SimTime(20_000_000),
+            }),
+            records_per_s: 3000.5,
+            arrival: Arrival::Constant,
+            instances: 4,
+            record_bytes: SizeDist::LogNormal { median: 800.0, p99: 4000.5 },
+            partition_key: KeyDist::Hot { keys: 100, hot_share: 0.25 },
+            rate_pattern: Some(RatePattern::Diurnal {
+                amplitude: 0.5,
+                period: SimTime::from_secs(86_400),
+                phase: SimTime::from_secs(3_600),
+            }),
+        };
+        let batch = ProducerSpec {
+            name: "batch".into(),
+            client: ClientSpec::Sdk(default_sdk()),
+            records_per_s: 1.0,
+            arrival: Arrival::Poisson,
+            instances: 1,
+            record_bytes: SizeDist::Uniform { min: 10, max: 10 },
+            partition_key: KeyDist::Fixed { key: "k/1".into() },
+            rate_pattern: Some(RatePattern::Spike {
+                at: SimTime::from_secs(5),
+                duration: SimTime(250_000_000),
+                factor: 0.0,
+            }),
+        };
+        let z = ProducerSpec {
+            name: "z".into(),
+            partition_key: KeyDist::Zipf { keys: 5, exponent: 1.1 },
+            rate_pattern: Some(RatePattern::Step { at: SimTime::ZERO, factor: 2.0 }),
+            ..batch.clone()
+        };
+        let z = ProducerSpec { record_bytes: SizeDist::Fixed { bytes: 1024 }, ..z };
+        assert_eq!(s.producers, vec![devices, batch, z]);
+    }
+
+    #[test]
+    fn remaining_key_dists_parse() {
+        let key = |dist: &str| {
+            let s = load_ok(MINIMAL, &[&format!("producers.0.partition_key={dist}")]);
+            s.producers[0].partition_key.clone()
+        };
+        assert_eq!(key(r#"{ dist = "unique" }"#), KeyDist::Unique);
+        assert_eq!(key(r#"{ dist = "random_hash" }"#), KeyDist::RandomHash);
+        assert_eq!(key(r#"{ dist = "hot", keys = 1, hot_share = 1 }"#), KeyDist::Hot { keys: 1, hot_share: 1.0 });
+    }
+
+    #[test]
+    fn misspelled_key_gets_location_and_suggestion() {
+        let text = MINIMAL.replace("shard_count = 2", "shard_cout = 2");
+        assert_eq!(
+            errors(&text, &[]),
+            [
+                "x.toml:5:1: stream.shard_count: missing required key",
+                "x.toml:6:1: stream.shard_cout: unknown key; did you mean `shard_count`? valid keys: \
+                 capacity_mode, shard_count, retention_hours, write_limit_model, \
+                 shard_write_records_per_s, shard_write_bytes_per_s",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_tables_list_the_valid_ones() {
+        let text = format!("{MINIMAL}\n[[consumers]]\nname = \"a\"\n");
+        assert_eq!(
+            errors(&text, &[]),
+            ["x.toml:12:3: consumers: unknown key; valid keys: scenario, stream, producers"]
+        );
+    }
+
+    #[test]
+    fn wrong_types_say_what_was_expected_and_found() {
+        let text = MINIMAL.replace("shard_count = 2", "shard_count = \"ten\"");
+        assert_eq!(
+            errors(&text, &[]),
+            ["x.toml:6:15: stream.shard_count: expected a positive integer, got string \"ten\""]
+        );
+        let text = MINIMAL.replace("shard_count = 2", "shard_count = 2.0");
+        assert_eq!(errors(&text, &[]), ["x.toml:6:15: stream.shard_count: expected a positive integer, got float 2.0"]);
+        let text = format!("stream = [1]\n{}", MINIMAL.replace("[stream]\nshard_count = 2", ""));
+        assert_eq!(errors(&text, &[]), ["x.toml:1:10: stream: expected a table, got array"]);
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_reported() {
+        let text = MINIMAL.replace("records_per_s = 100", "records_per_s = -5");
+        assert_eq!(errors(&text, &[]), ["x.toml:10:17: producers[0].records_per_s: must be > 0, got -5"]);
+        let text = MINIMAL.replace("shard_count = 2", "shard_count = 0");
+        assert_eq!(errors(&text, &[]), ["x.toml:6:15: stream.shard_count: must be between 1 and 10000, got 0"]);
+        let text = MINIMAL.replace("shard_count = 2", "shard_count = 99999999999999999999999999999999999999999");
+        assert!(errors(&text, &[])[0].contains("got integer 99999999999999999999999999999999999999999 (out of range)"));
+    }
+
+    #[test]
+    fn nan_and_infinity_are_rejected() {
+        let text = MINIMAL.replace("records_per_s = 100", "records_per_s = nan");
+        assert_eq!(errors(&text, &[]), ["x.toml:10:17: producers[0].records_per_s: must be a finite number, got nan"]);
+        let lines = errors(MINIMAL, &["scenario.duration_s=inf", "scenario.warmup_s=-inf"]);
+        assert_eq!(
+            lines,
+            [
+                "--set scenario.duration_s=inf: scenario.duration_s: must be a finite number, got inf",
+                "--set scenario.warmup_s=-inf: scenario.warmup_s: must be a finite number, got -inf",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_in_a_file_is_reported() {
+        let text = r#"
+[scenario]
+name = "a/b"
+duration_s = 10
+warmup_s = 10
+colour = "red"
+
+[stream]
+capacity_mode = "on_demand"
+shard_count = 0
+
+[[producers]]
+name = "p"
+client = "kpl"
+records_per_s = 0
+arrival = "possion"
+record_bytes = { dist = "uniform", min = 10, max = 5 }
+partition_key = { dist = "zipfian", keys = 5 }
+rate_pattern = { kind = "step", at_s = 1, factor = 2, extra = 1 }
+
+[producers.sdk]
+backoff_base_ms = 6000
+
+[[producers]]
+name = "p"
+records_per_s = 1
+"#;
+        let lines = errors(text, &[]);
+        let expected = [
+            "x.toml:3:8: scenario.name: must contain only letters, digits, `.`, `_` and `-` (it names the report folder), got \"a/b\"",
+            "x.toml:5:12: scenario.warmup_s: warmup_s (10.0 s) must be < duration_s (10.0 s)",
+            "x.toml:6:1: scenario.colour: unknown key; valid keys: name, seed, duration_s, warmup_s",
+            "x.toml:9:17: stream.capacity_mode: on-demand capacity mode is not modelled yet; valid: \"provisioned\"",
+            "x.toml:10:15: stream.shard_count: must be between 1 and 10000, got 0",
+            "x.toml:14:10: producers[0].client: the KPL client is not modelled yet; valid: \"sdk\"",
+            "x.toml:15:17: producers[0].records_per_s: must be > 0, got 0",
+            "x.toml:16:11: producers[0].arrival: unknown value \"possion\"; valid: \"constant\", \"poisson\"",
+            "x.toml:17:52: producers[0].record_bytes.max: min (10) must be <= max (5)",
+            "x.toml:18:26: producers[0].partition_key.dist: unknown value \"zipfian\"; valid: \"uniform\", \"zipf\", \"hot\", \"unique\", \"fixed\", \"random_hash\"",
+            "x.toml:19:55: producers[0].rate_pattern.extra: unknown key; valid keys: kind, at_s, factor",
+            "x.toml:22:19: producers[0].sdk.backoff_base_ms: backoff_max_ms (5000.0 ms) must be >= backoff_base_ms (6000.0 ms)",
+            "x.toml:25:8: producers[1].name: duplicate producer name \"p\" (also used by producers[0])",
+        ];
+        assert_eq!(lines.len(), 13);
+        assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn tagged_tables_check_the_tag_then_only_that_variants_keys() {
+        let bad = |value: &str| errors(MINIMAL, &[&format!("producers.0.record_bytes={value}")]);
+        let arg = "--set producers.0.record_bytes=";
+        assert_eq!(
+            bad("{ bytes = 5 }"),
+            [format!(
+                "{arg}{{ bytes = 5 }}: producers[0].record_bytes.dist: missing required key; \
+                 valid: \"fixed\", \"uniform\", \"lognormal\""
+            )]
+        );
+        assert_eq!(
+            bad(r#"{ dist = "fixed", bytes = 5, min = 1 }"#),
+            [format!(
+                "{arg}{{ dist = \"fixed\", bytes = 5, min = 1 }}: producers[0].record_bytes.min: \
+                 unknown key; valid keys: dist, bytes"
+            )]
+        );
+    }
+
+    #[test]
+    fn missing_tables_report_missing_keys_against_the_whole_file() {
+        assert_eq!(
+            errors("", &[]),
+            [
+                "x.toml: scenario.name: missing required key",
+                "x.toml: stream.shard_count: missing required key",
+                "x.toml: producers: missing required key",
+            ]
+        );
+        assert_eq!(
+            errors("producers = []\n[scenario]\nname = \"..\"\n[stream]\nshard_count = 1", &[]),
+            [
+                "x.toml:1:13: producers: must contain at least one producer",
+                "x.toml:3:8: scenario.name: must not be \"..\" (it names the report folder)",
+            ]
+        );
+    }
+
+    #[test]
+    fn overrides_replace_and_create_values() {
+        let s = load_ok(
+            MINIMAL,
+            &[
+                "producers.0.records_per_s=5000",
+                "producers.0.arrival=constant",
+                "producers.0.record_bytes={ dist = \"fixed\", bytes = 100 }",
+                "producers.0.sdk.linger_ms=10",
+                "stream.shard_count = 12",
+                "scenario.name=\"renamed\"",
+            ],
+        );
+        assert_eq!(s.name, "renamed");
+        assert_eq!(s.stream.shard_count, 12);
+        let p = &s.producers[0];
+        assert_eq!(p.records_per_s, 5000.0);
+        assert_eq!(p.arrival, Arrival::Constant);
+        assert_eq!(p.record_bytes, SizeDist::Fixed { bytes: 100 });
+        let ClientSpec::Sdk(sdk) = &p.client;
+        assert_eq!(sdk.linger, SimTime::from_millis_f64(10.0));
+    }
+
+    #[test]
+    fn bad_overrides_name_their_argument() {
+        assert_eq!(
+            errors(MINIMAL, &["producers.0.arrival=possion", "producers.3.name=x", "seed"]),
+            [
+                "--set producers.0.arrival=possion: producers[0].arrival: unknown value \"possion\"; valid: \"constant\", \"poisson\"",
+                "--set producers.3.name=x: producers[3]: index 3 is past the end: `producers` has 1 element(s), indexed from 0",
+                "--set seed: expected PATH=VALUE (e.g. stream.shard_count=12), found no `=`",
+            ]
+        );
+        assert_eq!(
+            errors(MINIMAL, &["producers.0.record_bytes={ dist = \"fixed\" }"]),
+            [
+                "--set producers.0.record_bytes={ dist = \"fixed\" }: producers[0].record_bytes.bytes: missing required key"
+            ]
+        );
+        assert_eq!(
+            errors(MINIMAL, &["stream.shard_count.x=1"]),
+            [
+                "--set stream.shard_count.x=1: stream.shard_count: holds integer 2, not a table; cannot set keys inside it"
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_error_stops_loading_with_line_and_column() {
+        let lines = errors("[scenario]\nname = \"x\nseed = 1\n", &["seed"]);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("x.toml:2:"), "{lines:?}");
+        assert!(lines[0].contains("invalid TOML"), "{lines:?}");
+    }
+
+    #[test]
+    fn odd_input_is_reported_never_panics() {
+        let inputs = [
+            "scenario = 1\nstream = \"s\"\nproducers = 5",
+            "producers = [1, \"x\", []]",
+            "[[scenario]]\n[[stream]]",
+            "scenario = { name = 1979-05-27T07:32:00Z }",
+            "[scenario]\nname = \"\"\nseed = -1\nduration_s = 1e-12\nwarmup_s = -0.0",
+            "[scenario]\nduration_s = 1e300",
+            "\u{feff}",
+            "[[producers]]\npartition_key = {}\nrecord_bytes = { dist = 5 }\nrate_pattern = []",
+        ];
+        for text in inputs {
+            assert!(!errors(text, &["producers.0.sdk=1", "=", ".=1", "a..b=1"]).is_empty());
+        }
+        let lines = errors("[scenario]\nduration_s = 1e-12", &[]);
+        assert!(lines.iter().any(|l| l.contains("must be at least 1 nanosecond")), "{lines:?}");
+    }
+
+    #[test]
+    fn every_single_character_mutation_loads_or_reports() {
+        let text = format!(
+            "{MINIMAL}record_bytes = {{ dist = \"uniform\", min = 1, max = 9 }}\n\
+             rate_pattern = {{ kind = \"spike\", at_s = 1, duration_s = 2, factor = 3 }}\n\
+             [producers.sdk]\nlinger_ms = 5\n"
+        );
+        let mut reported = 0;
+        for (at, _) in text.char_indices() {
+            for replacement in ["", "0", "-", "\"", "[", "=", "\n", "é", ".5e400"] {
+                let mut mutated = text.clone();
+                let end = at + mutated[at..].chars().next().map_or(0, char::len_utf8);
+                mutated.replace_range(at..end, replacement);
+                if let Err(e) = load("x.toml", &mutated, &[]) {
+                    assert!(!e.diagnostics().is_empty() && !e.to_string().is_empty());
+                    reported += 1;
+                }
+            }
+        }
+        assert!(reported > text.len(), "most mutations break the scenario");
+    }
+
+    #[test]
+    fn put_record_rejects_batching_keys_instead_of_ignoring_them() {
+        let text = format!("{MINIMAL}[producers.sdk]\napi = \"put_record\"\nlinger_ms = 5\n");
+        let lines = errors(&text, &[]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].starts_with("x.toml:13:13: producers[0].sdk.linger_ms:"), "{lines:?}");
+        assert!(lines[0].contains("apply to api = \"put_records\" only"), "{lines:?}");
+        let plain = load_ok(&format!("{MINIMAL}[producers.sdk]\napi = \"put_record\"\n"), &[]);
+        let ClientSpec::Sdk(sdk) = &plain.producers[0].client;
+        assert_eq!(sdk.api, SdkApi::PutRecord);
+    }
 }

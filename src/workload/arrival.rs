@@ -60,7 +60,7 @@ impl ArrivalGen {
     }
 
     /// The next arrival strictly before the horizon, or `None`.
-    pub fn next(&mut self) -> Option<SimTime> {
+    pub fn next_arrival(&mut self) -> Option<SimTime> {
         if self.multiplier_max <= 0.0 {
             return None;
         }
@@ -136,7 +136,7 @@ mod tests {
     fn count(mut g: ArrivalGen) -> (u64, Vec<SimTime>) {
         let mut first = Vec::new();
         let mut n = 0;
-        while let Some(t) = g.next() {
+        while let Some(t) = g.next_arrival() {
             if first.len() < 3 {
                 first.push(t);
             }

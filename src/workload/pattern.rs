@@ -31,20 +31,9 @@ impl Multiplier {
                 let x = (t.as_secs_f64() + phase.as_secs_f64()) / period.as_secs_f64();
                 1.0 + amplitude * (TAU * x).sin()
             }
-            Some(RatePattern::Step { at, factor }) => {
-                if t >= *at {
-                    *factor
-                } else {
-                    1.0
-                }
-            }
-            Some(RatePattern::Spike { at, duration, factor }) => {
-                if t >= *at && t < *at + *duration {
-                    *factor
-                } else {
-                    1.0
-                }
-            }
+            Some(RatePattern::Step { at, factor }) if t >= *at => *factor,
+            Some(RatePattern::Spike { at, duration, factor }) if t >= *at && t < *at + *duration => *factor,
+            Some(RatePattern::Step { .. } | RatePattern::Spike { .. }) => 1.0,
         }
     }
 

@@ -16,7 +16,12 @@ fn rejects(text: &str, args: &[&str], needles: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("bad.toml");
     fs::write(&path, text).unwrap();
-    let out = shardsim().args(args).arg(&path).args(["--out"]).arg(tmp.path()).output().unwrap();
+    let mut cmd = shardsim();
+    cmd.args(args).arg(&path);
+    if args[0] == "run" {
+        cmd.arg("--out").arg(tmp.path());
+    }
+    let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -27,12 +32,20 @@ fn rejects(text: &str, args: &[&str], needles: &[&str]) {
 
 #[test]
 fn misspelled_key_names_file_line_and_suggestion() {
-    rejects(&GOOD.replace("shard_count", "shard_cout"), &["check"], &["bad.toml:5:1", "stream.shard_cout", "shard_count"]);
+    rejects(
+        &GOOD.replace("shard_count", "shard_cout"),
+        &["check"],
+        &["bad.toml:5:1", "stream.shard_cout", "shard_count"],
+    );
 }
 
 #[test]
 fn wrong_type_is_reported_at_its_value() {
-    rejects(&GOOD.replace("shard_count = 2", "shard_count = \"two\""), &["run"], &["bad.toml:5:15", "stream.shard_count"]);
+    rejects(
+        &GOOD.replace("shard_count = 2", "shard_count = \"two\""),
+        &["run"],
+        &["bad.toml:5:15", "stream.shard_count"],
+    );
 }
 
 #[test]

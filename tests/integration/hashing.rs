@@ -3,8 +3,8 @@
 
 use shardsim::stream::hash::{ShardMap, hash_key, initial_ranges};
 
-/// floor(2^128 / n) by long division on halves, independent of the code's
-/// power-of-two special case.
+/// floor(2^128 / n) for n >= 2 by long division on halves, independent of
+/// the code's power-of-two special case.
 fn width(n: u128) -> u128 {
     let half = 1u128 << 127;
     (half / n) * 2 + ((half % n) * 2) / n
@@ -15,7 +15,7 @@ fn ranges_follow_the_documented_formula_for_1_to_10_shards() {
     for n in 1..=10u32 {
         let r = initial_ranges(n);
         assert_eq!(r.len(), n as usize);
-        let w = width(n as u128);
+        let w = if n == 1 { 0 } else { width(n as u128) };
         for (i, range) in r.iter().enumerate() {
             let i = i as u128;
             assert_eq!(range.start, i * w, "n={n} shard {i} start");

@@ -55,8 +55,7 @@ fn hot_key_throttles_one_shard_while_the_stream_is_mostly_idle() {
     let r = hot_key_report(&["scenario.duration_s=60"]);
     let p = &r.points[0];
     assert!(p.stream.write_utilization_mean < 0.5, "{}", p.stream.write_utilization_mean);
-    let throttled: Vec<&str> =
-        p.shards.iter().filter(|s| s.write_throttled > 0).map(|s| s.shard_id.as_str()).collect();
+    let throttled: Vec<&str> = p.shards.iter().filter(|s| s.write_throttled > 0).map(|s| s.shard_id.as_str()).collect();
     assert_eq!(throttled.len(), 1, "{throttled:?}");
     // key-0 (the hot tenant) hashes to 0.704 of the hash space (its MD5 is
     // checked in hashing.rs against Python's hashlib): shard 5 of 8.

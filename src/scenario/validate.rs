@@ -1,0 +1,750 @@
+//! Scenario validation: walks the value tree (file plus overrides) and
+//! builds the [`Scenario`], checking every key's type, range and cross-field
+//! rule, filling defaults, and rejecting unknown keys — reporting every
+//! problem it finds rather than stopping at the first.
+//!
+//! A [`TableReader`] takes a table's keys one by one (so the list of valid
+//! keys is exactly the list of keys asked for) and reports whatever was left
+//! over as unknown. A [`Val`] is one value with its key path, converting it
+//! to a simulator type or reporting why it cannot.
+
+use std::collections::BTreeMap;
+
+use super::errors::Sink;
+use super::model::{
+    Arrival, CapacityMode, ClientSpec, KeyDist, ProducerSpec, RatePattern, Scenario, SdkApi, SdkSpec, SizeDist,
+    StreamSpec, WriteLimitModel,
+};
+use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
+use crate::stream::limits;
+use crate::time::SimTime;
+
+/// `[scenario].seed` when absent.
+const DEFAULT_SEED: u64 = 1;
+/// `[scenario].duration_s` when absent.
+const DEFAULT_DURATION_S: u64 = 60;
+/// `scenario.name` names the report folder; keep it short.
+const SCENARIO_NAME_MAX_CHARS: usize = 100;
+/// Longest producer name.
+const PRODUCER_NAME_MAX_CHARS: usize = 200;
+/// Most client instances one producer group may have.
+const MAX_INSTANCES: u32 = 10_000;
+/// `record_bytes` when absent: `{ dist = "fixed", bytes = 1024 }`.
+const DEFAULT_RECORD_BYTES: u32 = 1_024;
+/// `partition_key` when absent: `{ dist = "uniform", keys = 10000 }`.
+const DEFAULT_PARTITION_KEYS: u32 = 10_000;
+/// `[producers.sdk]` defaults and limits, as documented in `model.rs`.
+const DEFAULT_LINGER_MS: f64 = 50.0;
+const DEFAULT_MAX_ATTEMPTS: u32 = 10;
+const MAX_ATTEMPTS: u32 = 100;
+const DEFAULT_BACKOFF_BASE_MS: f64 = 100.0;
+const DEFAULT_BACKOFF_MAX_MS: f64 = 5_000.0;
+/// The data blob limit as the model's `u32` sizes.
+const MAX_RECORD_BYTES: u32 = limits::MAX_RECORD_DATA_BYTES as u32;
+const _: () = assert!(limits::MAX_RECORD_DATA_BYTES <= u32::MAX as u64);
+
+/// Builds the scenario from `root`, or returns `None` having reported at
+/// least one problem to `sink`.
+pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
+    let root = Val { node: root, path: String::new(), sink };
+    root.read_table(|top| {
+        let header = top.section("scenario", header);
+        let stream = top.section("stream", stream);
+        let producers = top.req("producers", producers);
+        let header = header?;
+        Some(Scenario {
+            name: header.name,
+            seed: header.seed,
+            duration: header.duration,
+            warmup: header.warmup,
+            stream: stream?,
+            producers: producers?,
+        })
+    })
+}
+
+/// `[scenario]`.
+struct Header {
+    name: String,
+    seed: u64,
+    duration: SimTime,
+    warmup: SimTime,
+}
+
+fn header(t: &mut TableReader<'_>) -> Option<Header> {
+    let name = t.req("name", scenario_name);
+    let seed = t.opt("seed", DEFAULT_SEED, |v| v.int(0, u64::MAX));
+    let duration = t.opt("duration_s", SimTime::from_secs(DEFAULT_DURATION_S), |v| v.secs(Interval::POSITIVE));
+    let warmup = t.opt("warmup_s", SimTime::ZERO, |v| v.secs(Interval::NON_NEGATIVE));
+    let (duration, warmup) = (duration?, warmup?);
+    if warmup >= duration {
+        t.fail_at(
+            &["warmup_s", "duration_s"],
+            format!(
+                "warmup_s ({} s) must be < duration_s ({} s)",
+                fmt_float(warmup.as_secs_f64()),
+                fmt_float(duration.as_secs_f64())
+            ),
+        );
+        return None;
+    }
+    Some(Header { name: name?, seed: seed?, duration, warmup })
+}
+
+/// The name becomes a folder under `reports/`, so it must be a single,
+/// portable path component.
+fn scenario_name(v: Val<'_>) -> Option<String> {
+    let name = v.text(SCENARIO_NAME_MAX_CHARS)?;
+    let portable = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if !name.chars().all(portable) {
+        v.error(format!(
+            "must contain only letters, digits, `.`, `_` and `-` (it names the report folder), got {}",
+            quote(&name)
+        ));
+        return None;
+    }
+    if name == "." || name == ".." {
+        v.error(format!("must not be {} (it names the report folder)", quote(&name)));
+        return None;
+    }
+    Some(name)
+}
+
+/// `[stream]`.
+fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
+    let capacity_mode = t.opt("capacity_mode", CapacityMode::Provisioned, |v| {
+        v.choice(
+            &[("provisioned", CapacityMode::Provisioned)],
+            &[("on_demand", "on-demand capacity mode is not modelled yet")],
+        )
+    });
+    let shard_count = t.req("shard_count", |v| v.int(1, limits::MAX_SHARDS_PER_STREAM));
+    let retention_hours = t.opt("retention_hours", limits::RETENTION_DEFAULT_HOURS, |v| {
+        v.int(limits::RETENTION_MIN_HOURS, limits::RETENTION_MAX_HOURS)
+    });
+    let write_limit_model = t.opt("write_limit_model", WriteLimitModel::TokenBucket, |v| {
+        v.choice(
+            &[("token_bucket", WriteLimitModel::TokenBucket), ("per_second_window", WriteLimitModel::PerSecondWindow)],
+            &[],
+        )
+    });
+    let records = t.opt("shard_write_records_per_s", limits::SHARD_WRITE_RECORDS_PER_S, |v| v.int(1, u64::MAX));
+    let bytes = t.opt("shard_write_bytes_per_s", limits::SHARD_WRITE_BYTES_PER_S, |v| v.int(1, u64::MAX));
+    Some(StreamSpec {
+        capacity_mode: capacity_mode?,
+        shard_count: shard_count?,
+        retention_hours: retention_hours?,
+        write_limit_model: write_limit_model?,
+        shard_write_records_per_s: records?,
+        shard_write_bytes_per_s: bytes?,
+    })
+}
+
+/// `[[producers]]`: a non-empty array of tables with unique names.
+fn producers(v: Val<'_>) -> Option<Vec<ProducerSpec>> {
+    let Value::Array(items) = &v.node.value else {
+        v.expected("an array of tables ([[producers]])");
+        return None;
+    };
+    if items.is_empty() {
+        v.error("must contain at least one producer");
+        return None;
+    }
+    let specs: Vec<Option<ProducerSpec>> =
+        items.iter().enumerate().map(|(i, item)| v.item(i, item).read_table(producer)).collect();
+    let unique = check_unique_names(&v, items);
+    let specs: Option<Vec<ProducerSpec>> = specs.into_iter().collect();
+    if unique { specs } else { None }
+}
+
+/// Reports every producer whose name an earlier producer already uses.
+/// Judged on the raw names, so a producer with other problems still counts.
+fn check_unique_names(v: &Val<'_>, items: &[Node]) -> bool {
+    let mut first_use: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut unique = true;
+    for (i, item) in items.iter().enumerate() {
+        let Some(node @ Node { value: Value::Str(name), .. }) = item.get("name") else {
+            continue;
+        };
+        if let Some(&first) = first_use.get(name.as_str()) {
+            v.sink.report(
+                node.origin,
+                key_path(&index_path(&v.path, i), "name"),
+                format!("duplicate producer name {} (also used by {})", quote(name), index_path(&v.path, first)),
+            );
+            unique = false;
+        } else {
+            first_use.insert(name, i);
+        }
+    }
+    unique
+}
+
+fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
+    let name = t.req("name", |v| v.text(PRODUCER_NAME_MAX_CHARS));
+    let client = t.opt("client", (), |v| v.choice(&[("sdk", ())], &[("kpl", "the KPL client is not modelled yet")]));
+    let records_per_s = t.req("records_per_s", |v| v.float(Interval::POSITIVE));
+    let arrival = t.opt("arrival", Arrival::Poisson, |v| {
+        v.choice(&[("constant", Arrival::Constant), ("poisson", Arrival::Poisson)], &[])
+    });
+    let instances = t.opt("instances", 1, |v| v.int(1, MAX_INSTANCES));
+    let default_size = SizeDist::Fixed { bytes: DEFAULT_RECORD_BYTES };
+    let record_bytes = t.opt("record_bytes", default_size, size_dist);
+    let default_keys = KeyDist::Uniform { keys: DEFAULT_PARTITION_KEYS };
+    let partition_key = t.opt("partition_key", default_keys, key_dist);
+    let rate_pattern = t.opt("rate_pattern", None, |v| rate_pattern(v).map(Some));
+    let sdk = t.section("sdk", sdk);
+    client?;
+    Some(ProducerSpec {
+        name: name?,
+        client: ClientSpec::Sdk(sdk?),
+        records_per_s: records_per_s?,
+        arrival: arrival?,
+        instances: instances?,
+        record_bytes: record_bytes?,
+        partition_key: partition_key?,
+        rate_pattern: rate_pattern?,
+    })
+}
+
+/// `[producers.sdk]`.
+fn sdk(t: &mut TableReader<'_>) -> Option<SdkSpec> {
+    let api = t.opt("api", SdkApi::PutRecords, |v| {
+        v.choice(&[("put_record", SdkApi::PutRecord), ("put_records", SdkApi::PutRecords)], &[])
+    });
+    let max_records = limits::PUT_RECORDS_MAX_RECORDS;
+    let batch_max_records = t.opt("batch_max_records", max_records, |v| v.int(1, max_records));
+    let ms = SimTime::from_millis_f64;
+    let linger = t.opt("linger_ms", ms(DEFAULT_LINGER_MS), |v| v.millis(Interval::NON_NEGATIVE));
+    let max_attempts = t.opt("max_attempts", DEFAULT_MAX_ATTEMPTS, |v| v.int(1, MAX_ATTEMPTS));
+    let backoff_base = t.opt("backoff_base_ms", ms(DEFAULT_BACKOFF_BASE_MS), |v| v.millis(Interval::POSITIVE));
+    let backoff_max = t.opt("backoff_max_ms", ms(DEFAULT_BACKOFF_MAX_MS), |v| v.millis(Interval::POSITIVE));
+    let (api, backoff_base, backoff_max) = (api?, backoff_base?, backoff_max?);
+    let batching_keys = ["batch_max_records", "linger_ms"];
+    if api == SdkApi::PutRecord && batching_keys.iter().any(|k| t.has(k)) {
+        // PutRecord sends each record alone at once; batching keys would be
+        // silently ignored.
+        t.fail_at(
+            &batching_keys,
+            "batch_max_records and linger_ms apply to api = \"put_records\" only; remove them or use put_records"
+                .into(),
+        );
+        return None;
+    }
+    if backoff_max < backoff_base {
+        t.fail_at(
+            &["backoff_max_ms", "backoff_base_ms"],
+            format!(
+                "backoff_max_ms ({} ms) must be >= backoff_base_ms ({} ms)",
+                fmt_float(backoff_max.as_millis_f64()),
+                fmt_float(backoff_base.as_millis_f64())
+            ),
+        );
+        return None;
+    }
+    Some(SdkSpec {
+        api,
+        batch_max_records: batch_max_records?,
+        linger: linger?,
+        max_attempts: max_attempts?,
+        backoff_base,
+        backoff_max,
+    })
+}
+
+/// A reader for one variant of a tagged table.
+type VariantReader<T> = for<'a, 'b> fn(&'b mut TableReader<'a>) -> Option<T>;
+
+/// `record_bytes = { dist = … }`.
+fn size_dist(v: Val<'_>) -> Option<SizeDist> {
+    v.tagged("dist", &[("fixed", fixed_size), ("uniform", uniform_size), ("lognormal", lognormal_size)])
+}
+
+fn record_size(v: Val<'_>) -> Option<u32> {
+    v.int(1, MAX_RECORD_BYTES)
+}
+
+fn fixed_size(t: &mut TableReader<'_>) -> Option<SizeDist> {
+    let bytes = t.req("bytes", record_size)?;
+    Some(SizeDist::Fixed { bytes })
+}
+
+fn uniform_size(t: &mut TableReader<'_>) -> Option<SizeDist> {
+    let (min, max) = (t.req("min", record_size), t.req("max", record_size));
+    let (min, max) = (min?, max?);
+    if min > max {
+        t.fail_at(&["max", "min"], format!("min ({min}) must be <= max ({max})"));
+        return None;
+    }
+    Some(SizeDist::Uniform { min, max })
+}
+
+fn lognormal_size(t: &mut TableReader<'_>) -> Option<SizeDist> {
+    let median = t.req("median", |v| v.float(Interval::POSITIVE));
+    let p99 = t.req("p99", |v| v.float(Interval::POSITIVE));
+    let (median, p99) = (median?, p99?);
+    if median >= p99 {
+        t.fail_at(&["p99", "median"], format!("median ({}) must be < p99 ({})", fmt_float(median), fmt_float(p99)));
+        return None;
+    }
+    Some(SizeDist::LogNormal { median, p99 })
+}
+
+/// `partition_key = { dist = … }`.
+fn key_dist(v: Val<'_>) -> Option<KeyDist> {
+    v.tagged(
+        "dist",
+        &[
+            ("uniform", uniform_keys),
+            ("zipf", zipf_keys),
+            ("hot", hot_keys),
+            ("unique", |_| Some(KeyDist::Unique)),
+            ("fixed", fixed_key),
+            ("random_hash", |_| Some(KeyDist::RandomHash)),
+        ],
+    )
+}
+
+fn key_count(v: Val<'_>) -> Option<u32> {
+    v.int(1, u32::MAX)
+}
+
+fn uniform_keys(t: &mut TableReader<'_>) -> Option<KeyDist> {
+    let keys = t.req("keys", key_count)?;
+    Some(KeyDist::Uniform { keys })
+}
+
+fn zipf_keys(t: &mut TableReader<'_>) -> Option<KeyDist> {
+    let keys = t.req("keys", key_count);
+    let exponent = t.req("exponent", |v| v.float(Interval::POSITIVE));
+    Some(KeyDist::Zipf { keys: keys?, exponent: exponent? })
+}
+
+fn hot_keys(t: &mut TableReader<'_>) -> Option<KeyDist> {
+    let keys = t.req("keys", key_count);
+    let hot_share = t.req("hot_share", |v| v.float(Interval::SHARE));
+    let (keys, hot_share) = (keys?, hot_share?);
+    // With h < 1 the remaining share needs at least one cold key.
+    if keys < 2 && hot_share < 1.0 {
+        t.fail_at(
+            &["keys", "hot_share"],
+            format!("keys must be >= 2 unless hot_share = 1 (got keys = {keys}, hot_share = {})", fmt_float(hot_share)),
+        );
+        return None;
+    }
+    Some(KeyDist::Hot { keys, hot_share })
+}
+
+fn fixed_key(t: &mut TableReader<'_>) -> Option<KeyDist> {
+    let key = t.req("key", |v| v.text(limits::PARTITION_KEY_MAX_CHARS))?;
+    Some(KeyDist::Fixed { key })
+}
+
+/// `rate_pattern = { kind = … }`.
+fn rate_pattern(v: Val<'_>) -> Option<RatePattern> {
+    v.tagged("kind", &[("diurnal", diurnal), ("step", step), ("spike", spike)])
+}
+
+fn diurnal(t: &mut TableReader<'_>) -> Option<RatePattern> {
+    let amplitude = t.req("amplitude", |v| v.float(Interval::AMPLITUDE));
+    let period = t.req("period_s", |v| v.secs(Interval::POSITIVE));
+    let phase = t.opt("phase_s", SimTime::ZERO, |v| v.secs(Interval::NON_NEGATIVE));
+    Some(RatePattern::Diurnal { amplitude: amplitude?, period: period?, phase: phase? })
+}
+
+fn step(t: &mut TableReader<'_>) -> Option<RatePattern> {
+    let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
+    let factor = t.req("factor", |v| v.float(Interval::NON_NEGATIVE));
+    Some(RatePattern::Step { at: at?, factor: factor? })
+}
+
+fn spike(t: &mut TableReader<'_>) -> Option<RatePattern> {
+    let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
+    let duration = t.req("duration_s", |v| v.secs(Interval::POSITIVE));
+    let factor = t.req("factor", |v| v.float(Interval::NON_NEGATIVE));
+    Some(RatePattern::Spike { at: at?, duration: duration?, factor: factor? })
+}
+
+/// A range of finite floats, each end open or closed.
+#[derive(Clone, Copy)]
+struct Interval {
+    min: f64,
+    min_open: bool,
+    /// `f64::INFINITY` when unbounded above.
+    max: f64,
+    max_open: bool,
+}
+
+impl Interval {
+    const POSITIVE: Interval = Interval::at_least(0.0, true);
+    const NON_NEGATIVE: Interval = Interval::at_least(0.0, false);
+    /// `hot_share`: `0 < h <= 1`.
+    const SHARE: Interval = Interval { max: 1.0, max_open: false, ..Interval::POSITIVE };
+    /// Diurnal `amplitude`: `0 <= a < 1`.
+    const AMPLITUDE: Interval = Interval { max: 1.0, max_open: true, ..Interval::NON_NEGATIVE };
+
+    const fn at_least(min: f64, min_open: bool) -> Interval {
+        Interval { min, min_open, max: f64::INFINITY, max_open: true }
+    }
+
+    fn contains(self, x: f64) -> bool {
+        let above = if self.min_open { x > self.min } else { x >= self.min };
+        let below = if self.max_open { x < self.max } else { x <= self.max };
+        above && below
+    }
+
+    /// `> 0`, `>= 0 and < 1`, …
+    fn describe(self) -> String {
+        let lower = format!("{} {}", if self.min_open { ">" } else { ">=" }, self.min);
+        if self.max.is_infinite() {
+            lower
+        } else {
+            let op = if self.max_open { "<" } else { "<=" };
+            format!("{lower} and {op} {}", self.max)
+        }
+    }
+}
+
+/// One value and its key path.
+struct Val<'a> {
+    node: &'a Node,
+    path: String,
+    sink: &'a Sink,
+}
+
+impl<'a> Val<'a> {
+    fn error(&self, message: impl Into<String>) {
+        self.sink.report(self.node.origin, self.path.clone(), message);
+    }
+
+    fn expected(&self, what: &str) {
+        self.error(format!("expected {what}, got {}", self.node.value.describe()));
+    }
+
+    /// The array element `index` (whose value is `node`).
+    fn item(&self, index: usize, node: &'a Node) -> Val<'a> {
+        Val { node, path: index_path(&self.path, index), sink: self.sink }
+    }
+
+    /// An integer in `min..=max`; floats are refused (a rate of `2.5`
+    /// shards is a mistake, not something to round).
+    fn int<T>(&self, min: T, max: T) -> Option<T>
+    where
+        T: Copy + Into<i128> + TryFrom<i128>,
+    {
+        let (lo, hi): (i128, i128) = (min.into(), max.into());
+        let Value::Int(n) = self.node.value else {
+            self.expected(match lo {
+                1.. => "a positive integer",
+                0 => "a non-negative integer",
+                _ => "an integer",
+            });
+            return None;
+        };
+        if n < lo || n > hi {
+            self.error(int_range_error(lo, hi, n));
+            return None;
+        }
+        T::try_from(n).ok()
+    }
+
+    /// A finite number in `range`; integers are accepted.
+    fn float(&self, range: Interval) -> Option<f64> {
+        let x = match self.node.value {
+            Value::Int(n) => n as f64,
+            Value::Float(x) => x,
+            _ => {
+                self.expected("a number");
+                return None;
+            }
+        };
+        let shown = match self.node.value {
+            Value::Int(n) => n.to_string(),
+            _ => fmt_float(x),
+        };
+        if !x.is_finite() {
+            self.error(format!("must be a finite number, got {shown}"));
+            return None;
+        }
+        if !range.contains(x) {
+            self.error(format!("must be {}, got {shown}", range.describe()));
+            return None;
+        }
+        Some(x)
+    }
+
+    /// Seconds, as a simulated time.
+    fn secs(&self, range: Interval) -> Option<SimTime> {
+        self.time(range, SimTime::from_secs_f64)
+    }
+
+    /// Milliseconds, as a simulated time.
+    fn millis(&self, range: Interval) -> Option<SimTime> {
+        self.time(range, SimTime::from_millis_f64)
+    }
+
+    /// A duration must survive the conversion to whole nanoseconds: not
+    /// round to zero where zero is invalid, nor overflow into "never".
+    fn time(&self, range: Interval, convert: fn(f64) -> SimTime) -> Option<SimTime> {
+        let x = self.float(range)?;
+        let t = convert(x);
+        if t == SimTime::ZERO && !range.contains(0.0) {
+            self.error(format!("must be at least 1 nanosecond, got {}", fmt_float(x)));
+            return None;
+        }
+        if t == SimTime::NEVER {
+            self.error(format!(
+                "is too long: simulated time ends after {} s, got {}",
+                SimTime::NEVER.whole_secs(),
+                fmt_float(x)
+            ));
+            return None;
+        }
+        Some(t)
+    }
+
+    /// A string of 1..=`max_chars` characters.
+    fn text(&self, max_chars: usize) -> Option<String> {
+        let Value::Str(s) = &self.node.value else {
+            self.expected("a string");
+            return None;
+        };
+        let chars = s.chars().count();
+        if chars == 0 {
+            self.error("must not be empty");
+            return None;
+        }
+        if chars > max_chars {
+            self.error(format!("must be at most {max_chars} characters, got {chars}"));
+            return None;
+        }
+        Some(s.clone())
+    }
+
+    /// One of the `valid` strings; each of `not_modelled` is refused with its
+    /// own explanation.
+    fn choice<T: Copy>(&self, valid: &[(&str, T)], not_modelled: &[(&str, &str)]) -> Option<T> {
+        let names = quoted_list(valid);
+        let Value::Str(s) = &self.node.value else {
+            self.expected(&format!("one of {names}"));
+            return None;
+        };
+        if let Some((_, value)) = valid.iter().find(|(name, _)| name == s) {
+            return Some(*value);
+        }
+        match not_modelled.iter().find(|(name, _)| name == s) {
+            Some((_, why)) => self.error(format!("{why}; valid: {names}")),
+            None => self.error(format!("unknown value {}; valid: {names}", quote(s))),
+        }
+        None
+    }
+
+    /// Reads this value as a table, then reports its unread keys.
+    fn read_table<T>(self, read: impl FnOnce(&mut TableReader<'a>) -> Option<T>) -> Option<T> {
+        let Value::Table(entries) = &self.node.value else {
+            self.expected("a table");
+            return None;
+        };
+        let mut table = TableReader::new(entries, self.node.origin, self.path, self.sink);
+        let out = read(&mut table);
+        table.finish();
+        out
+    }
+
+    /// A table whose `tag` key selects the variant, and so which other keys
+    /// are valid.
+    fn tagged<T>(self, tag: &'static str, variants: &[(&str, VariantReader<T>)]) -> Option<T> {
+        self.read_table(|t| {
+            let read = match t.take(tag) {
+                Some(v) => v.choice(variants, &[]),
+                None => {
+                    let valid = quoted_list(variants);
+                    t.missing(tag, format!("missing required key; valid: {valid}"));
+                    None
+                }
+            };
+            let Some(read) = read else {
+                // Without a variant there is no list of valid keys to judge
+                // the rest by.
+                t.skip_rest();
+                return None;
+            };
+            read(t)
+        })
+    }
+}
+
+/// `"a", "b"`: the names of `choices`, for messages.
+fn quoted_list<T>(choices: &[(&str, T)]) -> String {
+    let names: Vec<String> = choices.iter().map(|(name, _)| quote(name)).collect();
+    names.join(", ")
+}
+
+/// `must be between 1 and 10000, got 0`; bounds at or beyond `u32::MAX`
+/// are type limits rather than meaningful ranges, so they are not shown.
+fn int_range_error(lo: i128, hi: i128, n: i128) -> String {
+    let unbounded = hi >= i128::from(u32::MAX);
+    if !unbounded {
+        format!("must be between {lo} and {hi}, got {n}")
+    } else if n > hi {
+        format!("must be <= {hi}, got {n}")
+    } else {
+        format!("must be >= {lo}, got {n}")
+    }
+}
+
+/// Reads a table's keys one at a time; see the module docs.
+struct TableReader<'a> {
+    entries: &'a [Entry],
+    /// Where problems about missing keys are reported.
+    origin: Origin,
+    path: String,
+    sink: &'a Sink,
+    used: Vec<bool>,
+    /// Keys asked for, in order: the valid keys.
+    asked: Vec<&'static str>,
+}
+
+impl<'a> TableReader<'a> {
+    fn new(entries: &'a [Entry], origin: Origin, path: String, sink: &'a Sink) -> Self {
+        TableReader { entries, origin, path, sink, used: vec![false; entries.len()], asked: Vec::new() }
+    }
+
+    /// Marks `key` as valid and read, returning its value if present.
+    fn take(&mut self, key: &'static str) -> Option<Val<'a>> {
+        self.asked.push(key);
+        let i = self.entries.iter().position(|e| e.key == key)?;
+        self.used[i] = true;
+        Some(Val { node: &self.entries[i].node, path: key_path(&self.path, key), sink: self.sink })
+    }
+
+    /// Whether `key` is written in this table.
+    fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|e| e.key == key)
+    }
+
+    /// A required key.
+    fn req<T>(&mut self, key: &'static str, read: impl FnOnce(Val<'a>) -> Option<T>) -> Option<T> {
+        match self.take(key) {
+            Some(v) => read(v),
+            None => {
+                self.missing(key, "missing required key".into());
+                None
+            }
+        }
+    }
+
+    /// Reports absent `key` against the table.
+    fn missing(&self, key: &str, message: String) {
+        self.sink.report(self.origin, key_path(&self.path, key), message);
+    }
+
+    /// An optional key with its default.
+    fn opt<T>(&mut self, key: &'static str, default: T, read: impl FnOnce(Val<'a>) -> Option<T>) -> Option<T> {
+        self.take(key).map_or(Some(default), read)
+    }
+
+    /// A sub-table that may be absent; an absent one reads as empty, so its
+    /// keys take their defaults and its required keys are reported missing.
+    fn section<T>(&mut self, key: &'static str, read: impl FnOnce(&mut TableReader<'a>) -> Option<T>) -> Option<T> {
+        match self.take(key) {
+            Some(v) => v.read_table(read),
+            None => {
+                let path = key_path(&self.path, key);
+                let mut absent = TableReader::new(&[], self.origin, path, self.sink);
+                read(&mut absent)
+            }
+        }
+    }
+
+    /// Reports a rule between keys at the first of `keys` that is present
+    /// (else at the table).
+    fn fail_at(&self, keys: &[&str], message: String) {
+        let present = keys.iter().find_map(|k| self.entries.iter().find(|e| e.key == *k));
+        let (origin, key) = match present {
+            Some(e) => (e.node.origin, e.key.as_str()),
+            None => (self.origin, keys.first().copied().unwrap_or_default()),
+        };
+        self.sink.report(origin, key_path(&self.path, key), message);
+    }
+
+    /// Treats all remaining keys as read (used when they cannot be judged).
+    fn skip_rest(&mut self) {
+        self.used.fill(true);
+    }
+
+    /// Reports every key that was not read as unknown.
+    fn finish(self) {
+        let valid = self.asked.join(", ");
+        let unread = self.entries.iter().zip(&self.used).filter(|(_, used)| !**used);
+        for (entry, _) in unread {
+            let hint = match suggest(&entry.key, &self.asked) {
+                Some(key) => format!("did you mean `{key}`? "),
+                None => String::new(),
+            };
+            self.sink.report(
+                entry.key_origin,
+                key_path(&self.path, &entry.key),
+                format!("unknown key; {hint}valid keys: {valid}"),
+            );
+        }
+    }
+}
+
+/// The valid key closest to `key` within edit distance 2 (first on ties).
+fn suggest<'k>(key: &str, valid: &[&'k str]) -> Option<&'k str> {
+    const MAX_DISTANCE: usize = 2;
+    valid
+        .iter()
+        .map(|v| (edit_distance(key, v), *v))
+        .filter(|(d, _)| *d <= MAX_DISTANCE)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, v)| v)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("shard_cout", "shard_count"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("seed", "seed"), 0);
+        assert_eq!(suggest("shard_cout", &["seed", "shard_count"]), Some("shard_count"));
+        assert_eq!(suggest("xyz", &["seed", "shard_count"]), None);
+    }
+
+    #[test]
+    fn intervals_describe_themselves() {
+        assert_eq!(Interval::POSITIVE.describe(), "> 0");
+        assert_eq!(Interval::AMPLITUDE.describe(), ">= 0 and < 1");
+        assert_eq!(Interval::SHARE.describe(), "> 0 and <= 1");
+        assert!(Interval::SHARE.contains(1.0) && !Interval::SHARE.contains(0.0));
+        assert!(!Interval::AMPLITUDE.contains(1.0) && Interval::AMPLITUDE.contains(0.0));
+    }
+
+    #[test]
+    fn integer_range_messages_show_meaningful_bounds() {
+        assert_eq!(int_range_error(1, 10_000, 0), "must be between 1 and 10000, got 0");
+        assert_eq!(int_range_error(1, u64::MAX.into(), -3), "must be >= 1, got -3");
+        assert_eq!(int_range_error(0, 100, 101), "must be between 0 and 100, got 101");
+        assert_eq!(int_range_error(1, u32::MAX.into(), 1 << 40), "must be <= 4294967295, got 1099511627776");
+    }
+}
