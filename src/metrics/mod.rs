@@ -28,6 +28,18 @@ pub struct ProducerCounters {
     pub put_calls: u64,
 }
 
+impl std::ops::AddAssign<&ProducerCounters> for ProducerCounters {
+    fn add_assign(&mut self, o: &ProducerCounters) {
+        self.user_records += o.user_records;
+        self.records_put += o.records_put;
+        self.bytes_put += o.bytes_put;
+        self.write_throttled += o.write_throttled;
+        self.retries += o.retries;
+        self.records_dropped += o.records_dropped;
+        self.put_calls += o.put_calls;
+    }
+}
+
 impl ProducerCounters {
     /// Rejected attempts over all attempts, as CloudWatch would show it.
     pub fn throttle_rate(&self) -> f64 {

@@ -245,16 +245,8 @@ impl ScenarioInfo {
 impl Point {
     fn new(s: &Scenario, o: &RunOutcome) -> Self {
         let shards = shard_reports(o);
-        let total = o.producers.iter().fold(ProducerCounters::default(), |mut acc, c| {
-            acc.user_records += c.user_records;
-            acc.records_put += c.records_put;
-            acc.bytes_put += c.bytes_put;
-            acc.write_throttled += c.write_throttled;
-            acc.retries += c.retries;
-            acc.records_dropped += c.records_dropped;
-            acc.put_calls += c.put_calls;
-            acc
-        });
+        let mut total = ProducerCounters::default();
+        o.producers.iter().for_each(|c| total += c);
         let per_producer = s
             .producers
             .iter()
