@@ -1,9 +1,14 @@
-//! The performance benchmark: runs `scenarios/bench/reference.toml` once in
-//! this process and prints simulated user records per second of wall time
+//! The performance benchmark: runs `scenarios/bench/reference.toml` in this
+//! process, as written and again with one default polling consumer reading
+//! every shard, and prints simulated user records per second of wall time
 //! and the process's peak resident memory. Run with
 //! `cargo bench --bench reference`; timing is printed, never asserted.
 
 use std::time::Instant;
+
+use shardsim::scenario::model::{ConsumerKind, ConsumerSpec, PollingSpec, Scenario};
+use shardsim::stream::limits::{GET_RECORDS_MAX_RECORDS, IDLE_TIME_BETWEEN_READS_DEFAULT_MS};
+use shardsim::time::SimTime;
 
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -12,28 +17,44 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench/reference.toml");
-    let text = std::fs::read_to_string(path).expect("reference scenario is in the repository");
-    let scenario = shardsim::scenario::load(path, &text, &[]).expect("reference scenario is valid");
+fn measure(label: &str, scenario: &Scenario) {
     let started = Instant::now();
-    let outcome = shardsim::sim::simulate(&scenario, scenario.seed, 0);
+    let outcome = shardsim::sim::simulate(scenario, scenario.seed, 0);
     let wall_s = started.elapsed().as_secs_f64();
     let users: u64 = outcome.producers.iter().map(|c| c.user_records).sum();
     let throttled: u64 = outcome.producers.iter().map(|c| c.write_throttled).sum();
+    let delivered: u64 = outcome.consumers.iter().map(|c| c.meter.records_delivered).sum();
+    println!("{label}:");
+    println!(
+        "  user records simulated: {users} (events: {}, throttled attempts: {throttled}, delivered: {delivered})",
+        outcome.events
+    );
+    println!("  wall time: {wall_s:.2} s");
+    println!("  simulated user records per second: {:.2} million", users as f64 / wall_s / 1e6);
+    match peak_rss_mib() {
+        Some(m) => println!("  peak RSS of the process so far: {m:.1} MiB"),
+        None => println!("  peak RSS: unavailable (no /proc/self/status)"),
+    }
+}
+
+fn main() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench/reference.toml");
+    let text = std::fs::read_to_string(path).expect("reference scenario is in the repository");
+    let mut scenario = shardsim::scenario::load(path, &text, &[]).expect("reference scenario is valid");
     println!(
         "reference scenario: {} shards, {} s simulated",
         scenario.stream.shard_count,
         scenario.duration.as_secs_f64()
     );
-    println!(
-        "user records simulated: {users}  (put calls/events: {}, throttled attempts: {throttled})",
-        outcome.events
-    );
-    println!("wall time: {wall_s:.2} s");
-    println!("simulated user records per second: {:.2} million", users as f64 / wall_s / 1e6);
-    match peak_rss_mib() {
-        Some(m) => println!("peak RSS: {m:.1} MiB"),
-        None => println!("peak RSS: unavailable (no /proc/self/status)"),
-    }
+    measure("producers only", &scenario);
+    scenario.consumers.push(ConsumerSpec {
+        name: "reader".into(),
+        kind: ConsumerKind::Polling(PollingSpec {
+            max_records: GET_RECORDS_MAX_RECORDS,
+            idle_time_between_reads: SimTime::from_millis_f64(IDLE_TIME_BETWEEN_READS_DEFAULT_MS),
+        }),
+        process_per_record: SimTime::ZERO,
+        process_per_batch: SimTime::ZERO,
+    });
+    measure("with one default polling consumer", &scenario);
 }

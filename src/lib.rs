@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod consumer;
 pub mod engine;
 pub mod metrics;
 pub mod producer;

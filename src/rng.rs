@@ -22,6 +22,8 @@ pub enum Purpose {
     Sizes = 3,
     /// Retry back-off jitter.
     Backoff = 4,
+    /// When a consumer's first read of a shard happens.
+    ConsumerStart = 5,
 }
 
 /// Identifies one random stream inside one run.
@@ -29,9 +31,10 @@ pub enum Purpose {
 pub struct StreamId {
     /// Replication index (0 for a single run).
     pub replication: u32,
-    /// Producer group index in the scenario.
+    /// Producer group (or, for consumer purposes, consumer) index in the
+    /// scenario.
     pub producer: u32,
-    /// Client instance within the group.
+    /// Client instance within the group (or shard, for consumers).
     pub instance: u32,
     /// What the draws are for.
     pub purpose: Purpose,

@@ -7,13 +7,17 @@
 //! come first; otherwise consecutive sends run inline. Retries of rejected
 //! records are queued events.
 
+use rand::RngExt;
+
+use crate::consumer::ConsumerMeter;
+use crate::consumer::polling::PollingConsumer;
 use crate::engine::EventQueue;
 use crate::metrics::{ProducerCounters, StreamSeries};
 use crate::producer::sdk::{InstanceSources, SdkInstance};
 use crate::producer::{Batch, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scenario::model::{ClientSpec, KeyDist, Scenario};
-use crate::stream::Stream;
+use crate::stream::{PutAt, Stream};
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
 use crate::workload::keys::{KeySpace, KeyState};
@@ -33,6 +37,17 @@ pub struct RunOutcome {
     pub series: StreamSeries,
     /// Events taken from the queue plus sends run inline.
     pub events: u64,
+    /// Each consumer, in scenario order.
+    pub consumers: Vec<ConsumerOutcome>,
+}
+
+/// What one consumer saw, and what it left unread.
+#[derive(Clone, Debug)]
+pub struct ConsumerOutcome {
+    /// Its counters and latency histogram.
+    pub meter: ConsumerMeter,
+    /// Records stored but not yet read when the run ended.
+    pub records_unread: u64,
 }
 
 /// Queue payloads.
@@ -42,6 +57,8 @@ enum Ev {
     Send(u32),
     /// The retry batch in slot `s` is sent again.
     Retry(u32),
+    /// Consumer `c` calls GetRecords on shard `s`.
+    Poll(u32, u32),
 }
 
 /// Runs `scenario` with `seed` (replication index `replication`).
@@ -64,11 +81,15 @@ struct Sim<'a> {
     pool: VecPool,
     events: u64,
     in_flight_from_buffers: u64,
+    consumers: Vec<PollingConsumer>,
+    retention: SimTime,
+    seed: u64,
+    replication: u32,
 }
 
 impl<'a> Sim<'a> {
     fn new(scenario: &'a Scenario, seed: u64, replication: u32) -> Self {
-        let stream = Stream::new(&scenario.stream);
+        let stream = Stream::new(&scenario.stream, !scenario.consumers.is_empty());
         let spaces: Vec<KeySpace> =
             scenario.producers.iter().map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map)).collect();
         let mut instances = Vec::new();
@@ -93,7 +114,13 @@ impl<'a> Sim<'a> {
                 instances.push(SdkInstance::new(g as u32, sdk, src, &spaces[g], &stream.map));
             }
         }
+        let shards = stream.ranges.len();
+        let consumers = scenario.consumers.iter().map(|c| PollingConsumer::new(c, shards)).collect();
         Sim {
+            seed,
+            replication,
+            consumers,
+            retention: SimTime::from_secs_f64(scenario.stream.retention_hours * 3_600.0),
             scenario,
             series: StreamSeries::new(scenario.duration),
             counters: vec![ProducerCounters::default(); scenario.producers.len()],
@@ -116,6 +143,7 @@ impl<'a> Sim<'a> {
                 self.queue.schedule(t, Ev::Send(i));
             }
         }
+        self.schedule_first_polls();
         while let Some((now, ev)) = self.queue.pop_before(horizon) {
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
@@ -125,8 +153,16 @@ impl<'a> Sim<'a> {
                     self.events += 1;
                     self.put(batch.instance, batch.attempt, batch.records, now);
                 }
+                Ev::Poll(c, shard) => {
+                    self.events += 1;
+                    let next = self.poll(c as usize, shard as usize, now);
+                    if next < horizon {
+                        self.queue.schedule(next, Ev::Poll(c, shard));
+                    }
+                }
             }
         }
+        self.finish_consumers(horizon);
         // Records still in a client's buffer arrived within the run.
         for i in 0..self.instances.len() {
             let buffered = self.instances[i].take_batch(Vec::new());
@@ -174,16 +210,59 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Each consumer's first call of each shard, at a seeded random point of
+    /// its first idle period.
+    fn schedule_first_polls(&mut self) {
+        for (c, consumer) in self.consumers.iter().enumerate() {
+            let id = StreamId {
+                replication: self.replication,
+                producer: c as u32,
+                instance: 0,
+                purpose: Purpose::ConsumerStart,
+            };
+            let mut rng = rng_for(self.seed, id);
+            let period = consumer.idle_period().as_nanos().max(1);
+            for shard in 0..consumer.cursors.len() as u32 {
+                let at = SimTime(rng.random_range(0..period));
+                self.queue.schedule(at, Ev::Poll(c as u32, shard));
+            }
+        }
+    }
+
+    /// Trims `shard`'s log (expired, or read by every consumer).
+    fn trim_log(&mut self, shard: usize, now: SimTime) {
+        let read_by_all = self.consumers.iter().map(|c| c.cursors[shard]).min().unwrap_or(0);
+        self.stream.logs[shard].trim(now - self.retention, read_by_all);
+    }
+
+    /// Consumer `c` reads `shard` at `now`; returns its next call time.
+    fn poll(&mut self, c: usize, shard: usize, now: SimTime) -> SimTime {
+        self.trim_log(shard, now);
+        let counted = now >= self.scenario.warmup;
+        let (log, read) = (&self.stream.logs[shard], &mut self.stream.readers[shard]);
+        self.consumers[c].poll(shard, now, log, read, counted)
+    }
+
+    /// Counts what expired unread by the end of the run.
+    fn finish_consumers(&mut self, horizon: SimTime) {
+        for shard in 0..self.stream.logs.len() {
+            self.trim_log(shard, horizon);
+            for consumer in &mut self.consumers {
+                consumer.skip_expired(shard, &self.stream.logs[shard], true);
+            }
+        }
+    }
+
     /// One put call of `records` (attempt `attempt`) by instance `i` at `now`.
     fn put(&mut self, i: u32, attempt: u32, records: Vec<Rec>, now: SimTime) {
-        let counted = now >= self.scenario.warmup;
-        let second = now.whole_secs();
+        let at = PutAt { now, second: now.whole_secs(), counted: now >= self.scenario.warmup };
+        let counted = at.counted;
         let mut failed = self.pool.take();
         let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
         let inst = &self.instances[i as usize];
         for r in &records {
             let bytes = inst.charged_bytes(r);
-            if self.stream.put(r.shard, bytes, now, second, counted) {
+            if self.stream.put(r.shard, bytes, r.bytes, r.created, at) {
                 ok_records += 1;
                 ok_bytes += bytes;
             } else {
@@ -232,7 +311,17 @@ impl<'a> Sim<'a> {
 
     fn into_outcome(self) -> RunOutcome {
         let waiting: u64 = self.retries.iter().map(|b| b.records.len() as u64).sum();
+        let logs = &self.stream.logs;
+        let consumers = self
+            .consumers
+            .into_iter()
+            .map(|c| {
+                let unread = c.cursors.iter().zip(logs).map(|(cursor, log)| log.end_seq() - cursor).sum();
+                ConsumerOutcome { meter: c.meter, records_unread: unread }
+            })
+            .collect();
         RunOutcome {
+            consumers,
             records_in_flight: waiting + self.in_flight_from_buffers,
             stream: self.stream,
             producers: self.counters,

@@ -53,7 +53,7 @@ pub struct ScenarioInfo {
     /// Per-shard bytes/s limit used.
     pub shard_write_bytes_per_s: u64,
     /// Retention period of the stream.
-    pub retention_hours: u32,
+    pub retention_hours: f64,
 }
 
 /// Results of one configuration.
@@ -69,6 +69,8 @@ pub struct Point {
     pub stream: StreamReport,
     /// Per shard, by shard index.
     pub shards: Vec<ShardReport>,
+    /// Per consumer, in scenario order.
+    pub consumers: Vec<ConsumerReport>,
     /// Stream totals over time.
     pub timeseries: Timeseries,
 }
@@ -196,6 +198,48 @@ pub struct ShardReport {
     pub hot_reasons: Vec<&'static str>,
 }
 
+/// One consumer application.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsumerReport {
+    /// `[[consumers]].name`.
+    pub name: String,
+    /// `polling`.
+    pub kind: &'static str,
+    /// Records handed to the application.
+    pub records_delivered: u64,
+    /// GetRecords calls rejected (ReadProvisionedThroughputExceeded).
+    pub read_throttled: u64,
+    /// GetRecords calls that succeeded.
+    pub get_records_calls: u64,
+    /// From the producer application's send to the consumer's receipt.
+    pub end_to_end_latency_ms: LatencyReport,
+    /// Largest GetRecords.IteratorAgeMilliseconds seen: the age of a
+    /// call's last record when it was read.
+    pub iterator_age_ms_max: f64,
+    /// Records that expired (retention) before this consumer read them.
+    pub records_expired: u64,
+    /// Records stored but not read when the run ended.
+    pub records_unread: u64,
+}
+
+/// Latency percentiles in milliseconds (HDR histogram, 3 significant
+/// digits; 0 when nothing was delivered).
+#[derive(Clone, Debug, Serialize)]
+pub struct LatencyReport {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest.
+    pub max: f64,
+}
+
 /// Stream totals per bucket of `bucket_s` seconds, from time 0.
 #[derive(Clone, Debug, Serialize)]
 pub struct Timeseries {
@@ -270,6 +314,7 @@ impl Point {
             producers: ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer },
             stream: stream_report(s, o, &shards),
             shards,
+            consumers: consumer_reports(s, o),
             timeseries: timeseries(o),
         }
     }
@@ -339,6 +384,37 @@ fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> Stream
             .max(per_s(incoming_bytes) / capacity_bytes_per_s as f64),
         hot_shards: shards.iter().filter(|x| x.hot).count() as u32,
     }
+}
+
+fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
+    s.consumers
+        .iter()
+        .zip(&o.consumers)
+        .map(|(spec, c)| {
+            let m = &c.meter;
+            let h = &m.latency_us;
+            let ms = |us: u64| us as f64 / 1_000.0;
+            let q = |quantile: f64| if h.is_empty() { 0.0 } else { ms(h.value_at_quantile(quantile)) };
+            ConsumerReport {
+                name: spec.name.clone(),
+                kind: "polling",
+                records_delivered: m.records_delivered,
+                read_throttled: m.read_throttled,
+                get_records_calls: m.get_records_calls,
+                end_to_end_latency_ms: LatencyReport {
+                    mean: if h.is_empty() { 0.0 } else { h.mean() / 1_000.0 },
+                    p50: q(0.5),
+                    p90: q(0.9),
+                    p99: q(0.99),
+                    p999: q(0.999),
+                    max: if h.is_empty() { 0.0 } else { ms(h.max()) },
+                },
+                iterator_age_ms_max: m.iterator_age_max.as_millis_f64(),
+                records_expired: m.records_expired,
+                records_unread: c.records_unread,
+            }
+        })
+        .collect()
 }
 
 fn timeseries(o: &RunOutcome) -> Timeseries {

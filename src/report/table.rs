@@ -53,7 +53,51 @@ pub fn render(report: &Report, flavour: Flavour) -> String {
 type Section = (String, Grid, Option<String>);
 
 fn sections(p: &Point) -> Vec<Section> {
-    vec![stream_section(p), producer_section(p), shard_section(p)]
+    let mut all = vec![stream_section(p), producer_section(p), shard_section(p)];
+    if !p.consumers.is_empty() {
+        all.push(consumer_section(p));
+    }
+    all
+}
+
+fn consumer_section(p: &Point) -> Section {
+    let mut g = Grid::new(&[
+        ("consumer", Align::Left),
+        ("kind", Align::Left),
+        ("delivered", Align::Right),
+        ("read throttled", Align::Right),
+        ("p50 ms", Align::Right),
+        ("p99 ms", Align::Right),
+        ("p99.9 ms", Align::Right),
+        ("max ms", Align::Right),
+        ("iterator age max", Align::Right),
+        ("expired", Align::Right),
+        ("unread", Align::Right),
+    ]);
+    for c in &p.consumers {
+        let l = &c.end_to_end_latency_ms;
+        g.row(vec![
+            c.name.clone(),
+            c.kind.to_string(),
+            thousands(c.records_delivered),
+            thousands(c.read_throttled),
+            format!("{:.0}", l.p50),
+            format!("{:.0}", l.p99),
+            format!("{:.0}", l.p999),
+            format!("{:.0}", l.max),
+            format!("{:.1} s", c.iterator_age_ms_max / 1_000.0),
+            thousands(c.records_expired),
+            thousands(c.records_unread),
+        ]);
+    }
+    let lost: Vec<String> = p
+        .consumers
+        .iter()
+        .filter(|c| c.records_expired > 0)
+        .map(|c| format!("{} lost {} records to retention", c.name, thousands(c.records_expired)))
+        .collect();
+    let note = (!lost.is_empty()).then(|| format!("DATA LOSS: {}", lost.join("; ")));
+    ("Consumers (end-to-end latency: producer's send → consumer's receipt)".to_string(), g, note)
 }
 
 fn stream_section(p: &Point) -> Section {

@@ -97,7 +97,7 @@ records_per_s = 100
             stream: StreamSpec {
                 capacity_mode: CapacityMode::Provisioned,
                 shard_count: 2,
-                retention_hours: 24,
+                retention_hours: 24.0,
                 write_limit_model: WriteLimitModel::TokenBucket,
                 shard_write_records_per_s: 1_000,
                 shard_write_bytes_per_s: 1_048_576,
@@ -112,6 +112,7 @@ records_per_s = 100
                 partition_key: KeyDist::Uniform { keys: 10_000 },
                 rate_pattern: None,
             }],
+            consumers: vec![],
         };
         assert_eq!(load_ok(MINIMAL, &[]), expected);
     }
@@ -128,7 +129,7 @@ warmup_s = 10
 [stream]
 capacity_mode = "provisioned"
 shard_count = 8
-retention_hours = 48
+retention_hours = 48.5
 write_limit_model = "per_second_window"
 shard_write_records_per_s = 2000
 shard_write_bytes_per_s = 0x200000
@@ -163,8 +164,33 @@ name = "z"
 records_per_s = 1
 partition_key = { dist = "zipf", keys = 5, exponent = 1.1 }
 rate_pattern = { kind = "step", at_s = 0, factor = 2 }
+
+[[consumers]]
+name = "analytics"
+kind = "polling"
+max_records = 2500
+idle_time_between_reads_ms = 1000
+process_ms_per_record = 0.5
+process_ms_per_batch = 20
+
+[[consumers]]
+name = "defaults"
+kind = "polling"
 "#;
         let s = load_ok(text, &[]);
+        let polling = |max_records, idle_ms, per_record_ms, per_batch_ms, name: &str| ConsumerSpec {
+            name: name.into(),
+            kind: ConsumerKind::Polling(PollingSpec {
+                max_records,
+                idle_time_between_reads: SimTime::from_millis_f64(idle_ms),
+            }),
+            process_per_record: SimTime::from_millis_f64(per_record_ms),
+            process_per_batch: SimTime::from_millis_f64(per_batch_ms),
+        };
+        assert_eq!(
+            s.consumers,
+            vec![polling(2_500, 1_000.0, 0.5, 20.0, "analytics"), polling(10_000, 1_500.0, 0.0, 0.0, "defaults")]
+        );
         assert_eq!(s.name, "iot-telemetry.v2");
         assert_eq!(s.seed, 42);
         assert_eq!(s.duration, SimTime(600_500_000_000));
@@ -174,7 +200,7 @@ rate_pattern = { kind = "step", at_s = 0, factor = 2 }
             StreamSpec {
                 capacity_mode: CapacityMode::Provisioned,
                 shard_count: 8,
-                retention_hours: 48,
+                retention_hours: 48.5,
                 write_limit_model: WriteLimitModel::PerSecondWindow,
                 shard_write_records_per_s: 2000,
                 shard_write_bytes_per_s: 2 * 1_048_576,
@@ -252,10 +278,10 @@ rate_pattern = { kind = "step", at_s = 0, factor = 2 }
 
     #[test]
     fn unknown_top_level_tables_list_the_valid_ones() {
-        let text = format!("{MINIMAL}\n[[consumers]]\nname = \"a\"\n");
+        let text = format!("{MINIMAL}\n[sweep]\nname = \"a\"\n");
         assert_eq!(
             errors(&text, &[]),
-            ["x.toml:12:3: consumers: unknown key; valid keys: scenario, stream, producers"]
+            ["x.toml:12:2: sweep: unknown key; valid keys: scenario, stream, producers, consumers"]
         );
     }
 
@@ -490,5 +516,33 @@ records_per_s = 1
         let plain = load_ok(&format!("{MINIMAL}[producers.sdk]\napi = \"put_record\"\n"), &[]);
         let ClientSpec::Sdk(sdk) = &plain.producers[0].client;
         assert_eq!(sdk.api, SdkApi::PutRecord);
+    }
+
+    #[test]
+    fn consumer_problems_are_located_and_listed() {
+        let text = format!(
+            "{MINIMAL}[[consumers]]\nname = \"a\"\nkind = \"efo\"\n\
+             [[consumers]]\nname = \"a\"\nkind = \"polling\"\nmax_records = 0\nidle_ms = 5\n"
+        );
+        let lines = errors(&text, &["consumers.1.kind=lambda", "stream.retention_hours=0"]);
+        let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+        assert_eq!(lines.len(), 6, "{lines:?}");
+        assert!(has("x.toml:13:8: consumers[0].kind: enhanced fan-out consumers are not modelled yet"), "{lines:?}");
+        assert!(has("x.toml:15:8: consumers[1].name: duplicate consumer name \"a\""), "{lines:?}");
+        assert!(has("x.toml:17:15: consumers[1].max_records: must be between 1 and 10000, got 0"), "{lines:?}");
+        assert!(has("x.toml:18:1: consumers[1].idle_ms: unknown key; valid keys: name, kind"), "{lines:?}");
+        assert!(has("--set consumers.1.kind=lambda: consumers[1].kind: Lambda event-source mappings"), "{lines:?}");
+        assert!(has("--set stream.retention_hours=0: stream.retention_hours: must be > 0 and <= 8760"), "{lines:?}");
+    }
+
+    #[test]
+    fn retention_accepts_short_what_ifs_but_not_nonsense() {
+        let with = |r: &str| MINIMAL.replace("shard_count = 2", &format!("shard_count = 2\nretention_hours = {r}"));
+        assert_eq!(load_ok(&with("0.25"), &[]).stream.retention_hours, 0.25);
+        assert_eq!(load_ok(&with("8760"), &[]).stream.retention_hours, 8_760.0);
+        for bad in ["0", "-1", "8761", "nan", "inf"] {
+            let lines = errors(&with(bad), &[]);
+            assert!(lines.len() == 1 && lines[0].contains("stream.retention_hours"), "{bad}: {lines:?}");
+        }
     }
 }

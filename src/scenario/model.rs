@@ -19,6 +19,8 @@ pub struct Scenario {
     pub stream: StreamSpec,
     /// `[[producers]]`: at least one; names unique.
     pub producers: Vec<ProducerSpec>,
+    /// `[[consumers]]`: any number (none by default); names unique.
+    pub consumers: Vec<ConsumerSpec>,
 }
 
 /// `[stream].capacity_mode`.
@@ -44,8 +46,10 @@ pub struct StreamSpec {
     pub capacity_mode: CapacityMode,
     /// 1..=10,000. Required in provisioned mode.
     pub shard_count: u32,
-    /// 24..=8,760, default 24.
-    pub retention_hours: u32,
+    /// `retention_hours`: default 24; AWS allows 24..=8,760, and shardsim
+    /// also accepts any value > 0 below 24 as a what-if, so expiry can be
+    /// seen in short runs. Integer or float.
+    pub retention_hours: f64,
     /// Default `token_bucket`.
     pub write_limit_model: WriteLimitModel,
     /// `shard_write_records_per_s`, default 1,000 (what-if override), >= 1.
@@ -167,4 +171,36 @@ pub struct ProducerSpec {
     pub partition_key: KeyDist,
     /// Optional rate pattern; `None` means a constant mean rate.
     pub rate_pattern: Option<RatePattern>,
+}
+
+/// One `[[consumers]]` application reading every shard of the stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsumerSpec {
+    /// Non-empty, unique among consumers, 1..=200 characters.
+    pub name: String,
+    /// `kind` and its settings.
+    pub kind: ConsumerKind,
+    /// `process_ms_per_record`: processing time per delivered record, >= 0,
+    /// default 0.
+    pub process_per_record: SimTime,
+    /// `process_ms_per_batch`: processing time per non-empty batch, >= 0,
+    /// default 0.
+    pub process_per_batch: SimTime,
+}
+
+/// `[[consumers]].kind`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConsumerKind {
+    /// `kind = "polling"`: a shared-throughput GetRecords loop (KCL-style).
+    Polling(PollingSpec),
+}
+
+/// Settings of a polling consumer (keys directly in `[[consumers]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PollingSpec {
+    /// `max_records`: GetRecords `Limit`, 1..=10,000, default 10,000.
+    pub max_records: u32,
+    /// `idle_time_between_reads_ms`: wait after a call's batch is processed
+    /// before the next call, >= 0, default 1,500 ms (KCL 2.x/3.x).
+    pub idle_time_between_reads: SimTime,
 }

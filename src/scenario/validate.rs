@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, KeyDist, ProducerSpec, RatePattern, Scenario, SdkApi, SdkSpec, SizeDist,
-    StreamSpec, WriteLimitModel,
+    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KeyDist, PollingSpec, ProducerSpec, RatePattern,
+    Scenario, SdkApi, SdkSpec, SizeDist, StreamSpec, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -25,7 +25,7 @@ const DEFAULT_SEED: u64 = 1;
 const DEFAULT_DURATION_S: u64 = 60;
 /// `scenario.name` names the report folder; keep it short.
 const SCENARIO_NAME_MAX_CHARS: usize = 100;
-/// Longest producer name.
+/// Longest producer or consumer name.
 const PRODUCER_NAME_MAX_CHARS: usize = 200;
 /// Most client instances one producer group may have.
 const MAX_INSTANCES: u32 = 10_000;
@@ -51,6 +51,7 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         let header = top.section("scenario", header);
         let stream = top.section("stream", stream);
         let producers = top.req("producers", producers);
+        let consumers = top.opt("consumers", Vec::new(), consumers);
         let header = header?;
         Some(Scenario {
             name: header.name,
@@ -59,6 +60,7 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             warmup: header.warmup,
             stream: stream?,
             producers: producers?,
+            consumers: consumers?,
         })
     })
 }
@@ -119,9 +121,9 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         )
     });
     let shard_count = t.req("shard_count", |v| v.int(1, limits::MAX_SHARDS_PER_STREAM));
-    let retention_hours = t.opt("retention_hours", limits::RETENTION_DEFAULT_HOURS, |v| {
-        v.int(limits::RETENTION_MIN_HOURS, limits::RETENTION_MAX_HOURS)
-    });
+    // Below AWS's 24 h minimum is allowed as a what-if (see model.rs).
+    let retention_hours =
+        t.opt("retention_hours", limits::RETENTION_DEFAULT_HOURS as f64, |v| v.float(Interval::RETENTION));
     let write_limit_model = t.opt("write_limit_model", WriteLimitModel::TokenBucket, |v| {
         v.choice(
             &[("token_bucket", WriteLimitModel::TokenBucket), ("per_second_window", WriteLimitModel::PerSecondWindow)],
@@ -142,24 +144,39 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
 
 /// `[[producers]]`: a non-empty array of tables with unique names.
 fn producers(v: Val<'_>) -> Option<Vec<ProducerSpec>> {
+    named_tables(v, "producer", true, producer)
+}
+
+/// `[[consumers]]`: an array of tables with unique names, possibly empty.
+fn consumers(v: Val<'_>) -> Option<Vec<ConsumerSpec>> {
+    named_tables(v, "consumer", false, consumer)
+}
+
+/// An array of tables (`[[{noun}s]]`) read with `read`, whose `name`s must
+/// be unique.
+fn named_tables<T>(
+    v: Val<'_>,
+    noun: &str,
+    required: bool,
+    read: impl Fn(&mut TableReader<'_>) -> Option<T>,
+) -> Option<Vec<T>> {
     let Value::Array(items) = &v.node.value else {
-        v.expected("an array of tables ([[producers]])");
+        v.expected(&format!("an array of tables ([[{noun}s]])"));
         return None;
     };
-    if items.is_empty() {
-        v.error("must contain at least one producer");
+    if required && items.is_empty() {
+        v.error(format!("must contain at least one {noun}"));
         return None;
     }
-    let specs: Vec<Option<ProducerSpec>> =
-        items.iter().enumerate().map(|(i, item)| v.item(i, item).read_table(producer)).collect();
-    let unique = check_unique_names(&v, items);
-    let specs: Option<Vec<ProducerSpec>> = specs.into_iter().collect();
+    let specs: Vec<Option<T>> = items.iter().enumerate().map(|(i, item)| v.item(i, item).read_table(&read)).collect();
+    let unique = check_unique_names(&v, items, noun);
+    let specs: Option<Vec<T>> = specs.into_iter().collect();
     if unique { specs } else { None }
 }
 
-/// Reports every producer whose name an earlier producer already uses.
-/// Judged on the raw names, so a producer with other problems still counts.
-fn check_unique_names(v: &Val<'_>, items: &[Node]) -> bool {
+/// Reports every item whose name an earlier item already uses. Judged on
+/// the raw names, so an item with other problems still counts.
+fn check_unique_names(v: &Val<'_>, items: &[Node], noun: &str) -> bool {
     let mut first_use: BTreeMap<&str, usize> = BTreeMap::new();
     let mut unique = true;
     for (i, item) in items.iter().enumerate() {
@@ -170,7 +187,7 @@ fn check_unique_names(v: &Val<'_>, items: &[Node]) -> bool {
             v.sink.report(
                 node.origin,
                 key_path(&index_path(&v.path, i), "name"),
-                format!("duplicate producer name {} (also used by {})", quote(name), index_path(&v.path, first)),
+                format!("duplicate {noun} name {} (also used by {})", quote(name), index_path(&v.path, first)),
             );
             unique = false;
         } else {
@@ -204,6 +221,34 @@ fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
         record_bytes: record_bytes?,
         partition_key: partition_key?,
         rate_pattern: rate_pattern?,
+    })
+}
+
+/// One `[[consumers]]` table.
+fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
+    let name = t.req("name", |v| v.text(PRODUCER_NAME_MAX_CHARS));
+    let kind = t.req("kind", |v| {
+        v.choice(
+            &[("polling", ())],
+            &[
+                ("efo", "enhanced fan-out consumers are not modelled yet"),
+                ("lambda", "Lambda event-source mappings are not modelled yet"),
+            ],
+        )
+    });
+    let max = limits::GET_RECORDS_MAX_RECORDS;
+    let max_records = t.opt("max_records", max, |v| v.int(1, max));
+    let ms = SimTime::from_millis_f64;
+    let idle = ms(limits::IDLE_TIME_BETWEEN_READS_DEFAULT_MS);
+    let idle = t.opt("idle_time_between_reads_ms", idle, |v| v.millis(Interval::NON_NEGATIVE));
+    let per_record = t.opt("process_ms_per_record", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
+    let per_batch = t.opt("process_ms_per_batch", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
+    kind?;
+    Some(ConsumerSpec {
+        name: name?,
+        kind: ConsumerKind::Polling(PollingSpec { max_records: max_records?, idle_time_between_reads: idle? }),
+        process_per_record: per_record?,
+        process_per_batch: per_batch?,
     })
 }
 
@@ -380,6 +425,9 @@ impl Interval {
     const NON_NEGATIVE: Interval = Interval::at_least(0.0, false);
     /// `hot_share`: `0 < h <= 1`.
     const SHARE: Interval = Interval { max: 1.0, max_open: false, ..Interval::POSITIVE };
+    /// `retention_hours`: `0 < h <= 8760`.
+    const RETENTION: Interval =
+        Interval { max: limits::RETENTION_MAX_HOURS as f64, max_open: false, ..Interval::POSITIVE };
     /// Diurnal `amplitude`: `0 <= a < 1`.
     const AMPLITUDE: Interval = Interval { max: 1.0, max_open: true, ..Interval::NON_NEGATIVE };
 

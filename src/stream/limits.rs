@@ -31,3 +31,17 @@ pub const RETENTION_MAX_HOURS: u32 = 8_760;
 /// Shards in one stream beyond which UpdateShardCount refuses to scale (§6);
 /// shardsim uses it as the largest shard count it accepts.
 pub const MAX_SHARDS_PER_STREAM: u32 = 10_000;
+
+/// GetRecords calls per second per shard, shared by all polling consumers
+/// (§3).
+pub const SHARD_READ_CALLS_PER_S: u32 = 5;
+/// Bytes per second per shard returned by GetRecords, shared by all polling
+/// consumers (§3).
+pub const SHARD_READ_BYTES_PER_S: u64 = 2 * MIB;
+/// Most records one GetRecords call returns; also the default `Limit` (§3).
+pub const GET_RECORDS_MAX_RECORDS: u32 = 10_000;
+/// Most bytes one GetRecords call returns (§3).
+pub const GET_RECORDS_MAX_BYTES: u64 = 10 * MIB;
+/// KCL 2.x/3.x default wait between GetRecords calls of one shard (§9.1,
+/// `idleTimeBetweenReadsInMillis`).
+pub const IDLE_TIME_BETWEEN_READS_DEFAULT_MS: f64 = 1_500.0;

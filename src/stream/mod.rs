@@ -1,15 +1,31 @@
 //! The simulated stream: its shards' hash-key ranges, the partition-key
-//! router, and per-shard write admission with its meters.
+//! router, per-shard write admission with its meters, and — when the
+//! scenario has consumers — each shard's stored records and read admission.
 
 pub mod hash;
 pub mod limiter;
 pub mod limits;
+pub mod log;
+pub mod read;
 
 use crate::metrics::ShardMeter;
 use crate::scenario::model::StreamSpec;
 use crate::time::SimTime;
 use hash::{HashRange, ShardMap, initial_ranges};
 use limiter::{WriteLimiter, WriteLimits};
+use log::{LogRec, ShardLog};
+use read::ReadLimiter;
+
+/// When a put call reaches the stream, computed once per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PutAt {
+    /// The instant.
+    pub now: SimTime,
+    /// Its whole second.
+    pub second: u64,
+    /// Whether it is past the warm-up.
+    pub counted: bool,
+}
 
 /// A provisioned stream with a fixed set of open shards.
 #[derive(Debug)]
@@ -22,11 +38,17 @@ pub struct Stream {
     limiters: Vec<WriteLimiter>,
     /// Each shard's write meter, by shard index.
     pub meters: Vec<ShardMeter>,
+    /// Each shard's stored records (kept only when someone reads them).
+    pub logs: Vec<ShardLog>,
+    /// Each shard's GetRecords admission, shared by polling consumers.
+    pub readers: Vec<ReadLimiter>,
+    keep_records: bool,
 }
 
 impl Stream {
-    /// A new stream as AWS creates it for `spec`.
-    pub fn new(spec: &StreamSpec) -> Self {
+    /// A new stream as AWS creates it for `spec`; accepted records are
+    /// stored only when `keep_records` (the scenario has consumers).
+    pub fn new(spec: &StreamSpec, keep_records: bool) -> Self {
         let ranges = initial_ranges(spec.shard_count);
         let limits =
             WriteLimits { records_per_s: spec.shard_write_records_per_s, bytes_per_s: spec.shard_write_bytes_per_s };
@@ -37,6 +59,9 @@ impl Stream {
             limits,
             limiters: vec![WriteLimiter::new(spec.write_limit_model, limits); n],
             meters: vec![ShardMeter::default(); n],
+            logs: vec![ShardLog::default(); n],
+            readers: vec![ReadLimiter::default(); n],
+            keep_records,
         }
     }
 
@@ -45,14 +70,18 @@ impl Stream {
         self.limits
     }
 
-    /// One record of `bytes` (data + key) offered to `shard` at `now`, in
-    /// whole second `second`; returns whether the shard accepted it.
+    /// One record of `bytes` (data + key, as charged) created at `created`,
+    /// offered to `shard` at `now`, in whole second `second`; returns whether
+    /// the shard accepted it. `stored_bytes` is its size as readers see it.
     #[inline]
-    pub fn put(&mut self, shard: u32, bytes: u64, now: SimTime, second: u64, counted: bool) -> bool {
+    pub fn put(&mut self, shard: u32, bytes: u64, stored_bytes: u32, created: SimTime, at: PutAt) -> bool {
         let i = shard as usize;
-        let ok = self.limiters[i].try_admit(self.limits, now, bytes);
+        let ok = self.limiters[i].try_admit(self.limits, at.now, bytes);
         let pair = self.limit_pair();
-        self.meters[i].attempt(second, counted, bytes, ok, pair);
+        self.meters[i].attempt(at.second, at.counted, bytes, ok, pair);
+        if ok && self.keep_records {
+            self.logs[i].push(LogRec { put: at.now, created, bytes: stored_bytes });
+        }
         ok
     }
 

@@ -5,6 +5,7 @@
 mod cli;
 mod closed_form;
 mod common;
+mod consumers;
 mod determinism;
 mod hashing;
 mod scenarios;

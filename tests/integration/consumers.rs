@@ -1,0 +1,98 @@
+//! Polling consumers: latency against AWS's documented put-to-get delay,
+//! shared read limits, a lagging consumer's iterator age, retention loss and
+//! conservation of records.
+
+use crate::common::{report, run};
+
+/// One shard, one constant producer through PutRecord (no client-side
+/// buffering), and the given `[[consumers]]` tables.
+fn with_consumers(records_per_s: u32, duration_s: u32, retention: &str, consumers: &str) -> String {
+    format!(
+        "[scenario]\nname = \"c\"\nseed = 3\nduration_s = {duration_s}\n\
+         [stream]\nshard_count = 1\n{retention}\n\
+         [[producers]]\nname = \"p\"\nrecords_per_s = {records_per_s}\narrival = \"constant\"\n\
+         record_bytes = {{ dist = \"fixed\", bytes = 200 }}\n\
+         [producers.sdk]\napi = \"put_record\"\n{consumers}"
+    )
+}
+
+fn polling(name: &str, extra: &str) -> String {
+    format!("[[consumers]]\nname = \"{name}\"\nkind = \"polling\"\n{extra}\n")
+}
+
+#[test]
+fn one_polling_consumer_sees_200_ms_plus_half_its_polling_period() {
+    let r = report(&with_consumers(100, 600, "", &polling("app", "")));
+    let c = &r.points[0].consumers[0];
+    // 175 ms propagation + 25 ms call latency (AWS's ~200 ms, §3.2) plus a
+    // uniform wait for the next call of a 1,500 + 25 ms loop: 962.5 ms.
+    let mean = c.end_to_end_latency_ms.mean;
+    assert!((mean - 962.5).abs() < 25.0, "mean latency {mean} ms");
+    assert!(c.end_to_end_latency_ms.max < 200.0 + 1_525.0 + 5.0);
+    assert!(c.end_to_end_latency_ms.p50 > 200.0);
+    assert_eq!(c.read_throttled, 0);
+    assert!(c.iterator_age_ms_max < 1_800.0);
+}
+
+#[test]
+fn five_polling_consumers_contend_for_the_shards_read_limits() {
+    let fast = "idle_time_between_reads_ms = 200";
+    let one = report(&with_consumers(500, 300, "", &polling("a", fast)));
+    let five: String = (0..5).map(|i| polling(&format!("app{i}"), fast)).collect();
+    let many = report(&with_consumers(500, 300, "", &five));
+    assert_eq!(one.points[0].consumers[0].read_throttled, 0);
+    let c = &many.points[0].consumers;
+    assert!(c.iter().all(|c| c.read_throttled > 0), "5 × ~4.4 calls/s exceed 5 calls/s");
+    let mean = |c: &shardsim::report::ConsumerReport| c.end_to_end_latency_ms.mean;
+    let alone = mean(&one.points[0].consumers[0]);
+    assert!(
+        c.iter().all(|c| mean(c) > alone * 1.3),
+        "alone {alone} ms, together {:?}",
+        c.iter().map(mean).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_slow_consumer_falls_behind_linearly() {
+    // 1,000 records/s produced; batches of 1,000 records take 25 ms to
+    // fetch and 2 s to process, with no idle time: 1,000 / 2.025 ≈ 494/s read.
+    let slow = polling("slow", "max_records = 1000\nprocess_ms_per_record = 2\nidle_time_between_reads_ms = 0");
+    let r = report(&with_consumers(1_000, 400, "", &slow));
+    let c = &r.points[0].consumers[0];
+    let read_share = 1.0 / 2.025;
+    // After t seconds it has read what was put by t·share: age ≈ t·(1 − share).
+    let slope = c.iterator_age_ms_max / 1_000.0 / 400.0;
+    assert!((slope - (1.0 - read_share)).abs() < 0.01, "age grows {slope} s per s");
+    let put = r.points[0].producers.total.records_put;
+    assert_eq!(c.records_delivered + c.records_unread, put);
+    assert!((c.records_delivered as f64 / put as f64 - read_share).abs() < 0.01);
+}
+
+#[test]
+fn records_expire_when_a_consumer_lags_past_retention() {
+    let slow = polling("slow", "max_records = 1000\nprocess_ms_per_record = 2");
+    let fast = polling("fast", "");
+    // 0.01 h = 36 s of retention (a what-if below AWS's 24 h minimum).
+    let text = with_consumers(1_000, 300, "retention_hours = 0.01", &format!("{slow}{fast}"));
+    let r = report(&text);
+    let put = r.points[0].producers.total.records_put;
+    let (slow, fast) = (&r.points[0].consumers[0], &r.points[0].consumers[1]);
+    assert!(slow.records_expired > 0);
+    assert_eq!(slow.records_delivered + slow.records_expired + slow.records_unread, put);
+    assert_eq!(fast.records_expired, 0);
+    assert_eq!(fast.records_delivered + fast.records_unread, put);
+    // The slow consumer never reads a record older than retention allows.
+    assert!(slow.iterator_age_ms_max <= 36_000.0 + 2_100.0, "{}", slow.iterator_age_ms_max);
+}
+
+#[test]
+fn every_put_record_reaches_every_consumer_once() {
+    let consumers = format!("{}{}", polling("a", ""), polling("b", "idle_time_between_reads_ms = 250"));
+    let (_, o) = run(&with_consumers(800, 120, "", &consumers));
+    let put = o.producers[0].records_put;
+    for c in &o.consumers {
+        assert_eq!(c.meter.records_delivered + c.records_unread, put);
+        assert_eq!(c.meter.latency_us.len(), c.meter.records_delivered);
+        assert_eq!(c.meter.records_expired, 0);
+    }
+}
