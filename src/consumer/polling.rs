@@ -108,7 +108,7 @@ impl PollingConsumer {
             bytes += rec.bytes as u64;
             last_put = Some(rec.put);
             if counted {
-                self.meter.latency(received - rec.created);
+                self.meter.latency(received - rec.created());
             }
         }
         read.record(now, bytes);

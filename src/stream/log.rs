@@ -6,16 +6,33 @@ use std::collections::VecDeque;
 
 use crate::time::SimTime;
 
-/// One stored record: when the shard accepted it, when its producer's
+/// One stored record, 16 bytes (the log is the simulator's largest memory
+/// stream): when the shard accepted it, how long before that its producer's
 /// application created it, and its size (data + partition key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LogRec {
     /// When the shard accepted the record (ApproximateArrivalTimestamp).
     pub put: SimTime,
-    /// When the application handed the record to its client.
-    pub created: SimTime,
+    /// Producer-side delay (buffering, back-off, retries) in microseconds,
+    /// saturating at about 71 minutes.
+    producer_delay_us: u32,
     /// Data plus partition key bytes.
     pub bytes: u32,
+}
+
+impl LogRec {
+    /// A record accepted at `put`, created at `created` (<= `put`).
+    #[inline]
+    pub fn new(put: SimTime, created: SimTime, bytes: u32) -> Self {
+        let delay_us = (put - created).as_nanos() / 1_000;
+        LogRec { put, producer_delay_us: delay_us.min(u32::MAX as u64) as u32, bytes }
+    }
+
+    /// When the application created the record (to the microsecond).
+    #[inline]
+    pub fn created(&self) -> SimTime {
+        self.put - SimTime(self.producer_delay_us as u64 * 1_000)
+    }
 }
 
 /// The retained records of one shard; sequence numbers count from 0.
@@ -51,14 +68,12 @@ impl ShardLog {
     /// Drops records accepted before `cutoff` (expired by retention) and
     /// records before `read_by_all` (no reader needs them any more).
     pub fn trim(&mut self, cutoff: SimTime, read_by_all: u64) {
-        while let Some(front) = self.recs.front() {
-            if front.put < cutoff || self.first_seq < read_by_all {
-                self.recs.pop_front();
-                self.first_seq += 1;
-            } else {
-                break;
-            }
-        }
+        // Both conditions hold for a prefix: puts are in order.
+        let read = read_by_all.saturating_sub(self.first_seq).min(self.recs.len() as u64) as usize;
+        let expired = self.recs.partition_point(|r| r.put < cutoff);
+        let drop = read.max(expired);
+        self.recs.drain(..drop);
+        self.first_seq += drop as u64;
     }
 }
 
@@ -67,7 +82,14 @@ mod tests {
     use super::*;
 
     fn rec(put_s: u64) -> LogRec {
-        LogRec { put: SimTime::from_secs(put_s), created: SimTime::ZERO, bytes: 1 }
+        LogRec::new(SimTime::from_secs(put_s), SimTime::ZERO, 1)
+    }
+
+    #[test]
+    fn records_are_16_bytes_and_keep_creation_to_the_microsecond() {
+        assert_eq!(std::mem::size_of::<LogRec>(), 16);
+        let r = LogRec::new(SimTime(5_000_000_999), SimTime(1_000_000_000), 9);
+        assert_eq!(r.created(), SimTime(1_000_000_999));
     }
 
     #[test]

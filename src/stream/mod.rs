@@ -80,7 +80,7 @@ impl Stream {
         let pair = self.limit_pair();
         self.meters[i].attempt(at.second, at.counted, bytes, ok, pair);
         if ok && self.keep_records {
-            self.logs[i].push(LogRec { put: at.now, created, bytes: stored_bytes });
+            self.logs[i].push(LogRec::new(at.now, created, stored_bytes));
         }
         ok
     }
