@@ -7,10 +7,8 @@
 //! come first; otherwise consecutive sends run inline. Retries of rejected
 //! records are queued events.
 
-use rand::RngExt;
-
-use crate::consumer::ConsumerMeter;
-use crate::consumer::polling::PollingConsumer;
+use crate::consumer::kcl::CONTROL;
+use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
 use crate::engine::EventQueue;
 use crate::metrics::{ProducerCounters, StreamSeries};
 use crate::producer::sdk::{InstanceSources, SdkInstance};
@@ -48,6 +46,8 @@ pub struct ConsumerOutcome {
     pub meter: ConsumerMeter,
     /// Records stored but not yet read when the run ended.
     pub records_unread: u64,
+    /// Shards no worker held a lease on at the end.
+    pub shards_unleased: u32,
 }
 
 /// Queue payloads.
@@ -57,8 +57,8 @@ enum Ev {
     Send(u32),
     /// The retry batch in slot `s` is sent again.
     Retry(u32),
-    /// Consumer `c` calls GetRecords on shard `s`.
-    Poll(u32, u32),
+    /// Consumer `c`'s event `tag` on shard `s` (or on `CONTROL`).
+    Consumer(u32, u32, u32),
 }
 
 /// Runs `scenario` with `seed` (replication index `replication`).
@@ -81,10 +81,9 @@ struct Sim<'a> {
     pool: VecPool,
     events: u64,
     in_flight_from_buffers: u64,
-    consumers: Vec<PollingConsumer>,
+    consumers: Vec<Consumer>,
+    wakes: Vec<Wake>,
     retention: SimTime,
-    seed: u64,
-    replication: u32,
 }
 
 impl<'a> Sim<'a> {
@@ -115,12 +114,20 @@ impl<'a> Sim<'a> {
             }
         }
         let shards = stream.ranges.len();
-        let consumers = scenario.consumers.iter().map(|c| PollingConsumer::new(c, shards)).collect();
+        let retention = SimTime::from_secs_f64(scenario.stream.retention_hours * 3_600.0);
+        let consumers = scenario
+            .consumers
+            .iter()
+            .enumerate()
+            .map(|(c, spec)| {
+                let id = StreamId { replication, producer: c as u32, instance: 0, purpose: Purpose::ConsumerStart };
+                Consumer::new(spec, shards, retention, rng_for(seed, id))
+            })
+            .collect();
         Sim {
-            seed,
-            replication,
             consumers,
-            retention: SimTime::from_secs_f64(scenario.stream.retention_hours * 3_600.0),
+            wakes: Vec::new(),
+            retention,
             scenario,
             series: StreamSeries::new(scenario.duration),
             counters: vec![ProducerCounters::default(); scenario.producers.len()],
@@ -143,7 +150,10 @@ impl<'a> Sim<'a> {
                 self.queue.schedule(t, Ev::Send(i));
             }
         }
-        self.schedule_first_polls();
+        for c in 0..self.consumers.len() {
+            self.consumers[c].start(&mut self.wakes);
+            self.schedule_wakes(c, horizon);
+        }
         while let Some((now, ev)) = self.queue.pop_before(horizon) {
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
@@ -153,12 +163,10 @@ impl<'a> Sim<'a> {
                     self.events += 1;
                     self.put(batch.instance, batch.attempt, batch.records, now);
                 }
-                Ev::Poll(c, shard) => {
+                Ev::Consumer(c, shard, tag) => {
                     self.events += 1;
-                    let next = self.poll(c as usize, shard as usize, now);
-                    if next < horizon {
-                        self.queue.schedule(next, Ev::Poll(c, shard));
-                    }
+                    self.wake_consumer(c as usize, shard, tag, now);
+                    self.schedule_wakes(c as usize, horizon);
                 }
             }
         }
@@ -210,37 +218,34 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Each consumer's first call of each shard, at a seeded random point of
-    /// its first idle period.
-    fn schedule_first_polls(&mut self) {
-        for (c, consumer) in self.consumers.iter().enumerate() {
-            let id = StreamId {
-                replication: self.replication,
-                producer: c as u32,
-                instance: 0,
-                purpose: Purpose::ConsumerStart,
-            };
-            let mut rng = rng_for(self.seed, id);
-            let period = consumer.idle_period().as_nanos().max(1);
-            for shard in 0..consumer.cursors.len() as u32 {
-                let at = SimTime(rng.random_range(0..period));
-                self.queue.schedule(at, Ev::Poll(c as u32, shard));
+    /// Queues consumer `c`'s requested events that fall within the run.
+    fn schedule_wakes(&mut self, c: usize, horizon: SimTime) {
+        for w in self.wakes.drain(..) {
+            if w.at < horizon {
+                self.queue.schedule(w.at, Ev::Consumer(c as u32, w.shard, w.tag));
             }
         }
     }
 
-    /// Trims `shard`'s log (expired, or read by every consumer).
+    /// Trims `shard`'s log (expired, or needed by no consumer).
     fn trim_log(&mut self, shard: usize, now: SimTime) {
-        let read_by_all = self.consumers.iter().map(|c| c.cursors[shard]).min().unwrap_or(0);
-        self.stream.logs[shard].trim(now - self.retention, read_by_all);
+        let needed_from = self.consumers.iter().map(|c| c.needs_from(shard)).min().unwrap_or(0);
+        self.stream.logs[shard].trim(now - self.retention, needed_from);
     }
 
-    /// Consumer `c` reads `shard` at `now`; returns its next call time.
-    fn poll(&mut self, c: usize, shard: usize, now: SimTime) -> SimTime {
+    /// Consumer `c`'s event `tag` on `shard` at `now`.
+    fn wake_consumer(&mut self, c: usize, shard: u32, tag: u32, now: SimTime) {
+        if shard == CONTROL {
+            return self.consumers[c].control(tag, now, &mut self.wakes);
+        }
+        let shard = shard as usize;
         self.trim_log(shard, now);
-        let counted = now >= self.scenario.warmup;
-        let (log, read) = (&self.stream.logs[shard], &mut self.stream.readers[shard]);
-        self.consumers[c].poll(shard, now, log, read, counted)
+        let view = ShardView {
+            log: &self.stream.logs[shard],
+            read: &mut self.stream.readers[shard],
+            counted: now >= self.scenario.warmup,
+        };
+        self.consumers[c].wake(shard, tag, now, view, &mut self.wakes);
     }
 
     /// Counts what expired unread by the end of the run.
@@ -262,7 +267,7 @@ impl<'a> Sim<'a> {
         let inst = &self.instances[i as usize];
         for r in &records {
             let bytes = inst.charged_bytes(r);
-            if self.stream.put(r.shard, bytes, r.bytes, r.created, at) {
+            if self.stream.put(r.shard, bytes, r.size, r.created, at) {
                 ok_records += 1;
                 ok_bytes += bytes;
             } else {
@@ -316,8 +321,12 @@ impl<'a> Sim<'a> {
             .consumers
             .into_iter()
             .map(|c| {
-                let unread = c.cursors.iter().zip(logs).map(|(cursor, log)| log.end_seq() - cursor).sum();
-                ConsumerOutcome { meter: c.meter, records_unread: unread }
+                let unread = logs.iter().enumerate().map(|(shard, log)| c.unread(shard, log)).sum();
+                ConsumerOutcome {
+                    meter: c.meter().clone(),
+                    records_unread: unread,
+                    shards_unleased: c.shards_unleased(),
+                }
             })
             .collect();
         RunOutcome {

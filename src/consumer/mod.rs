@@ -1,11 +1,22 @@
-//! Consumers: applications reading every shard of the stream. `polling` is
-//! a shared-throughput GetRecords loop; what every consumer measures lives
-//! here.
+//! Consumers: applications reading every shard of the stream. How records
+//! reach them is `polling` (GetRecords, shared throughput) or `efo`
+//! (SubscribeToShard push, dedicated throughput); what processes them is a
+//! KCL application (`kcl`: workers holding shard leases) or a Lambda
+//! event-source mapping (`lambda`: batches, concurrent per shard). What
+//! every consumer measures, and the scan of a shard's log both read paths
+//! share, live here.
 
+pub mod efo;
+pub mod kcl;
+pub mod lambda;
 pub mod polling;
 
 use hdrhistogram::Histogram;
 
+use crate::rng::SimRng;
+use crate::scenario::model::{ConsumerKind, ConsumerSpec};
+use crate::stream::log::{LogRec, ShardLog};
+use crate::stream::read::ReadLimiter;
 use crate::time::SimTime;
 
 /// Largest latency or age the histograms resolve, in microseconds (one
@@ -17,18 +28,30 @@ const LATENCY_SIGNIFICANT_DIGITS: u8 = 3;
 /// What one consumer observed over the run.
 #[derive(Clone, Debug)]
 pub struct ConsumerMeter {
-    /// Records handed to the application.
+    /// Distinct records handed to the application (a record delivered
+    /// again counts once here and once in `duplicates`).
     pub records_delivered: u64,
+    /// Deliveries of records already delivered: re-reads from the last
+    /// checkpoint after a failover, or retried Lambda invocations.
+    pub duplicates: u64,
     /// GetRecords calls rejected (ReadProvisionedThroughputExceeded counts
     /// calls, not records).
     pub read_throttled: u64,
     /// GetRecords calls that succeeded.
     pub get_records_calls: u64,
+    /// SubscribeToShard calls (one per shard every 5 minutes).
+    pub subscribe_calls: u64,
+    /// Lambda invocations, retries included.
+    pub invocations: u64,
+    /// Records of Lambda batches given up after their retries.
+    pub records_failed: u64,
     /// Records that expired before this consumer read them.
     pub records_expired: u64,
-    /// Largest age of the last record of a call when it was read.
+    /// Largest age of the last record of a read when it was read
+    /// (MillisBehindLatest / IteratorAge).
     pub iterator_age_max: SimTime,
-    /// End-to-end latency (application's send → consumer's receipt), µs.
+    /// End-to-end latency (application's send → consumer's receipt) of
+    /// each record's first delivery, µs.
     pub latency_us: Histogram<u64>,
 }
 
@@ -36,8 +59,12 @@ impl Default for ConsumerMeter {
     fn default() -> Self {
         ConsumerMeter {
             records_delivered: 0,
+            duplicates: 0,
             read_throttled: 0,
             get_records_calls: 0,
+            subscribe_calls: 0,
+            invocations: 0,
+            records_failed: 0,
             records_expired: 0,
             iterator_age_max: SimTime::ZERO,
             // The bounds are constants that satisfy the crate's rules
@@ -53,5 +80,241 @@ impl ConsumerMeter {
     #[inline]
     pub fn latency(&mut self, latency: SimTime) {
         self.latency_us.saturating_record((latency.as_nanos() / 1_000).max(1));
+    }
+
+    /// Notes the age of the last record of a read made at `now`.
+    pub fn age(&mut self, now: SimTime, last_put: Option<SimTime>) {
+        if let Some(put) = last_put {
+            self.iterator_age_max = self.iterator_age_max.max(now - put);
+        }
+    }
+
+    /// Counts a GetRecords call at `now`: throttled (`None`) or what it got.
+    pub fn read(&mut self, counted: bool, now: SimTime, got: Option<&Scan>) {
+        if !counted {
+            return;
+        }
+        match got {
+            None => self.read_throttled += 1,
+            Some(s) => {
+                self.get_records_calls += 1;
+                self.age(now, s.last_put);
+            }
+        }
+    }
+
+    /// Counts a SubscribeToShard call.
+    pub fn subscribed(&mut self, counted: bool) {
+        if counted {
+            self.subscribe_calls += 1;
+        }
+    }
+
+    /// Counts a push event at `now`.
+    pub fn pushed(&mut self, counted: bool, now: SimTime, s: &Scan) {
+        if counted {
+            self.age(now, s.last_put);
+        }
+    }
+}
+
+/// Processing time of a batch: fixed per batch plus per record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Processing {
+    /// Time per non-empty batch.
+    pub per_batch: SimTime,
+    /// Time per record.
+    pub per_record: SimTime,
+}
+
+impl Processing {
+    /// The processing model of `spec`.
+    pub fn of(spec: &ConsumerSpec) -> Self {
+        Processing { per_batch: spec.process_per_batch, per_record: spec.process_per_record }
+    }
+
+    /// How long a batch of `n` records takes (nothing for an empty one).
+    pub fn time(self, n: u64) -> SimTime {
+        if n == 0 { SimTime::ZERO } else { self.per_batch + SimTime(self.per_record.as_nanos().saturating_mul(n)) }
+    }
+}
+
+/// What one read found in a shard's log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Records taken.
+    pub n: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// When the last of them was accepted.
+    pub last_put: Option<SimTime>,
+    /// Size of the first visible record left behind for lack of bytes.
+    pub blocked_by: Option<u32>,
+}
+
+/// Takes records of `log` from sequence number `from` that are visible at
+/// `now` (accepted at least `delay` before), up to `max_records` and
+/// `max_bytes`, calling `each` with every record's sequence number.
+pub fn scan(
+    log: &ShardLog,
+    from: u64,
+    now: SimTime,
+    delay: SimTime,
+    max_records: u64,
+    max_bytes: u64,
+    mut each: impl FnMut(u64, &LogRec),
+) -> Scan {
+    let mut s = Scan::default();
+    for rec in log.from_seq(from) {
+        if s.n == max_records || rec.put + delay > now {
+            break;
+        }
+        let bytes = rec.bytes() as u64;
+        if s.bytes + bytes > max_bytes {
+            s.blocked_by = Some(rec.bytes());
+            break;
+        }
+        each(from + s.n, rec);
+        s.n += 1;
+        s.bytes += bytes;
+        s.last_put = Some(rec.put);
+    }
+    s
+}
+
+/// An event a consumer asks for: at `at`, on `shard`, with a tag only the
+/// consumer interprets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wake {
+    /// When.
+    pub at: SimTime,
+    /// Which shard.
+    pub shard: u32,
+    /// The consumer's own meaning (lease epoch, Lambda lane, …).
+    pub tag: u32,
+}
+
+/// What a consumer may touch when it handles an event on one shard.
+pub struct ShardView<'a> {
+    /// The shard's stored records.
+    pub log: &'a ShardLog,
+    /// The shard's GetRecords admission, shared by polling readers.
+    pub read: &'a mut ReadLimiter,
+    /// Whether the event is past the warm-up (metrics count).
+    pub counted: bool,
+}
+
+/// One consumer of any kind.
+#[derive(Debug)]
+pub enum Consumer {
+    /// A KCL application, polling or enhanced fan-out.
+    Kcl(kcl::KclConsumer),
+    /// A Lambda event-source mapping.
+    Lambda(lambda::LambdaConsumer),
+}
+
+impl Consumer {
+    /// The consumer `spec` describes, on a stream of `shards` shards with
+    /// `retention`; `rng` draws its start phases (and Lambda failures).
+    pub fn new(spec: &ConsumerSpec, shards: usize, retention: SimTime, rng: SimRng) -> Self {
+        match &spec.kind {
+            ConsumerKind::Polling(..) | ConsumerKind::Efo(_) => Consumer::Kcl(kcl::KclConsumer::new(spec, shards, rng)),
+            ConsumerKind::Lambda(l) => {
+                Consumer::Lambda(lambda::LambdaConsumer::new(l, Processing::of(spec), shards, retention, rng))
+            }
+        }
+    }
+
+    /// Its first events.
+    pub fn start(&mut self, out: &mut Vec<Wake>) {
+        match self {
+            Consumer::Kcl(c) => c.start(out),
+            Consumer::Lambda(c) => c.start(out),
+        }
+    }
+
+    /// Handles its event `tag` on `shard` at `now`, pushing follow-ups.
+    pub fn wake(&mut self, shard: usize, tag: u32, now: SimTime, view: ShardView<'_>, out: &mut Vec<Wake>) {
+        match self {
+            Consumer::Kcl(c) => c.wake(shard, tag, now, view, out),
+            Consumer::Lambda(c) => c.wake(shard, tag, now, view, out),
+        }
+    }
+
+    /// Handles an event about the application rather than a shard
+    /// (`shard` = [`kcl::CONTROL`]).
+    pub fn control(&mut self, tag: u32, now: SimTime, out: &mut Vec<Wake>) {
+        if let Consumer::Kcl(c) = self {
+            c.control(tag, now, out);
+        }
+    }
+
+    /// The oldest sequence number of `shard` it may still need.
+    pub fn needs_from(&self, shard: usize) -> u64 {
+        match self {
+            Consumer::Kcl(c) => c.needs_from(shard),
+            Consumer::Lambda(c) => c.needs_from(shard),
+        }
+    }
+
+    /// Moves past records retention removed from `shard`, counting those it
+    /// never received.
+    pub fn skip_expired(&mut self, shard: usize, log: &ShardLog, counted: bool) {
+        match self {
+            Consumer::Kcl(c) => c.skip_expired(shard, log, counted),
+            Consumer::Lambda(c) => c.skip_expired(shard, log, counted),
+        }
+    }
+
+    /// Records of `shard` stored (or fetched) but never delivered.
+    pub fn unread(&self, shard: usize, log: &ShardLog) -> u64 {
+        match self {
+            Consumer::Kcl(c) => c.unread(shard, log),
+            Consumer::Lambda(c) => c.unread(shard, log),
+        }
+    }
+
+    /// What it measured.
+    pub fn meter(&self) -> &ConsumerMeter {
+        match self {
+            Consumer::Kcl(c) => &c.meter,
+            Consumer::Lambda(c) => &c.meter,
+        }
+    }
+
+    /// Shards no worker holds a lease on (KCL applications only).
+    pub fn shards_unleased(&self) -> u32 {
+        match self {
+            Consumer::Kcl(c) => c.shards_unleased(),
+            Consumer::Lambda(_) => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::log::SizeTag;
+
+    #[test]
+    fn scan_stops_at_visibility_count_and_bytes() {
+        let mut log = ShardLog::default();
+        for i in 0..10 {
+            log.push(LogRec::new(SimTime::from_secs(i), SimTime::ZERO, SizeTag::new(100, 0)));
+        }
+        let mut seen = Vec::new();
+        let s = scan(&log, 2, SimTime::from_secs(7), SimTime::from_secs(1), 100, u64::MAX, |seq, _| seen.push(seq));
+        assert_eq!((s.n, s.bytes, s.last_put), (5, 500, Some(SimTime::from_secs(6))));
+        assert_eq!(seen, vec![2, 3, 4, 5, 6]);
+        assert_eq!(scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 3, u64::MAX, |_, _| ()).n, 3);
+        let by_bytes = scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 100, 250, |_, _| ());
+        assert_eq!((by_bytes.n, by_bytes.blocked_by), (2, Some(100)));
+    }
+
+    #[test]
+    fn processing_time_is_per_batch_plus_per_record() {
+        let p = Processing { per_batch: SimTime::from_millis_f64(5.0), per_record: SimTime::from_millis_f64(2.0) };
+        assert_eq!(p.time(0), SimTime::ZERO);
+        assert_eq!(p.time(10), SimTime::from_millis_f64(25.0));
     }
 }

@@ -4,17 +4,27 @@
 
 pub mod sdk;
 
+use crate::stream::log::SizeTag;
 use crate::time::SimTime;
 
-/// A user record in flight, as small as the hot path needs it.
+/// A user record in flight, as small as the hot path needs it (16 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rec {
     /// When the application handed it to the client.
     pub created: SimTime,
     /// The shard its key routes to.
     pub shard: u32,
-    /// Data plus partition key bytes (what the shard limit counts).
-    pub bytes: u32,
+    /// Data plus partition key bytes (what the shard limit counts), and the
+    /// key's tag.
+    pub size: SizeTag,
+}
+
+impl Rec {
+    /// Data plus partition key bytes.
+    #[inline]
+    pub fn bytes(&self) -> u32 {
+        self.size.bytes()
+    }
 }
 
 /// Records sent together in one call.

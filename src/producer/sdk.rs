@@ -14,6 +14,7 @@ use crate::rng::SimRng;
 use crate::scenario::model::{SdkApi, SdkSpec};
 use crate::stream::hash::ShardMap;
 use crate::stream::limits::PUT_RECORDS_MAX_BYTES;
+use crate::stream::log::SizeTag;
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
 use crate::workload::keys::{KeySpace, KeyState};
@@ -68,8 +69,8 @@ impl SdkInstance {
     #[inline]
     pub fn charged_bytes(&self, rec: &Rec) -> u64 {
         match self.spec.api {
-            SdkApi::PutRecord => rec.bytes.div_ceil(PUT_RECORD_ROUNDING_BYTES) as u64 * 1_024,
-            SdkApi::PutRecords => rec.bytes as u64,
+            SdkApi::PutRecord => rec.bytes().div_ceil(PUT_RECORD_ROUNDING_BYTES) as u64 * 1_024,
+            SdkApi::PutRecords => rec.bytes() as u64,
         }
     }
 
@@ -87,13 +88,13 @@ impl SdkInstance {
                 if rec.created > deadline {
                     return Some(deadline);
                 }
-                if self.batch_bytes + rec.bytes as u64 > PUT_RECORDS_MAX_BYTES {
+                if self.batch_bytes + rec.bytes() as u64 > PUT_RECORDS_MAX_BYTES {
                     // The record that does not fit flushes the batch.
                     return Some(rec.created);
                 }
             }
             self.batch.push(rec);
-            self.batch_bytes += rec.bytes as u64;
+            self.batch_bytes += rec.bytes() as u64;
             self.next = draw_record(&mut self.src, space, map);
             if self.batch.len() >= max {
                 return Some(rec.created);
@@ -132,5 +133,5 @@ fn draw_record(src: &mut InstanceSources, space: &KeySpace, map: &ShardMap) -> O
     let created = src.arrivals.next_arrival()?;
     let key = space.draw(&mut src.keys, map);
     let data = src.sizes.0.draw(&mut src.sizes.1);
-    Some(Rec { created, shard: key.shard, bytes: data + key.key_bytes })
+    Some(Rec { created, shard: key.shard, size: SizeTag::new(data + key.key_bytes as u32, key.tag) })
 }

@@ -203,14 +203,27 @@ pub struct ShardReport {
 pub struct ConsumerReport {
     /// `[[consumers]].name`.
     pub name: String,
-    /// `polling`.
+    /// `polling`, `efo` or `lambda`.
     pub kind: &'static str,
-    /// Records handed to the application.
+    /// Distinct records handed to the application.
     pub records_delivered: u64,
+    /// Records handed over again: re-reads from the last checkpoint after a
+    /// worker failover, or records of retried Lambda invocations.
+    pub duplicates: u64,
     /// GetRecords calls rejected (ReadProvisionedThroughputExceeded).
     pub read_throttled: u64,
     /// GetRecords calls that succeeded.
     pub get_records_calls: u64,
+    /// SubscribeToShard calls (enhanced fan-out; renewed every 5 minutes).
+    pub subscribe_calls: u64,
+    /// Lambda invocations, retries included.
+    pub invocations: u64,
+    /// Records of Lambda batches given up after retries (they would go to
+    /// the on-failure destination).
+    pub records_failed: u64,
+    /// Shards no worker held a lease on at the end (KCL applications whose
+    /// `workers × max_leases_per_worker` is below the shard count).
+    pub shards_unleased: u32,
     /// From the producer application's send to the consumer's receipt.
     pub end_to_end_latency_ms: LatencyReport,
     /// Largest GetRecords.IteratorAgeMilliseconds seen: the age of a
@@ -397,10 +410,15 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
             let q = |quantile: f64| if h.is_empty() { 0.0 } else { ms(h.value_at_quantile(quantile)) };
             ConsumerReport {
                 name: spec.name.clone(),
-                kind: "polling",
+                kind: spec.kind.label(),
                 records_delivered: m.records_delivered,
+                duplicates: m.duplicates,
                 read_throttled: m.read_throttled,
                 get_records_calls: m.get_records_calls,
+                subscribe_calls: m.subscribe_calls,
+                invocations: m.invocations,
+                records_failed: m.records_failed,
+                shards_unleased: c.shards_unleased,
                 end_to_end_latency_ms: LatencyReport {
                     mean: if h.is_empty() { 0.0 } else { h.mean() / 1_000.0 },
                     p50: q(0.5),

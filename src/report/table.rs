@@ -65,6 +65,7 @@ fn consumer_section(p: &Point) -> Section {
         ("consumer", Align::Left),
         ("kind", Align::Left),
         ("delivered", Align::Right),
+        ("duplicates", Align::Right),
         ("read throttled", Align::Right),
         ("p50 ms", Align::Right),
         ("p99 ms", Align::Right),
@@ -80,6 +81,7 @@ fn consumer_section(p: &Point) -> Section {
             c.name.clone(),
             c.kind.to_string(),
             thousands(c.records_delivered),
+            thousands(c.duplicates),
             thousands(c.read_throttled),
             format!("{:.0}", l.p50),
             format!("{:.0}", l.p99),
@@ -90,13 +92,36 @@ fn consumer_section(p: &Point) -> Section {
             thousands(c.records_unread),
         ]);
     }
+    let mut notes = Vec::new();
     let lost: Vec<String> = p
         .consumers
         .iter()
         .filter(|c| c.records_expired > 0)
         .map(|c| format!("{} lost {} records to retention", c.name, thousands(c.records_expired)))
         .collect();
-    let note = (!lost.is_empty()).then(|| format!("DATA LOSS: {}", lost.join("; ")));
+    if !lost.is_empty() {
+        notes.push(format!("DATA LOSS: {}", lost.join("; ")));
+    }
+    for c in &p.consumers {
+        if c.shards_unleased > 0 {
+            notes.push(format!(
+                "{}: {} shards have no worker (workers × max_leases_per_worker < shards); they are never read",
+                c.name, c.shards_unleased
+            ));
+        }
+        if c.records_failed > 0 {
+            notes.push(format!("{}: {} records failed after retries", c.name, thousands(c.records_failed)));
+        }
+        if c.invocations > 0 {
+            notes.push(format!(
+                "{}: {} invocations, {:.1} records each",
+                c.name,
+                thousands(c.invocations),
+                (c.records_delivered + c.duplicates) as f64 / c.invocations as f64
+            ));
+        }
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("\n"));
     ("Consumers (end-to-end latency: producer's send → consumer's receipt)".to_string(), g, note)
 }
 

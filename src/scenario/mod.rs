@@ -176,20 +176,70 @@ process_ms_per_batch = 20
 [[consumers]]
 name = "defaults"
 kind = "polling"
+
+[[consumers]]
+name = "fanout"
+kind = "efo"
+workers = 2
+max_leases_per_worker = 3
+checkpoint_interval_s = 60
+worker_failure = { worker = 1, at_s = 30 }
+failover_time_ms = 20000
+
+[[consumers]]
+name = "fn"
+kind = "lambda"
+retrieval = "efo"
+batch_size = 500
+maximum_batching_window_s = 1.5
+parallelization_factor = 4
+function_error_rate = 0.01
+maximum_retry_attempts = 2
+process_ms_per_batch = 100
+
+[[consumers]]
+name = "fn-defaults"
+kind = "lambda"
 "#;
         let s = load_ok(text, &[]);
-        let polling = |max_records, idle_ms, per_record_ms, per_batch_ms, name: &str| ConsumerSpec {
+        let ms = SimTime::from_millis_f64;
+        let consumer = |name: &str, kind, per_record_ms, per_batch_ms| ConsumerSpec {
             name: name.into(),
-            kind: ConsumerKind::Polling(PollingSpec {
-                max_records,
-                idle_time_between_reads: SimTime::from_millis_f64(idle_ms),
-            }),
-            process_per_record: SimTime::from_millis_f64(per_record_ms),
-            process_per_batch: SimTime::from_millis_f64(per_batch_ms),
+            kind,
+            process_per_record: ms(per_record_ms),
+            process_per_batch: ms(per_batch_ms),
+        };
+        let polling = |max_records, idle_ms| PollingSpec { max_records, idle_time_between_reads: ms(idle_ms) };
+        let one_per_shard =
+            KclSpec { workers: None, max_leases_per_worker: None, checkpoint_interval: SimTime::ZERO, failure: None };
+        let lambda = |retrieval, batch_size, window_s, pf, error_rate, retries| LambdaSpec {
+            retrieval,
+            batch_size,
+            maximum_batching_window: SimTime::from_secs_f64(window_s),
+            parallelization_factor: pf,
+            function_error_rate: error_rate,
+            maximum_retry_attempts: retries,
+        };
+        let efo = KclSpec {
+            workers: Some(2),
+            max_leases_per_worker: Some(3),
+            checkpoint_interval: SimTime::from_secs(60),
+            failure: Some(WorkerFailure { worker: 1, at: SimTime::from_secs(30), failover_time: ms(20_000.0) }),
         };
         assert_eq!(
             s.consumers,
-            vec![polling(2_500, 1_000.0, 0.5, 20.0, "analytics"), polling(10_000, 1_500.0, 0.0, 0.0, "defaults")]
+            vec![
+                consumer("analytics", ConsumerKind::Polling(polling(2_500, 1_000.0), one_per_shard.clone()), 0.5, 20.0),
+                consumer("defaults", ConsumerKind::Polling(polling(10_000, 1_500.0), one_per_shard), 0.0, 0.0),
+                consumer("fanout", ConsumerKind::Efo(efo), 0.0, 0.0),
+                consumer("fn", ConsumerKind::Lambda(lambda(Retrieval::Efo, 500, 1.5, 4, 0.01, Some(2))), 0.0, 100.0),
+                consumer(
+                    "fn-defaults",
+                    ConsumerKind::Lambda(lambda(Retrieval::Polling, 100, 0.0, 1, 0.0, None)),
+                    0.0,
+                    0.0
+                ),
+            ]
         );
         assert_eq!(s.name, "iot-telemetry.v2");
         assert_eq!(s.seed, 42);
@@ -521,18 +571,59 @@ records_per_s = 1
     #[test]
     fn consumer_problems_are_located_and_listed() {
         let text = format!(
-            "{MINIMAL}[[consumers]]\nname = \"a\"\nkind = \"efo\"\n\
-             [[consumers]]\nname = \"a\"\nkind = \"polling\"\nmax_records = 0\nidle_ms = 5\n"
+            "{MINIMAL}[[consumers]]\nname = \"a\"\nkind = \"efo\"\nmax_records = 5\n\
+             [[consumers]]\nname = \"a\"\nkind = \"polling\"\nmax_records = 0\nidle_ms = 5\n\
+             [[consumers]]\nname = \"c\"\nkind = \"lambda\"\nparallelization_factor = 11\nworkers = 2\n"
         );
-        let lines = errors(&text, &["consumers.1.kind=lambda", "stream.retention_hours=0"]);
+        let lines = errors(&text, &["consumers.0.workers=0", "stream.retention_hours=0"]);
         let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
-        assert_eq!(lines.len(), 6, "{lines:?}");
-        assert!(has("x.toml:13:8: consumers[0].kind: enhanced fan-out consumers are not modelled yet"), "{lines:?}");
-        assert!(has("x.toml:15:8: consumers[1].name: duplicate consumer name \"a\""), "{lines:?}");
-        assert!(has("x.toml:17:15: consumers[1].max_records: must be between 1 and 10000, got 0"), "{lines:?}");
-        assert!(has("x.toml:18:1: consumers[1].idle_ms: unknown key; valid keys: name, kind"), "{lines:?}");
-        assert!(has("--set consumers.1.kind=lambda: consumers[1].kind: Lambda event-source mappings"), "{lines:?}");
+        assert_eq!(lines.len(), 8, "{lines:?}");
+        assert!(has(
+            "x.toml:14:1: consumers[0].max_records: unknown key; valid keys: name, kind, process_ms_per_record"
+        ));
+        assert!(has("x.toml:16:8: consumers[1].name: duplicate consumer name \"a\""), "{lines:?}");
+        assert!(has("x.toml:18:15: consumers[1].max_records: must be between 1 and 10000, got 0"), "{lines:?}");
+        assert!(has("x.toml:19:1: consumers[1].idle_ms: unknown key;"), "{lines:?}");
+        assert!(has("x.toml:23:26: consumers[2].parallelization_factor: must be between 1 and 10, got 11"));
+        assert!(has("x.toml:24:1: consumers[2].workers: unknown key; valid keys: name, kind"), "{lines:?}");
+        assert!(has("--set consumers.0.workers=0: consumers[0].workers: must be between 1 and 10000, got 0"));
         assert!(has("--set stream.retention_hours=0: stream.retention_hours: must be > 0 and <= 8760"), "{lines:?}");
+    }
+
+    #[test]
+    fn worker_failure_rules() {
+        let efo = |extra: &str| format!("{MINIMAL}[[consumers]]\nname = \"a\"\nkind = \"efo\"\n{extra}");
+        let no_workers = errors(&efo("worker_failure = { worker = 0, at_s = 1 }\n"), &[]);
+        assert!(
+            no_workers[0].contains("consumers[0].worker_failure: worker_failure requires workers"),
+            "{no_workers:?}"
+        );
+        let index = errors(&efo("workers = 2\nworker_failure = { worker = 2, at_s = 1 }\n"), &[]);
+        assert!(index[0].contains("worker_failure.worker must be < workers (2), got 2"), "{index:?}");
+        let alone = errors(&efo("failover_time_ms = 500\n"), &[]);
+        assert!(alone[0].contains("failover_time_ms applies only with worker_failure"), "{alone:?}");
+        let late = errors(&efo("workers = 2\nworker_failure = { worker = 1, at_s = 60 }\n"), &[]);
+        assert!(
+            late[0].contains("consumers[0].worker_failure.at_s: must be < duration_s (60.0 s), got 60.0"),
+            "{late:?}"
+        );
+    }
+
+    #[test]
+    fn at_most_twenty_enhanced_fan_out_registrations() {
+        let mut text = MINIMAL.to_string();
+        for i in 0..20 {
+            text += &format!("[[consumers]]\nname = \"e{i}\"\nkind = \"efo\"\n");
+        }
+        text += "[[consumers]]\nname = \"p\"\nkind = \"polling\"\n";
+        assert_eq!(load_ok(&text, &[]).consumers.len(), 21, "20 EFO plus a polling consumer is fine");
+        text += "[[consumers]]\nname = \"l\"\nkind = \"lambda\"\nretrieval = \"efo\"\n";
+        let lines = errors(&text, &[]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].contains("consumers[21].kind: a stream has at most 20 enhanced fan-out consumers"),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -180,19 +180,41 @@ pub struct ConsumerSpec {
     pub name: String,
     /// `kind` and its settings.
     pub kind: ConsumerKind,
-    /// `process_ms_per_record`: processing time per delivered record, >= 0,
-    /// default 0.
+    /// `process_ms_per_record`: processing time per delivered record (a
+    /// Lambda function's duration per record), >= 0, default 0.
     pub process_per_record: SimTime,
-    /// `process_ms_per_batch`: processing time per non-empty batch, >= 0,
-    /// default 0.
+    /// `process_ms_per_batch`: processing time per non-empty batch (a
+    /// Lambda function's duration per invocation), >= 0, default 0.
     pub process_per_batch: SimTime,
 }
 
 /// `[[consumers]].kind`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConsumerKind {
-    /// `kind = "polling"`: a shared-throughput GetRecords loop (KCL-style).
-    Polling(PollingSpec),
+    /// `kind = "polling"`: a KCL application reading with GetRecords
+    /// (shared throughput).
+    Polling(PollingSpec, KclSpec),
+    /// `kind = "efo"`: a KCL application with an enhanced fan-out
+    /// registration (SubscribeToShard push, dedicated throughput).
+    Efo(KclSpec),
+    /// `kind = "lambda"`: a Lambda function behind an event-source mapping.
+    Lambda(LambdaSpec),
+}
+
+impl ConsumerKind {
+    /// The `kind` spelling.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ConsumerKind::Polling(..) => "polling",
+            ConsumerKind::Efo(_) => "efo",
+            ConsumerKind::Lambda(_) => "lambda",
+        }
+    }
+
+    /// Whether it holds one of the stream's enhanced fan-out registrations.
+    pub fn registers_efo(&self) -> bool {
+        matches!(self, ConsumerKind::Efo(_) | ConsumerKind::Lambda(LambdaSpec { retrieval: Retrieval::Efo, .. }))
+    }
 }
 
 /// Settings of a polling consumer (keys directly in `[[consumers]]`).
@@ -203,4 +225,62 @@ pub struct PollingSpec {
     /// `idle_time_between_reads_ms`: wait after a call's batch is processed
     /// before the next call, >= 0, default 1,500 ms (KCL 2.x/3.x).
     pub idle_time_between_reads: SimTime,
+}
+
+/// How a KCL application (polling or EFO) spreads shards over workers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KclSpec {
+    /// `workers`: sequential processors holding shard leases, 1..=10,000;
+    /// `None` (absent) means one per shard.
+    pub workers: Option<u32>,
+    /// `max_leases_per_worker`: >= 1; `None` (absent) means unlimited, as
+    /// KCL's `maxLeasesForWorker` default.
+    pub max_leases_per_worker: Option<u32>,
+    /// `checkpoint_interval_s`: least time between checkpoints of a shard,
+    /// >= 0, default 0 (checkpoint after every batch).
+    pub checkpoint_interval: SimTime,
+    /// `worker_failure = { worker, at_s }` with `failover_time_ms`.
+    pub failure: Option<WorkerFailure>,
+}
+
+/// One worker failing during the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerFailure {
+    /// `worker_failure.worker`: index of the failing worker, < `workers`
+    /// (which must be set).
+    pub worker: u32,
+    /// `worker_failure.at_s`: when it fails, < `duration_s`.
+    pub at: SimTime,
+    /// `failover_time_ms`: lease duration after which other workers take
+    /// its leases, > 0, default 10,000 ms (KCL `failoverTimeMillis`).
+    pub failover_time: SimTime,
+}
+
+/// `retrieval` of a Lambda event-source mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retrieval {
+    /// `"polling"` (default): a standard iterator sharing GetRecords limits.
+    Polling,
+    /// `"efo"`: a registered enhanced fan-out consumer.
+    Efo,
+}
+
+/// Settings of a Lambda event-source mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LambdaSpec {
+    /// `retrieval`, default `polling`.
+    pub retrieval: Retrieval,
+    /// `batch_size`: records per invocation, 1..=10,000, default 100.
+    pub batch_size: u32,
+    /// `maximum_batching_window_s`: 0..=300, default 0.
+    pub maximum_batching_window: SimTime,
+    /// `parallelization_factor`: concurrent batches per shard, 1..=10,
+    /// default 1.
+    pub parallelization_factor: u32,
+    /// `function_error_rate`: probability an invocation fails, 0 <= p < 1,
+    /// default 0.
+    pub function_error_rate: f64,
+    /// `maximum_retry_attempts`: -1 (default: retry until the records
+    /// expire) or 0..=10,000; `None` stands for -1.
+    pub maximum_retry_attempts: Option<u32>,
 }

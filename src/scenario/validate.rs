@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KeyDist, PollingSpec, ProducerSpec, RatePattern,
-    Scenario, SdkApi, SdkSpec, SizeDist, StreamSpec, WriteLimitModel,
+    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, LambdaSpec, PollingSpec,
+    ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, StreamSpec, WorkerFailure,
+    WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -29,6 +30,8 @@ const SCENARIO_NAME_MAX_CHARS: usize = 100;
 const PRODUCER_NAME_MAX_CHARS: usize = 200;
 /// Most client instances one producer group may have.
 const MAX_INSTANCES: u32 = 10_000;
+/// Most workers of one KCL application (no shard count needs more).
+const MAX_WORKERS: u32 = limits::MAX_SHARDS_PER_STREAM;
 /// `record_bytes` when absent: `{ dist = "fixed", bytes = 1024 }`.
 const DEFAULT_RECORD_BYTES: u32 = 1_024;
 /// `partition_key` when absent: `{ dist = "uniform", keys = 10000 }`.
@@ -53,6 +56,10 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         let producers = top.req("producers", producers);
         let consumers = top.opt("consumers", Vec::new(), consumers);
         let header = header?;
+        let consumers = consumers?;
+        if !failures_within(&consumers, header.duration, top) {
+            return None;
+        }
         Some(Scenario {
             name: header.name,
             seed: header.seed,
@@ -60,9 +67,37 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             warmup: header.warmup,
             stream: stream?,
             producers: producers?,
-            consumers: consumers?,
+            consumers,
         })
     })
+}
+
+/// Reports every `worker_failure.at_s` at or after the end of the run (the
+/// failure would never happen).
+fn failures_within(consumers: &[ConsumerSpec], duration: SimTime, top: &TableReader<'_>) -> bool {
+    let mut ok = true;
+    for (i, c) in consumers.iter().enumerate() {
+        let (ConsumerKind::Polling(_, k) | ConsumerKind::Efo(k)) = &c.kind else { continue };
+        let Some(f) = &k.failure else { continue };
+        if f.at >= duration {
+            let node = top.node("consumers").and_then(|n| match &n.value {
+                Value::Array(items) => items.get(i)?.get("worker_failure")?.get("at_s"),
+                _ => None,
+            });
+            let origin = node.map_or(top.origin, |n| n.origin);
+            top.sink.report(
+                origin,
+                format!("consumers[{i}].worker_failure.at_s"),
+                format!(
+                    "must be < duration_s ({} s), got {}",
+                    fmt_float(duration.as_secs_f64()),
+                    fmt_float(f.at.as_secs_f64())
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 /// `[scenario]`.
@@ -149,7 +184,25 @@ fn producers(v: Val<'_>) -> Option<Vec<ProducerSpec>> {
 
 /// `[[consumers]]`: an array of tables with unique names, possibly empty.
 fn consumers(v: Val<'_>) -> Option<Vec<ConsumerSpec>> {
-    named_tables(v, "consumer", false, consumer)
+    let specs = named_tables(v.clone(), "consumer", false, consumer)?;
+    let over =
+        specs.iter().enumerate().filter(|(_, c)| c.kind.registers_efo()).nth(limits::EFO_MAX_CONSUMERS_PER_STREAM);
+    if let Some((i, _)) = over {
+        let Value::Array(items) = &v.node.value else { return None };
+        let at = items[i].get("kind").map_or(items[i].origin, |n| n.origin);
+        v.sink.report(
+            at,
+            key_path(&index_path(&v.path, i), "kind"),
+            format!(
+                "a stream has at most {} enhanced fan-out consumers (kind = \"efo\", or lambda with retrieval = \"efo\"); \
+                 this is number {}",
+                limits::EFO_MAX_CONSUMERS_PER_STREAM,
+                limits::EFO_MAX_CONSUMERS_PER_STREAM + 1
+            ),
+        );
+        return None;
+    }
+    Some(specs)
 }
 
 /// An array of tables (`[[{noun}s]]`) read with `read`, whose `name`s must
@@ -224,31 +277,90 @@ fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
     })
 }
 
-/// One `[[consumers]]` table.
+/// One `[[consumers]]` table: the keys common to every kind, then those of
+/// its kind (so a key of another kind is reported as unknown).
 fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
     let name = t.req("name", |v| v.text(PRODUCER_NAME_MAX_CHARS));
-    let kind = t.req("kind", |v| {
-        v.choice(
-            &[("polling", ())],
-            &[
-                ("efo", "enhanced fan-out consumers are not modelled yet"),
-                ("lambda", "Lambda event-source mappings are not modelled yet"),
-            ],
-        )
-    });
-    let max = limits::GET_RECORDS_MAX_RECORDS;
-    let max_records = t.opt("max_records", max, |v| v.int(1, max));
-    let ms = SimTime::from_millis_f64;
-    let idle = ms(limits::IDLE_TIME_BETWEEN_READS_DEFAULT_MS);
-    let idle = t.opt("idle_time_between_reads_ms", idle, |v| v.millis(Interval::NON_NEGATIVE));
+    let kind = t.req("kind", |v| v.choice(&[("polling", 0), ("efo", 1), ("lambda", 2)], &[]));
     let per_record = t.opt("process_ms_per_record", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
     let per_batch = t.opt("process_ms_per_batch", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
-    kind?;
-    Some(ConsumerSpec {
-        name: name?,
-        kind: ConsumerKind::Polling(PollingSpec { max_records: max_records?, idle_time_between_reads: idle? }),
-        process_per_record: per_record?,
-        process_per_batch: per_batch?,
+    let kind = match kind {
+        Some(0) => polling_spec(t).zip(kcl_spec(t)).map(|(p, k)| ConsumerKind::Polling(p, k)),
+        Some(1) => kcl_spec(t).map(ConsumerKind::Efo),
+        Some(_) => lambda_spec(t).map(ConsumerKind::Lambda),
+        None => {
+            // Which keys are valid depends on the kind.
+            t.skip_rest();
+            None
+        }
+    };
+    Some(ConsumerSpec { name: name?, kind: kind?, process_per_record: per_record?, process_per_batch: per_batch? })
+}
+
+/// The GetRecords keys of `kind = "polling"`.
+fn polling_spec(t: &mut TableReader<'_>) -> Option<PollingSpec> {
+    let max = limits::GET_RECORDS_MAX_RECORDS;
+    let max_records = t.opt("max_records", max, |v| v.int(1, max));
+    let idle = SimTime::from_millis_f64(limits::IDLE_TIME_BETWEEN_READS_DEFAULT_MS);
+    let idle = t.opt("idle_time_between_reads_ms", idle, |v| v.millis(Interval::NON_NEGATIVE));
+    Some(PollingSpec { max_records: max_records?, idle_time_between_reads: idle? })
+}
+
+/// The worker and lease keys of a KCL application (`polling`, `efo`).
+fn kcl_spec(t: &mut TableReader<'_>) -> Option<KclSpec> {
+    let workers = t.opt("workers", None, |v| v.int(1, MAX_WORKERS).map(Some));
+    let max_leases = t.opt("max_leases_per_worker", None, |v| v.int(1, u32::MAX).map(Some));
+    let checkpoint = t.opt("checkpoint_interval_s", SimTime::ZERO, |v| v.secs(Interval::NON_NEGATIVE));
+    let failure = t.opt("worker_failure", None, |v| v.read_table(worker_failure).map(Some));
+    let failover_ms = SimTime::from_millis_f64(limits::KCL_FAILOVER_TIME_DEFAULT_MS);
+    let failover = t.opt("failover_time_ms", failover_ms, |v| v.millis(Interval::POSITIVE));
+    let (workers, failure, failover) = (workers?, failure?, failover?);
+    let failure = match (failure, workers) {
+        (None, _) if t.has("failover_time_ms") => {
+            t.fail_at(&["failover_time_ms"], "failover_time_ms applies only with worker_failure".into());
+            return None;
+        }
+        (None, _) => None,
+        (Some(_), None) => {
+            t.fail_at(&["worker_failure"], "worker_failure requires workers (the failing worker is an index)".into());
+            return None;
+        }
+        (Some((worker, _)), Some(n)) if worker >= n => {
+            t.fail_at(&["worker_failure"], format!("worker_failure.worker must be < workers ({n}), got {worker}"));
+            return None;
+        }
+        (Some((worker, at)), Some(_)) => Some(WorkerFailure { worker, at, failover_time: failover }),
+    };
+    Some(KclSpec { workers, max_leases_per_worker: max_leases?, checkpoint_interval: checkpoint?, failure })
+}
+
+/// `worker_failure = { worker, at_s }`.
+fn worker_failure(t: &mut TableReader<'_>) -> Option<(u32, SimTime)> {
+    let worker = t.req("worker", |v| v.int(0, MAX_WORKERS - 1));
+    let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
+    Some((worker?, at?))
+}
+
+/// The event-source mapping keys of `kind = "lambda"`.
+fn lambda_spec(t: &mut TableReader<'_>) -> Option<LambdaSpec> {
+    let retrieval = t.opt("retrieval", Retrieval::Polling, |v| {
+        v.choice(&[("polling", Retrieval::Polling), ("efo", Retrieval::Efo)], &[])
+    });
+    let max = limits::LAMBDA_BATCH_SIZE_MAX;
+    let batch_size = t.opt("batch_size", limits::LAMBDA_BATCH_SIZE_DEFAULT, |v| v.int(1, max));
+    let window = t.opt("maximum_batching_window_s", SimTime::ZERO, |v| v.secs(Interval::BATCHING_WINDOW));
+    let pf = t.opt("parallelization_factor", 1, |v| v.int(1, limits::LAMBDA_PARALLELIZATION_FACTOR_MAX));
+    let error_rate = t.opt("function_error_rate", 0.0, |v| v.float(Interval::PROBABILITY));
+    let retries = t.opt("maximum_retry_attempts", None, |v| {
+        v.int(-1i64, limits::LAMBDA_MAXIMUM_RETRY_ATTEMPTS_MAX as i64).map(|n| u32::try_from(n).ok())
+    });
+    Some(LambdaSpec {
+        retrieval: retrieval?,
+        batch_size: batch_size?,
+        maximum_batching_window: window?,
+        parallelization_factor: pf?,
+        function_error_rate: error_rate?,
+        maximum_retry_attempts: retries?,
     })
 }
 
@@ -428,6 +540,11 @@ impl Interval {
     /// `retention_hours`: `0 < h <= 8760`.
     const RETENTION: Interval =
         Interval { max: limits::RETENTION_MAX_HOURS as f64, max_open: false, ..Interval::POSITIVE };
+    /// `function_error_rate`: `0 <= p < 1`.
+    const PROBABILITY: Interval = Interval { max: 1.0, max_open: true, ..Interval::NON_NEGATIVE };
+    /// `maximum_batching_window_s`: `0 <= w <= 300`.
+    const BATCHING_WINDOW: Interval =
+        Interval { max: limits::LAMBDA_MAXIMUM_BATCHING_WINDOW_MAX_S, max_open: false, ..Interval::NON_NEGATIVE };
     /// Diurnal `amplitude`: `0 <= a < 1`.
     const AMPLITUDE: Interval = Interval { max: 1.0, max_open: true, ..Interval::NON_NEGATIVE };
 
@@ -454,6 +571,7 @@ impl Interval {
 }
 
 /// One value and its key path.
+#[derive(Clone)]
 struct Val<'a> {
     node: &'a Node,
     path: String,
@@ -664,6 +782,11 @@ impl<'a> TableReader<'a> {
         let i = self.entries.iter().position(|e| e.key == key)?;
         self.used[i] = true;
         Some(Val { node: &self.entries[i].node, path: key_path(&self.path, key), sink: self.sink })
+    }
+
+    /// The value of `key`, if written, without reading it.
+    fn node(&self, key: &str) -> Option<&'a Node> {
+        self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
     }
 
     /// Whether `key` is written in this table.

@@ -1,5 +1,5 @@
-//! Kinesis Data Streams limits and defaults used by the stream and producer
-//! models, each citing its section of `reference/kinesis-facts.md` (the
+//! Kinesis Data Streams limits and defaults used by the stream, producer and
+//! consumer models (including the KCL's and Lambda's), each citing its section of `reference/kinesis-facts.md` (the
 //! project's compiled list of AWS sources).
 
 /// One mebibyte; AWS's API reference and the KPL count limits in MiB.
@@ -45,3 +45,31 @@ pub const GET_RECORDS_MAX_BYTES: u64 = 10 * MIB;
 /// KCL 2.x/3.x default wait between GetRecords calls of one shard (§9.1,
 /// `idleTimeBetweenReadsInMillis`).
 pub const IDLE_TIME_BETWEEN_READS_DEFAULT_MS: f64 = 1_500.0;
+
+/// Enhanced fan-out consumers one provisioned (or on-demand Standard) stream
+/// may register (§4).
+pub const EFO_MAX_CONSUMERS_PER_STREAM: usize = 20;
+/// Bytes per second pushed to each enhanced fan-out consumer per shard (§4).
+pub const EFO_READ_BYTES_PER_S: u64 = 2 * MIB;
+/// A SubscribeToShard subscription delivers events for at most 5 minutes,
+/// then must be renewed (§4).
+pub const EFO_SUBSCRIPTION_S: u64 = 300;
+
+/// KCL `failoverTimeMillis` default: a lease not renewed for this long is
+/// taken by another worker (§9.1).
+pub const KCL_FAILOVER_TIME_DEFAULT_MS: f64 = 10_000.0;
+
+/// Lambda event-source mapping `BatchSize`: default and maximum (§10).
+pub const LAMBDA_BATCH_SIZE_DEFAULT: u32 = 100;
+pub const LAMBDA_BATCH_SIZE_MAX: u32 = 10_000;
+/// `MaximumBatchingWindowInSeconds` maximum (§10).
+pub const LAMBDA_MAXIMUM_BATCHING_WINDOW_MAX_S: f64 = 300.0;
+/// `ParallelizationFactor` maximum: concurrent batches per shard (§10).
+pub const LAMBDA_PARALLELIZATION_FACTOR_MAX: u32 = 10;
+/// `MaximumRetryAttempts` maximum (§10).
+pub const LAMBDA_MAXIMUM_RETRY_ATTEMPTS_MAX: u32 = 10_000;
+/// Synchronous invocation payload limit, 6 MB, read as 6 MiB (§10).
+pub const LAMBDA_PAYLOAD_MAX_BYTES: u64 = 6 * MIB;
+/// Lambda's base polling rate of a shard with a standard iterator: once
+/// per second (§10).
+pub const LAMBDA_POLL_INTERVAL_MS: f64 = 1_000.0;

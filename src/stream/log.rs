@@ -6,9 +6,41 @@ use std::collections::VecDeque;
 
 use crate::time::SimTime;
 
+/// A record's size (data plus partition key, below 16 MiB) and its key tag
+/// (the low byte of its partition key's MD5 hash), packed in 32 bits so
+/// records in flight and in the log stay 16 bytes. The tag is what spreads
+/// one shard's keys over a Lambda mapping's concurrent batches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SizeTag(u32);
+
+/// Bits of [`SizeTag`] holding the size.
+const SIZE_BITS: u32 = 24;
+const _: () = assert!(crate::stream::limits::MAX_RECORD_DATA_BYTES + 256 < 1 << SIZE_BITS);
+
+impl SizeTag {
+    /// `bytes` (< 2²⁴) with key tag `tag`.
+    #[inline]
+    pub fn new(bytes: u32, tag: u8) -> Self {
+        debug_assert!(bytes < 1 << SIZE_BITS);
+        SizeTag(bytes | (tag as u32) << SIZE_BITS)
+    }
+
+    /// Data plus partition key bytes.
+    #[inline]
+    pub fn bytes(self) -> u32 {
+        self.0 & ((1 << SIZE_BITS) - 1)
+    }
+
+    /// The key tag, uniform over 0..=255 across distinct keys.
+    #[inline]
+    pub fn tag(self) -> u8 {
+        (self.0 >> SIZE_BITS) as u8
+    }
+}
+
 /// One stored record, 16 bytes (the log is the simulator's largest memory
 /// stream): when the shard accepted it, how long before that its producer's
-/// application created it, and its size (data + partition key).
+/// application created it, and its size and key tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LogRec {
     /// When the shard accepted the record (ApproximateArrivalTimestamp).
@@ -16,16 +48,22 @@ pub struct LogRec {
     /// Producer-side delay (buffering, back-off, retries) in microseconds,
     /// saturating at about 71 minutes.
     producer_delay_us: u32,
-    /// Data plus partition key bytes.
-    pub bytes: u32,
+    /// Size and key tag.
+    pub size: SizeTag,
 }
 
 impl LogRec {
     /// A record accepted at `put`, created at `created` (<= `put`).
     #[inline]
-    pub fn new(put: SimTime, created: SimTime, bytes: u32) -> Self {
+    pub fn new(put: SimTime, created: SimTime, size: SizeTag) -> Self {
         let delay_us = (put - created).as_nanos() / 1_000;
-        LogRec { put, producer_delay_us: delay_us.min(u32::MAX as u64) as u32, bytes }
+        LogRec { put, producer_delay_us: delay_us.min(u32::MAX as u64) as u32, size }
+    }
+
+    /// Data plus partition key bytes.
+    #[inline]
+    pub fn bytes(&self) -> u32 {
+        self.size.bytes()
     }
 
     /// When the application created the record (to the microsecond).
@@ -82,14 +120,15 @@ mod tests {
     use super::*;
 
     fn rec(put_s: u64) -> LogRec {
-        LogRec::new(SimTime::from_secs(put_s), SimTime::ZERO, 1)
+        LogRec::new(SimTime::from_secs(put_s), SimTime::ZERO, SizeTag::new(1, 0))
     }
 
     #[test]
     fn records_are_16_bytes_and_keep_creation_to_the_microsecond() {
         assert_eq!(std::mem::size_of::<LogRec>(), 16);
-        let r = LogRec::new(SimTime(5_000_000_999), SimTime(1_000_000_000), 9);
+        let r = LogRec::new(SimTime(5_000_000_999), SimTime(1_000_000_000), SizeTag::new(1_048_832, 255));
         assert_eq!(r.created(), SimTime(1_000_000_999));
+        assert_eq!((r.bytes(), r.size.tag()), (1_048_832, 255));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::scenario::model::StreamSpec;
 use crate::time::SimTime;
 use hash::{HashRange, ShardMap, initial_ranges};
 use limiter::{WriteLimiter, WriteLimits};
-use log::{LogRec, ShardLog};
+use log::{LogRec, ShardLog, SizeTag};
 use read::ReadLimiter;
 
 /// When a put call reaches the stream, computed once per call.
@@ -72,15 +72,15 @@ impl Stream {
 
     /// One record of `bytes` (data + key, as charged) created at `created`,
     /// offered to `shard` at `now`, in whole second `second`; returns whether
-    /// the shard accepted it. `stored_bytes` is its size as readers see it.
+    /// the shard accepted it. `stored` is its size as readers see it.
     #[inline]
-    pub fn put(&mut self, shard: u32, bytes: u64, stored_bytes: u32, created: SimTime, at: PutAt) -> bool {
+    pub fn put(&mut self, shard: u32, bytes: u64, stored: SizeTag, created: SimTime, at: PutAt) -> bool {
         let i = shard as usize;
         let ok = self.limiters[i].try_admit(self.limits, at.now, bytes);
         let pair = self.limit_pair();
         self.meters[i].attempt(at.second, at.counted, bytes, ok, pair);
         if ok && self.keep_records {
-            self.logs[i].push(LogRec::new(at.now, created, stored_bytes));
+            self.logs[i].push(LogRec::new(at.now, created, stored));
         }
         ok
     }

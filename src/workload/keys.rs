@@ -25,7 +25,9 @@ pub struct KeyDraw {
     /// Index of the shard the key hashes to.
     pub shard: u32,
     /// Length of the partition key in bytes (counted against shard limits).
-    pub key_bytes: u32,
+    pub key_bytes: u16,
+    /// Low byte of the key's hash (see `SizeTag`).
+    pub tag: u8,
 }
 
 /// The spelling of key `k` of a key population.
@@ -41,7 +43,7 @@ pub enum KeySpace {
     /// `{prefix}-{n}`, hashed per record.
     Unique { prefix: String },
     /// Explicit hash keys, uniform over the hash space.
-    RandomHash { key_bytes: u32 },
+    RandomHash { key_bytes: u16 },
 }
 
 /// How an index into a key table is drawn.
@@ -74,7 +76,7 @@ impl KeySpace {
             }
             KeyDist::Fixed { key } => KeySpace::Table { entries: vec![route(key, map)], sampler: Sampler::Single },
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
-            KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u32 },
+            KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
         }
     }
 
@@ -93,14 +95,16 @@ impl KeySpace {
             }
             KeySpace::RandomHash { key_bytes } => {
                 let hash = ((state.rng.next_u64() as u128) << 64) | state.rng.next_u64() as u128;
-                KeyDraw { shard: map.shard_of(hash), key_bytes: *key_bytes }
+                KeyDraw { shard: map.shard_of(hash), key_bytes: *key_bytes, tag: hash as u8 }
             }
         }
     }
 }
 
 fn route(key: &str, map: &ShardMap) -> KeyDraw {
-    KeyDraw { shard: map.shard_of(hash_key(key.as_bytes())), key_bytes: key.len() as u32 }
+    let hash = hash_key(key.as_bytes());
+    // Keys are at most 256 characters of up to 4 bytes each.
+    KeyDraw { shard: map.shard_of(hash), key_bytes: key.len() as u16, tag: hash as u8 }
 }
 
 impl Sampler {

@@ -1,0 +1,312 @@
+//! A KCL application: workers holding shard leases, each worker a
+//! sequential processor, reading its shards by GetRecords polling or by
+//! enhanced fan-out.
+//!
+//! Every shard has one lease, held by at most one worker (reference §9.2);
+//! leases go round-robin to the worker with the fewest, up to
+//! `max_leases_per_worker` — shards beyond that stay unread, as they would.
+//! A worker processes the batches of all its shards one after another, so
+//! an overloaded application falls behind and its iterator age grows. A
+//! polling shard loop is call → process → wait `idle_time_between_reads`;
+//! an enhanced fan-out shard gets its next push once the last is processed.
+//!
+//! A shard's checkpoint advances when a batch has been processed (at most
+//! once per `checkpoint_interval_s`). When a worker fails, its batches in
+//! progress are lost; after `failover_time_ms` its leases go to the
+//! surviving workers (or to a replacement if none survives), which resume
+//! from the checkpoint, so records delivered after it are delivered again:
+//! counted as `duplicates`, not as new deliveries.
+
+use rand::RngExt;
+
+use crate::consumer::efo::{Push, Subscription, push_interval};
+use crate::consumer::polling::{call_latency, get_records, throttle_backoff};
+use crate::consumer::{ConsumerMeter, Processing, Scan, ShardView, Wake};
+use crate::rng::SimRng;
+use crate::scenario::model::{ConsumerKind, ConsumerSpec, WorkerFailure};
+use crate::stream::log::ShardLog;
+use crate::time::SimTime;
+
+/// The pseudo-shard of events about the application rather than a shard.
+pub const CONTROL: u32 = u32::MAX;
+/// Control tag: the failing worker fails.
+const FAIL: u32 = 0;
+/// Control tag: its leases have expired and are taken.
+const TAKE_LEASES: u32 = 1;
+
+/// How the application reads.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// GetRecords with `Limit` `limit`, `idle` between calls.
+    Polling { limit: u64, idle: SimTime },
+    /// SubscribeToShard.
+    Efo,
+}
+
+/// One shard's lease and read position.
+#[derive(Clone, Debug, Default)]
+struct Lease {
+    owner: Option<u32>,
+    /// Bumped when the lease changes hands; stale events carry an old one.
+    epoch: u32,
+    /// Next sequence number to read.
+    cursor: u64,
+    /// One past the highest sequence number ever delivered.
+    delivered: u64,
+    /// Where a new owner resumes.
+    checkpoint: u64,
+    checkpointed_at: SimTime,
+    /// The batch being processed: when it ends and the position after it.
+    in_progress: Option<(SimTime, u64)>,
+    sub: Subscription,
+}
+
+/// One sequential processor.
+#[derive(Clone, Debug)]
+struct Worker {
+    busy_until: SimTime,
+    /// When it fails (`NEVER` if it does not).
+    fails_at: SimTime,
+    /// False once it has failed, until a replacement takes its place.
+    alive: bool,
+    leases: u32,
+}
+
+impl Worker {
+    /// A live worker, idle from `now`, that will not fail.
+    fn fresh(now: SimTime) -> Self {
+        Worker { busy_until: now, fails_at: SimTime::NEVER, alive: true, leases: 0 }
+    }
+}
+
+/// A KCL application (`kind = "polling"` or `"efo"`).
+#[derive(Debug)]
+pub struct KclConsumer {
+    source: Source,
+    processing: Processing,
+    checkpoint_interval: SimTime,
+    max_leases: u32,
+    failure: Option<WorkerFailure>,
+    leases: Vec<Lease>,
+    workers: Vec<Worker>,
+    rng: SimRng,
+    /// What it observed.
+    pub meter: ConsumerMeter,
+}
+
+impl KclConsumer {
+    /// The application `spec` (a polling or EFO kind) on `shards` shards.
+    pub fn new(spec: &ConsumerSpec, shards: usize, rng: SimRng) -> Self {
+        let (source, kcl) = match &spec.kind {
+            ConsumerKind::Polling(p, k) => {
+                (Source::Polling { limit: p.max_records as u64, idle: p.idle_time_between_reads }, k)
+            }
+            ConsumerKind::Efo(k) => (Source::Efo, k),
+            ConsumerKind::Lambda(_) => unreachable!("Consumer::new routes Lambda mappings elsewhere"),
+        };
+        let workers = kcl.workers.unwrap_or(shards as u32).max(1);
+        let mut app = KclConsumer {
+            source,
+            processing: Processing::of(spec),
+            checkpoint_interval: kcl.checkpoint_interval,
+            max_leases: kcl.max_leases_per_worker.unwrap_or(u32::MAX),
+            failure: kcl.failure.clone(),
+            leases: vec![Lease::default(); shards],
+            workers: vec![Worker::fresh(SimTime::ZERO); workers as usize],
+            rng,
+            meter: ConsumerMeter::default(),
+        };
+        if let Some(f) = &app.failure {
+            app.workers[f.worker as usize].fails_at = f.at;
+        }
+        for shard in 0..shards {
+            app.assign(shard);
+        }
+        app
+    }
+
+    /// Gives `shard`'s lease to the live worker with the fewest leases
+    /// (lowest index on ties) that may take one more; returns whether one
+    /// could.
+    fn assign(&mut self, shard: usize) -> bool {
+        let taker = (0..self.workers.len())
+            .filter(|&w| self.workers[w].alive && self.workers[w].leases < self.max_leases)
+            .min_by_key(|&w| self.workers[w].leases);
+        let Some(w) = taker else { return false };
+        self.workers[w].leases += 1;
+        let lease = &mut self.leases[shard];
+        lease.owner = Some(w as u32);
+        lease.epoch += 1;
+        true
+    }
+
+    /// The length of one idle read loop, over which first reads spread.
+    fn idle_period(&self) -> SimTime {
+        match self.source {
+            Source::Polling { idle, .. } => idle + call_latency(),
+            Source::Efo => push_interval(),
+        }
+    }
+
+    /// First reads at a seeded random point of the first idle period (so
+    /// shards and applications are not in lockstep), and the failure.
+    pub fn start(&mut self, out: &mut Vec<Wake>) {
+        let period = self.idle_period().as_nanos().max(1);
+        for (shard, lease) in self.leases.iter().enumerate() {
+            let at = SimTime(self.rng.random_range(0..period));
+            if lease.owner.is_some() {
+                out.push(Wake { at, shard: shard as u32, tag: lease.epoch });
+            }
+        }
+        if let Some(f) = &self.failure {
+            out.push(Wake { at: f.at, shard: CONTROL, tag: FAIL });
+        }
+    }
+
+    /// A read (poll or push) of `shard` at `now`, if `epoch` is current.
+    pub fn wake(&mut self, shard: usize, epoch: u32, now: SimTime, mut view: ShardView<'_>, out: &mut Vec<Wake>) {
+        let lease = &self.leases[shard];
+        let Some(owner) = lease.owner.filter(|_| lease.epoch == epoch) else { return };
+        self.settle(shard, now);
+        self.skip_expired(shard, view.log, view.counted);
+        let (processing, counted) = (self.processing, view.counted);
+        let worker = &mut self.workers[owner as usize];
+        let lease = &mut self.leases[shard];
+        let meter = &mut self.meter;
+        let (from, delivered) = (lease.cursor, lease.delivered);
+        let (scan, start, next): (Scan, SimTime, SimTime) = match self.source {
+            Source::Polling { limit, idle } => {
+                let received = now + call_latency();
+                let start = received.max(worker.busy_until);
+                let alive = start < worker.fails_at;
+                let got = get_records(&mut view, from, now, limit, |seq, rec| {
+                    if alive && counted && seq >= delivered {
+                        meter.latency(start - rec.created());
+                    }
+                });
+                meter.read(counted, now, got.as_ref());
+                let Some(scan) = got else {
+                    out.push(Wake { at: now + idle.max(throttle_backoff()), shard: shard as u32, tag: epoch });
+                    return;
+                };
+                let end = start + processing.time(scan.n);
+                (scan, start, if scan.n > 0 { end } else { received } + idle)
+            }
+            Source::Efo => {
+                let start = now.max(worker.busy_until);
+                let alive = start < worker.fails_at;
+                let push = lease.sub.push(view.log, from, now, |seq, rec| {
+                    if alive && counted && seq >= delivered {
+                        meter.latency(start - rec.created());
+                    }
+                });
+                let scan = match push {
+                    Push::Subscribed(resume) => {
+                        meter.subscribed(counted);
+                        out.push(Wake { at: resume, shard: shard as u32, tag: epoch });
+                        return;
+                    }
+                    Push::Delivered(scan) => scan,
+                };
+                meter.pushed(counted, now, &scan);
+                let end = start + processing.time(scan.n);
+                (scan, start, end.max(lease.sub.next_push(now, &scan)))
+            }
+        };
+        if start >= worker.fails_at {
+            // The worker dies before it processes this batch; the failure
+            // hands the lease on.
+            return;
+        }
+        if scan.n > 0 {
+            let end = start + processing.time(scan.n);
+            worker.busy_until = end;
+            lease.cursor += scan.n;
+            lease.in_progress = Some((end, lease.cursor));
+            let again = delivered.saturating_sub(from).min(scan.n);
+            lease.delivered = lease.delivered.max(lease.cursor);
+            if counted {
+                meter.duplicates += again;
+                meter.records_delivered += scan.n - again;
+            }
+        }
+        out.push(Wake { at: next, shard: shard as u32, tag: epoch });
+    }
+
+    /// Checkpoints `shard`'s batch in progress if it ended by `now`.
+    fn settle(&mut self, shard: usize, now: SimTime) {
+        let lease = &mut self.leases[shard];
+        if let Some((end, position)) = lease.in_progress.filter(|(end, _)| *end <= now) {
+            lease.in_progress = None;
+            if lease.checkpointed_at == SimTime::ZERO || end - lease.checkpointed_at >= self.checkpoint_interval {
+                lease.checkpoint = position;
+                lease.checkpointed_at = end;
+            }
+        }
+    }
+
+    /// The failure and the lease take-over after it (events on
+    /// [`CONTROL`]).
+    pub fn control(&mut self, tag: u32, now: SimTime, out: &mut Vec<Wake>) {
+        let Some(failure) = self.failure.clone() else { return };
+        let w = failure.worker as usize;
+        match tag {
+            FAIL => {
+                for shard in 0..self.leases.len() {
+                    if self.leases[shard].owner == Some(w as u32) {
+                        self.settle(shard, now);
+                        let lease = &mut self.leases[shard];
+                        lease.owner = None;
+                        lease.epoch += 1;
+                        lease.in_progress = None;
+                        lease.cursor = lease.checkpoint;
+                    }
+                }
+                let worker = &mut self.workers[w];
+                worker.leases = 0;
+                worker.alive = false;
+                out.push(Wake { at: now + failure.failover_time, shard: CONTROL, tag: TAKE_LEASES });
+            }
+            _ => {
+                if !self.workers.iter().any(|v| v.alive) {
+                    // No survivor: a replacement worker takes over.
+                    self.workers[w] = Worker::fresh(now);
+                }
+                for shard in 0..self.leases.len() {
+                    if self.leases[shard].owner.is_none() && self.assign(shard) {
+                        out.push(Wake { at: now, shard: shard as u32, tag: self.leases[shard].epoch });
+                    }
+                }
+            }
+        }
+    }
+
+    /// A new owner resumes from the checkpoint, so that is what must stay.
+    pub fn needs_from(&self, shard: usize) -> u64 {
+        self.leases[shard].checkpoint
+    }
+
+    /// Moves past expired records, counting those never delivered.
+    pub fn skip_expired(&mut self, shard: usize, log: &ShardLog, counted: bool) {
+        let first = log.first_seq();
+        let lease = &mut self.leases[shard];
+        if lease.cursor < first {
+            if counted {
+                self.meter.records_expired += first.saturating_sub(lease.cursor.max(lease.delivered));
+            }
+            lease.cursor = first;
+        }
+        lease.checkpoint = lease.checkpoint.max(first);
+    }
+
+    /// Records stored but never delivered.
+    pub fn unread(&self, shard: usize, log: &ShardLog) -> u64 {
+        let lease = &self.leases[shard];
+        log.end_seq().saturating_sub(lease.cursor.max(lease.delivered))
+    }
+
+    /// Shards no worker holds.
+    pub fn shards_unleased(&self) -> u32 {
+        self.leases.iter().filter(|l| l.owner.is_none()).count() as u32
+    }
+}

@@ -1,0 +1,294 @@
+//! A Lambda event-source mapping (reference §10): a poller per shard feeds
+//! up to `parallelization_factor` concurrent invocations of the function.
+//!
+//! With `retrieval = "polling"` the poller calls GetRecords (sharing the
+//! shard's read limits) once per second, and again at once while calls come
+//! back full, so it keeps reading until it has caught up; with `"efo"` the
+//! records are pushed as for an enhanced fan-out consumer. It stops reading
+//! while `batch_size × parallelization_factor` records wait for an
+//! invocation. (AWS does not document the `Limit` Lambda passes to
+//! GetRecords; shardsim uses the maximum, 10,000.)
+//!
+//! Fetched records go to one of the shard's concurrent lanes by their key
+//! tag, so records of one partition key stay in order — and a hot key gets
+//! no help from a higher factor, as with the real service. A lane invokes
+//! the function with up to `batch_size` records and 6 MiB of payload (data
+//! base64-encoded; the JSON envelope is not counted) as soon as it has a
+//! full batch, or once the oldest waiting record has waited
+//! `maximum_batching_window_s` (at once when that is 0).
+//!
+//! An invocation lasts `process_ms_per_batch + n × process_ms_per_record`.
+//! It fails with probability `function_error_rate`; a failed batch is
+//! retried whole, blocking its lane, until it succeeds, exhausts
+//! `maximum_retry_attempts`, or its oldest record would have expired from
+//! the stream — then its records count as `records_failed`. Records handed
+//! to a retry count as `duplicates`.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+
+use crate::consumer::efo::{Push, Subscription, push_interval};
+use crate::consumer::polling::{call_latency, get_records};
+use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake};
+use crate::rng::SimRng;
+use crate::scenario::model::{LambdaSpec, Retrieval};
+use crate::stream::limits::{GET_RECORDS_MAX_RECORDS, LAMBDA_PAYLOAD_MAX_BYTES, LAMBDA_POLL_INTERVAL_MS};
+use crate::stream::log::{LogRec, ShardLog};
+use crate::time::SimTime;
+
+/// Event tag of a shard's poll (or push); lane `l` uses `LANE_TAG + l`.
+const POLL_TAG: u32 = 0;
+const LANE_TAG: u32 = 1;
+
+/// Bytes a record's data takes in the invocation payload (base64).
+fn payload_bytes(rec: &LogRec) -> u64 {
+    (rec.bytes() as u64).div_ceil(3) * 4
+}
+
+/// One concurrent batch slot of a shard.
+#[derive(Clone, Debug, Default)]
+struct Lane {
+    /// Fetched records waiting for an invocation, with when they arrived.
+    queue: VecDeque<(LogRec, SimTime)>,
+    busy_until: SimTime,
+    /// The one lane event that counts; others are stale.
+    wake_at: Option<SimTime>,
+}
+
+/// The mapping's state for one shard.
+#[derive(Clone, Debug, Default)]
+struct ShardPoller {
+    /// Next sequence number to fetch.
+    cursor: u64,
+    /// Records fetched and not yet invoked.
+    pending: u64,
+    /// Whether a poll (or push) event is queued.
+    poll_queued: bool,
+    lanes: Vec<Lane>,
+    sub: Subscription,
+}
+
+/// A Lambda event-source mapping (`kind = "lambda"`).
+#[derive(Debug)]
+pub struct LambdaConsumer {
+    spec: LambdaSpec,
+    processing: Processing,
+    retention: SimTime,
+    shards: Vec<ShardPoller>,
+    rng: SimRng,
+    /// What it observed.
+    pub meter: ConsumerMeter,
+}
+
+impl LambdaConsumer {
+    /// The mapping `spec` on `shards` shards of a stream with `retention`.
+    pub fn new(spec: &LambdaSpec, processing: Processing, shards: usize, retention: SimTime, rng: SimRng) -> Self {
+        let lanes = vec![Lane::default(); spec.parallelization_factor as usize];
+        LambdaConsumer {
+            spec: spec.clone(),
+            processing,
+            retention,
+            shards: vec![ShardPoller { lanes, ..ShardPoller::default() }; shards],
+            rng,
+            meter: ConsumerMeter::default(),
+        }
+    }
+
+    fn poll_interval() -> SimTime {
+        SimTime::from_millis_f64(LAMBDA_POLL_INTERVAL_MS)
+    }
+
+    /// Records waiting beyond which the poller stops reading.
+    fn enough_pending(&self) -> u64 {
+        self.spec.batch_size as u64 * self.spec.parallelization_factor as u64
+    }
+
+    /// First polls at a seeded random point of the first poll interval.
+    pub fn start(&mut self, out: &mut Vec<Wake>) {
+        let period = match self.spec.retrieval {
+            Retrieval::Polling => Self::poll_interval(),
+            Retrieval::Efo => push_interval(),
+        };
+        for (shard, poller) in self.shards.iter_mut().enumerate() {
+            let at = SimTime(self.rng.random_range(0..period.as_nanos()));
+            poller.poll_queued = true;
+            out.push(Wake { at, shard: shard as u32, tag: POLL_TAG });
+        }
+    }
+
+    /// A poll (or push) or a lane event of `shard` at `now`.
+    pub fn wake(&mut self, shard: usize, tag: u32, now: SimTime, view: ShardView<'_>, out: &mut Vec<Wake>) {
+        if tag == POLL_TAG {
+            self.fetch(shard, now, view, out);
+        } else {
+            self.invoke(shard, (tag - LANE_TAG) as usize, now, view.counted, out);
+        }
+    }
+
+    /// Reads `shard` unless enough records already wait.
+    fn fetch(&mut self, shard: usize, now: SimTime, mut view: ShardView<'_>, out: &mut Vec<Wake>) {
+        self.shards[shard].poll_queued = false;
+        self.skip_expired(shard, view.log, view.counted);
+        let enough = self.enough_pending();
+        if self.shards[shard].pending >= enough {
+            // A lane restarts the poller once it has taken a batch.
+            return;
+        }
+        let pf = self.spec.parallelization_factor as usize;
+        let lane_of = |rec: &LogRec| (rec.size.tag() as usize * pf) >> 8;
+        let poller = &mut self.shards[shard];
+        let lanes = &mut poller.lanes;
+        let (got, arrive, next) = match self.spec.retrieval {
+            Retrieval::Polling => {
+                let arrive = now + call_latency();
+                let got = get_records(&mut view, poller.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |_, rec| {
+                    lanes[lane_of(rec)].queue.push_back((*rec, arrive))
+                });
+                self.meter.read(view.counted, now, got.as_ref());
+                // Full calls mean more is waiting: read again at once.
+                let full = got.is_some_and(|s| s.n == GET_RECORDS_MAX_RECORDS as u64 || s.blocked_by.is_some());
+                (got, arrive, if full { arrive } else { now + Self::poll_interval() })
+            }
+            Retrieval::Efo => {
+                match poller
+                    .sub
+                    .push(view.log, poller.cursor, now, |_, rec| lanes[lane_of(rec)].queue.push_back((*rec, now)))
+                {
+                    Push::Subscribed(resume) => {
+                        self.meter.subscribed(view.counted);
+                        (None, now, resume)
+                    }
+                    Push::Delivered(s) => {
+                        self.meter.pushed(view.counted, now, &s);
+                        (Some(s), now, poller.sub.next_push(now, &s))
+                    }
+                }
+            }
+        };
+        let n = got.map_or(0, |s| s.n);
+        poller.cursor += n;
+        poller.pending += n;
+        if n > 0 {
+            for (l, lane) in poller.lanes.iter_mut().enumerate() {
+                let at = arrive.max(lane.busy_until);
+                if !lane.queue.is_empty() && lane.wake_at.is_none_or(|w| w > at) {
+                    lane.wake_at = Some(at);
+                    out.push(Wake { at, shard: shard as u32, tag: LANE_TAG + l as u32 });
+                }
+            }
+        }
+        if poller.pending < enough {
+            poller.poll_queued = true;
+            out.push(Wake { at: next, shard: shard as u32, tag: POLL_TAG });
+        }
+    }
+
+    /// Lane `l` of `shard` invokes the function if it has a batch ready.
+    fn invoke(&mut self, shard: usize, l: usize, now: SimTime, counted: bool, out: &mut Vec<Wake>) {
+        let enough = self.enough_pending();
+        let (batch_size, window) = (self.spec.batch_size as usize, self.spec.maximum_batching_window);
+        let lane = &mut self.shards[shard].lanes[l];
+        if lane.wake_at != Some(now) {
+            return;
+        }
+        lane.wake_at = None;
+        let Some(&(_, first_arrived)) = lane.queue.front() else { return };
+        // The batch: up to `batch_size` records within the payload limit.
+        let (mut n, mut payload) = (0, 0);
+        for (rec, _) in lane.queue.iter().take(batch_size) {
+            let p = payload_bytes(rec);
+            if n > 0 && payload + p > LAMBDA_PAYLOAD_MAX_BYTES {
+                break;
+            }
+            n += 1;
+            payload += p;
+        }
+        let full = n == batch_size || n < lane.queue.len();
+        let deadline = first_arrived + window;
+        if !full && now < deadline {
+            lane.wake_at = Some(deadline);
+            out.push(Wake { at: deadline, shard: shard as u32, tag: LANE_TAG + l as u32 });
+            return;
+        }
+        let oldest_put = lane.queue[0].0.put;
+        let attempts = attempts(&self.spec, &mut self.rng, |k| {
+            // Retrying past the oldest record's expiry is pointless.
+            now + SimTime(self.processing.time(n as u64).as_nanos().saturating_mul(k)) - oldest_put >= self.retention
+        });
+        let duration = self.processing.time(n as u64);
+        let meter = &mut self.meter;
+        for (rec, _) in lane.queue.drain(..n) {
+            if counted {
+                meter.latency(now - rec.created());
+            }
+        }
+        if counted {
+            meter.invocations += attempts.made;
+            meter.records_delivered += n as u64;
+            meter.duplicates += n as u64 * (attempts.made - 1);
+            if !attempts.succeeded {
+                meter.records_failed += n as u64;
+            }
+        }
+        lane.busy_until = now + SimTime(duration.as_nanos().saturating_mul(attempts.made));
+        if !lane.queue.is_empty() || lane.busy_until > now {
+            lane.wake_at = Some(lane.busy_until);
+            out.push(Wake { at: lane.busy_until, shard: shard as u32, tag: LANE_TAG + l as u32 });
+        }
+        let poller = &mut self.shards[shard];
+        poller.pending -= n as u64;
+        if !poller.poll_queued && poller.pending < enough {
+            poller.poll_queued = true;
+            out.push(Wake { at: now, shard: shard as u32, tag: POLL_TAG });
+        }
+    }
+
+    /// Fetched records are held by the mapping; the stream keeps the rest.
+    pub fn needs_from(&self, shard: usize) -> u64 {
+        self.shards[shard].cursor
+    }
+
+    /// Moves past expired records, counting them.
+    pub fn skip_expired(&mut self, shard: usize, log: &ShardLog, counted: bool) {
+        let first = log.first_seq();
+        let poller = &mut self.shards[shard];
+        if poller.cursor < first {
+            if counted {
+                self.meter.records_expired += first - poller.cursor;
+            }
+            poller.cursor = first;
+        }
+    }
+
+    /// Records not yet fetched, plus fetched ones waiting for an invocation.
+    pub fn unread(&self, shard: usize, log: &ShardLog) -> u64 {
+        let poller = &self.shards[shard];
+        log.end_seq().saturating_sub(poller.cursor) + poller.pending
+    }
+}
+
+/// How a batch's invocations went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Attempts {
+    /// Invocations made, the first included.
+    made: u64,
+    /// Whether the last one succeeded.
+    succeeded: bool,
+}
+
+/// Invokes until success, the retry limit, or `expired(k)` says retrying
+/// after `k` invocations would outlive the records.
+fn attempts(spec: &LambdaSpec, rng: &mut SimRng, expired: impl Fn(u64) -> bool) -> Attempts {
+    let mut made = 1;
+    loop {
+        if spec.function_error_rate == 0.0 || rng.random::<f64>() >= spec.function_error_rate {
+            return Attempts { made, succeeded: true };
+        }
+        let retries_left = spec.maximum_retry_attempts.is_none_or(|max| made <= max as u64);
+        if !retries_left || expired(made) {
+            return Attempts { made, succeeded: false };
+        }
+        made += 1;
+    }
+}
