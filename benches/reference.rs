@@ -6,9 +6,7 @@
 
 use std::time::Instant;
 
-use shardsim::scenario::model::{ConsumerKind, ConsumerSpec, PollingSpec, Scenario};
-use shardsim::stream::limits::{GET_RECORDS_MAX_RECORDS, IDLE_TIME_BETWEEN_READS_DEFAULT_MS};
-use shardsim::time::SimTime;
+use shardsim::scenario::model::Scenario;
 
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -40,21 +38,14 @@ fn measure(label: &str, scenario: &Scenario) {
 fn main() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench/reference.toml");
     let text = std::fs::read_to_string(path).expect("reference scenario is in the repository");
-    let mut scenario = shardsim::scenario::load(path, &text, &[]).expect("reference scenario is valid");
+    let scenario = shardsim::scenario::load(path, &text, &[]).expect("reference scenario is valid");
     println!(
         "reference scenario: {} shards, {} s simulated",
         scenario.stream.shard_count,
         scenario.duration.as_secs_f64()
     );
     measure("producers only", &scenario);
-    scenario.consumers.push(ConsumerSpec {
-        name: "reader".into(),
-        kind: ConsumerKind::Polling(PollingSpec {
-            max_records: GET_RECORDS_MAX_RECORDS,
-            idle_time_between_reads: SimTime::from_millis_f64(IDLE_TIME_BETWEEN_READS_DEFAULT_MS),
-        }),
-        process_per_record: SimTime::ZERO,
-        process_per_batch: SimTime::ZERO,
-    });
+    let with_reader = format!("{text}\n[[consumers]]\nname = \"reader\"\nkind = \"polling\"\n");
+    let scenario = shardsim::scenario::load(path, &with_reader, &[]).expect("reference scenario is valid");
     measure("with one default polling consumer", &scenario);
 }

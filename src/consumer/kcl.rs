@@ -5,10 +5,12 @@
 //! Every shard has one lease, held by at most one worker (reference §9.2);
 //! leases go round-robin to the worker with the fewest, up to
 //! `max_leases_per_worker` — shards beyond that stay unread, as they would.
-//! A worker processes the batches of all its shards one after another, so
-//! an overloaded application falls behind and its iterator age grows. A
-//! polling shard loop is call → process → wait `idle_time_between_reads`;
-//! an enhanced fan-out shard gets its next push once the last is processed.
+//! A worker handles its shards one at a time — a GetRecords call or a push,
+//! then processing the batch — so an overloaded application falls behind
+//! and its iterator age grows; a shard whose turn comes while its worker is
+//! busy waits for it. A polling shard loop is call → process → wait
+//! `idle_time_between_reads`; an enhanced fan-out shard gets its next push
+//! once the last is processed (flow control).
 //!
 //! A shard's checkpoint advances when a batch has been processed (at most
 //! once per `checkpoint_interval_s`). When a worker fails, its batches in
@@ -171,13 +173,19 @@ impl KclConsumer {
         self.skip_expired(shard, view.log, view.counted);
         let (processing, counted) = (self.processing, view.counted);
         let worker = &mut self.workers[owner as usize];
+        if worker.busy_until > now {
+            // A worker reads a shard only when it is free to process it.
+            out.push(Wake { at: worker.busy_until, shard: shard as u32, tag: epoch });
+            return;
+        }
         let lease = &mut self.leases[shard];
         let meter = &mut self.meter;
         let (from, delivered) = (lease.cursor, lease.delivered);
         let (scan, start, next): (Scan, SimTime, SimTime) = match self.source {
             Source::Polling { limit, idle } => {
-                let received = now + call_latency();
-                let start = received.max(worker.busy_until);
+                // The call itself occupies the worker.
+                let (received, start) = (now + call_latency(), now + call_latency());
+                worker.busy_until = received;
                 let alive = start < worker.fails_at;
                 let got = get_records(&mut view, from, now, limit, |seq, rec| {
                     if alive && counted && seq >= delivered {
@@ -193,7 +201,7 @@ impl KclConsumer {
                 (scan, start, if scan.n > 0 { end } else { received } + idle)
             }
             Source::Efo => {
-                let start = now.max(worker.busy_until);
+                let start = now;
                 let alive = start < worker.fails_at;
                 let push = lease.sub.push(view.log, from, now, |seq, rec| {
                     if alive && counted && seq >= delivered {

@@ -42,3 +42,21 @@ pub fn one_producer(stream: &str, duration_s: u32, producer: &str, sdk: &str) ->
          [producers.sdk]\n{sdk}\n"
     )
 }
+
+/// `shards` shards, one constant producer through PutRecord (no client-side
+/// buffering, 200-byte records over 10,000 uniform keys), and the given
+/// `[[consumers]]` tables.
+pub fn consumer_scenario(shards: u32, records_per_s: u32, duration_s: u32, retention: &str, consumers: &str) -> String {
+    format!(
+        "[scenario]\nname = \"c\"\nseed = 3\nduration_s = {duration_s}\n\
+         [stream]\nshard_count = {shards}\n{retention}\n\
+         [[producers]]\nname = \"p\"\nrecords_per_s = {records_per_s}\narrival = \"constant\"\n\
+         record_bytes = {{ dist = \"fixed\", bytes = 200 }}\n\
+         [producers.sdk]\napi = \"put_record\"\n{consumers}"
+    )
+}
+
+/// One `[[consumers]]` table of `kind` with extra TOML lines.
+pub fn consumer(kind: &str, name: &str, extra: &str) -> String {
+    format!("[[consumers]]\nname = \"{name}\"\nkind = \"{kind}\"\n{extra}\n")
+}

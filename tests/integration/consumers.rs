@@ -2,22 +2,14 @@
 //! shared read limits, a lagging consumer's iterator age, retention loss and
 //! conservation of records.
 
-use crate::common::{report, run};
+use crate::common::{consumer, consumer_scenario, report, run};
 
-/// One shard, one constant producer through PutRecord (no client-side
-/// buffering), and the given `[[consumers]]` tables.
 fn with_consumers(records_per_s: u32, duration_s: u32, retention: &str, consumers: &str) -> String {
-    format!(
-        "[scenario]\nname = \"c\"\nseed = 3\nduration_s = {duration_s}\n\
-         [stream]\nshard_count = 1\n{retention}\n\
-         [[producers]]\nname = \"p\"\nrecords_per_s = {records_per_s}\narrival = \"constant\"\n\
-         record_bytes = {{ dist = \"fixed\", bytes = 200 }}\n\
-         [producers.sdk]\napi = \"put_record\"\n{consumers}"
-    )
+    consumer_scenario(1, records_per_s, duration_s, retention, consumers)
 }
 
 fn polling(name: &str, extra: &str) -> String {
-    format!("[[consumers]]\nname = \"{name}\"\nkind = \"polling\"\n{extra}\n")
+    consumer("polling", name, extra)
 }
 
 #[test]
@@ -94,5 +86,28 @@ fn every_put_record_reaches_every_consumer_once() {
         assert_eq!(c.meter.records_delivered + c.records_unread, put);
         assert_eq!(c.meter.latency_us.len(), c.meter.records_delivered);
         assert_eq!(c.meter.records_expired, 0);
+    }
+}
+
+#[test]
+fn every_kind_accounts_for_every_record_under_expiry() {
+    // Slow readers of every kind behind a 36 s retention: each record is
+    // delivered, expired or still unread — exactly one of them.
+    let slow = "process_ms_per_record = 3";
+    let consumers = [
+        consumer("polling", "poll", &format!("{slow}\nmax_records = 1000")),
+        consumer("efo", "efo", slow),
+        consumer("efo", "efo-failover", &format!("{slow}\nworkers = 1\nworker_failure = {{ worker = 0, at_s = 50 }}")),
+        consumer("lambda", "fn", &format!("{slow}\nfunction_error_rate = 0.2")),
+        consumer("lambda", "fn-efo", &format!("{slow}\nretrieval = \"efo\"\nparallelization_factor = 2")),
+    ]
+    .concat();
+    let (_, o) = run(&consumer_scenario(1, 800, 200, "retention_hours = 0.01", &consumers));
+    let put = o.producers[0].records_put;
+    for (i, c) in o.consumers.iter().enumerate() {
+        let m = &c.meter;
+        assert!(m.records_expired > 0, "consumer {i} is too slow to escape expiry");
+        assert_eq!(m.records_delivered + m.records_expired + c.records_unread, put, "consumer {i}");
+        assert_eq!(m.latency_us.len(), m.records_delivered, "one latency per first delivery");
     }
 }

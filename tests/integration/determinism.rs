@@ -5,17 +5,21 @@ use std::fs;
 
 use crate::common::shardsim;
 
-fn run_to(dir: &std::path::Path, threads: &str, seed: &str) -> [Vec<u8>; 3] {
+/// Every consumer kind is in one of these.
+const SCENARIOS: [&str; 5] = ["quickstart", "hot-key", "lagging-consumer", "fan-out", "lambda"];
+
+fn run_to(dir: &std::path::Path, threads: &str, seed: &str) -> Vec<Vec<u8>> {
     shardsim()
         .env("RAYON_NUM_THREADS", threads)
-        .args(["run", "scenarios/quickstart.toml", "scenarios/hot-key.toml", "scenarios/lagging-consumer.toml"])
+        .arg("run")
+        .args(SCENARIOS.map(|s| format!("scenarios/{s}.toml")))
         .args(["--quiet", "--seed", seed])
         .args(["--set", "scenario.duration_s=60", "--out"])
         .arg(dir)
         .assert()
         .success();
     let read = |name: &str| fs::read(dir.join(name).join("report.json")).expect("report written");
-    [read("quickstart"), read("hot-key"), read("lagging-consumer")]
+    SCENARIOS.iter().map(|s| read(s)).collect()
 }
 
 #[test]

@@ -7,5 +7,7 @@ mod closed_form;
 mod common;
 mod consumers;
 mod determinism;
+mod fan_out;
 mod hashing;
+mod lambda;
 mod scenarios;
