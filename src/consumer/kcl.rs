@@ -19,6 +19,8 @@
 //! from the checkpoint, so records delivered after it are delivered again:
 //! counted as `duplicates`, not as new deliveries.
 
+use std::collections::VecDeque;
+
 use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
@@ -72,12 +74,15 @@ struct Worker {
     /// False once it has failed, until a replacement takes its place.
     alive: bool,
     leases: u32,
+    /// Shards (with their lease epoch) whose turn came while it was busy,
+    /// in order; each read hands the worker to the next.
+    waiting: VecDeque<(u32, u32)>,
 }
 
 impl Worker {
     /// A live worker, idle from `now`, that will not fail.
     fn fresh(now: SimTime) -> Self {
-        Worker { busy_until: now, fails_at: SimTime::NEVER, alive: true, leases: 0 }
+        Worker { busy_until: now, fails_at: SimTime::NEVER, alive: true, leases: 0, waiting: VecDeque::new() }
     }
 }
 
@@ -166,18 +171,46 @@ impl KclConsumer {
     }
 
     /// A read (poll or push) of `shard` at `now`, if `epoch` is current.
-    pub fn wake(&mut self, shard: usize, epoch: u32, now: SimTime, mut view: ShardView<'_>, out: &mut Vec<Wake>) {
+    pub fn wake(&mut self, shard: usize, epoch: u32, now: SimTime, view: ShardView<'_>, out: &mut Vec<Wake>) {
         let lease = &self.leases[shard];
         let Some(owner) = lease.owner.filter(|_| lease.epoch == epoch) else { return };
         self.settle(shard, now);
         self.skip_expired(shard, view.log, view.counted);
-        let (processing, counted) = (self.processing, view.counted);
         let worker = &mut self.workers[owner as usize];
         if worker.busy_until > now {
             // A worker reads a shard only when it is free to process it.
-            out.push(Wake { at: worker.busy_until, shard: shard as u32, tag: epoch });
+            worker.waiting.push_back((shard as u32, epoch));
             return;
         }
+        self.read(shard, epoch, owner as usize, now, view, out);
+        self.hand_over(owner as usize, now, out);
+    }
+
+    /// Wakes the first shard still waiting for worker `w` (stale entries,
+    /// whose lease moved, are dropped) for when `w` is free.
+    fn hand_over(&mut self, w: usize, now: SimTime, out: &mut Vec<Wake>) {
+        let worker = &mut self.workers[w];
+        while let Some((shard, epoch)) = worker.waiting.pop_front() {
+            let lease = &self.leases[shard as usize];
+            if lease.epoch == epoch && lease.owner == Some(w as u32) {
+                out.push(Wake { at: worker.busy_until.max(now), shard, tag: epoch });
+                return;
+            }
+        }
+    }
+
+    /// Worker `owner`, free at `now`, reads `shard` and processes the batch.
+    fn read(
+        &mut self,
+        shard: usize,
+        epoch: u32,
+        owner: usize,
+        now: SimTime,
+        mut view: ShardView<'_>,
+        out: &mut Vec<Wake>,
+    ) {
+        let (processing, counted) = (self.processing, view.counted);
+        let worker = &mut self.workers[owner];
         let lease = &mut self.leases[shard];
         let meter = &mut self.meter;
         let (from, delivered) = (lease.cursor, lease.delivered);
@@ -273,6 +306,7 @@ impl KclConsumer {
                 let worker = &mut self.workers[w];
                 worker.leases = 0;
                 worker.alive = false;
+                worker.waiting.clear();
                 out.push(Wake { at: now + failure.failover_time, shard: CONTROL, tag: TAKE_LEASES });
             }
             _ => {

@@ -94,3 +94,19 @@ fn a_lone_failed_worker_is_replaced() {
     assert!(c.records_unread < 200, "the replacement caught up: {}", c.records_unread);
     assert!((5_000.0..6_000.0).contains(&c.end_to_end_latency_ms.max), "{}", c.end_to_end_latency_ms.max);
 }
+
+#[test]
+fn shards_waiting_for_a_busy_worker_cost_no_extra_events() {
+    // One slow worker for 100 shards: shards queue for it instead of
+    // polling it, so events stay proportional to reads.
+    let app = consumer("polling", "app", "workers = 1\nprocess_ms_per_record = 2\nidle_time_between_reads_ms = 0");
+    let (_, o) = crate::common::run(&consumer_scenario(100, 1_000, 120, "", &app));
+    let m = &o.consumers[0].meter;
+    let calls = m.get_records_calls + m.read_throttled;
+    let consumer_events = o.events - o.producers[0].put_calls;
+    assert!(consumer_events <= 2 * calls + 100, "{consumer_events} events for {calls} calls");
+    let share = m.records_delivered as f64 / o.producers[0].records_put as f64;
+    // At most half (2 ms per record against 1,000 records/s), less the
+    // time its 25 ms GetRecords calls occupy the worker.
+    assert!(share > 0.3 && share < 0.5, "{share}");
+}
