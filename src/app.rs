@@ -77,10 +77,11 @@ fn duplicate_name(scenarios: &[Scenario]) -> Option<&str> {
 fn check(args: &CheckArgs) -> Result<(), String> {
     for s in load_all(&args.load)? {
         println!(
-            "ok: {} — {} shards, {} producer group(s), {} s",
+            "ok: {} — {} shards, {} producer group(s), {} consumer(s), {} s",
             s.name,
             s.stream.shard_count,
             s.producers.len(),
+            s.consumers.len(),
             s.duration.as_secs_f64()
         );
     }
