@@ -25,10 +25,10 @@ use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
 use crate::consumer::polling::{call_latency, get_records, throttle_backoff};
-use crate::consumer::{ConsumerMeter, Processing, Scan, ShardView, Wake};
+use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
-use crate::scenario::model::{ConsumerKind, ConsumerSpec, WorkerFailure};
-use crate::stream::log::ShardLog;
+use crate::scenario::model::{KclSpec, PollingSpec, WorkerFailure};
+use crate::stream::log::{LogRec, ShardLog};
 use crate::time::SimTime;
 
 /// The pseudo-shard of events about the application rather than a shard.
@@ -40,11 +40,18 @@ const TAKE_LEASES: u32 = 1;
 
 /// How the application reads.
 #[derive(Clone, Copy, Debug)]
-enum Source {
+pub enum Source {
     /// GetRecords with `Limit` `limit`, `idle` between calls.
     Polling { limit: u64, idle: SimTime },
     /// SubscribeToShard.
     Efo,
+}
+
+impl Source {
+    /// GetRecords polling with `spec`'s settings.
+    pub fn polling(spec: &PollingSpec) -> Self {
+        Source::Polling { limit: spec.max_records as u64, idle: spec.idle_time_between_reads }
+    }
 }
 
 /// One shard's lease and read position.
@@ -102,19 +109,13 @@ pub struct KclConsumer {
 }
 
 impl KclConsumer {
-    /// The application `spec` (a polling or EFO kind) on `shards` shards.
-    pub fn new(spec: &ConsumerSpec, shards: usize, rng: SimRng) -> Self {
-        let (source, kcl) = match &spec.kind {
-            ConsumerKind::Polling(p, k) => {
-                (Source::Polling { limit: p.max_records as u64, idle: p.idle_time_between_reads }, k)
-            }
-            ConsumerKind::Efo(k) => (Source::Efo, k),
-            ConsumerKind::Lambda(_) => unreachable!("Consumer::new routes Lambda mappings elsewhere"),
-        };
+    /// An application reading through `source`, with workers and leases
+    /// as `kcl` says, on `shards` shards.
+    pub fn new(source: Source, kcl: &KclSpec, processing: Processing, shards: usize, rng: SimRng) -> Self {
         let workers = kcl.workers.unwrap_or(shards as u32).max(1);
         let mut app = KclConsumer {
             source,
-            processing: Processing::of(spec),
+            processing,
             checkpoint_interval: kcl.checkpoint_interval,
             max_leases: kcl.max_leases_per_worker.unwrap_or(u32::MAX),
             failure: kcl.failure.clone(),
@@ -214,53 +215,47 @@ impl KclConsumer {
         let lease = &mut self.leases[shard];
         let meter = &mut self.meter;
         let (from, delivered) = (lease.cursor, lease.delivered);
-        let (scan, start, next): (Scan, SimTime, SimTime) = match self.source {
+        let start = match self.source {
+            // The GetRecords call itself occupies the worker.
+            Source::Polling { .. } => now + call_latency(),
+            Source::Efo => now,
+        };
+        let alive = start < worker.fails_at;
+        let first_delivery = |seq: u64, rec: &LogRec| {
+            if alive && counted && seq >= delivered {
+                meter.latency(start - rec.created());
+            }
+        };
+        let scan = match self.source {
             Source::Polling { limit, idle } => {
-                // The call itself occupies the worker.
-                let (received, start) = (now + call_latency(), now + call_latency());
-                worker.busy_until = received;
-                let alive = start < worker.fails_at;
-                let got = get_records(&mut view, from, now, limit, |seq, rec| {
-                    if alive && counted && seq >= delivered {
-                        meter.latency(start - rec.created());
-                    }
-                });
+                worker.busy_until = start;
+                let got = get_records(&mut view, from, now, limit, first_delivery);
                 meter.read(counted, now, got.as_ref());
                 let Some(scan) = got else {
                     out.push(Wake { at: now + idle.max(throttle_backoff()), shard: shard as u32, tag: epoch });
                     return;
                 };
-                let end = start + processing.time(scan.n);
-                (scan, start, if scan.n > 0 { end } else { received } + idle)
+                scan
             }
-            Source::Efo => {
-                let start = now;
-                let alive = start < worker.fails_at;
-                let push = lease.sub.push(view.log, from, now, |seq, rec| {
-                    if alive && counted && seq >= delivered {
-                        meter.latency(start - rec.created());
-                    }
-                });
-                let scan = match push {
-                    Push::Subscribed(resume) => {
-                        meter.subscribed(counted);
-                        out.push(Wake { at: resume, shard: shard as u32, tag: epoch });
-                        return;
-                    }
-                    Push::Delivered(scan) => scan,
-                };
-                meter.pushed(counted, now, &scan);
-                let end = start + processing.time(scan.n);
-                (scan, start, end.max(lease.sub.next_push(now, &scan)))
-            }
+            Source::Efo => match lease.sub.push(view.log, from, now, first_delivery) {
+                Push::Subscribed(resume) => {
+                    meter.subscribed(counted);
+                    out.push(Wake { at: resume, shard: shard as u32, tag: epoch });
+                    return;
+                }
+                Push::Delivered(scan) => {
+                    meter.pushed(counted, now, &scan);
+                    scan
+                }
+            },
         };
-        if start >= worker.fails_at {
+        if !alive {
             // The worker dies before it processes this batch; the failure
             // hands the lease on.
             return;
         }
+        let end = start + processing.time(scan.n);
         if scan.n > 0 {
-            let end = start + processing.time(scan.n);
             worker.busy_until = end;
             lease.cursor += scan.n;
             lease.in_progress = Some((end, lease.cursor));
@@ -271,6 +266,10 @@ impl KclConsumer {
                 meter.records_delivered += scan.n - again;
             }
         }
+        let next = match self.source {
+            Source::Polling { idle, .. } => end + idle,
+            Source::Efo => end.max(lease.sub.next_push(now, &scan)),
+        };
         out.push(Wake { at: next, shard: shard as u32, tag: epoch });
     }
 
@@ -330,15 +329,12 @@ impl KclConsumer {
 
     /// Moves past expired records, counting those never delivered.
     pub fn skip_expired(&mut self, shard: usize, log: &ShardLog, counted: bool) {
-        let first = log.first_seq();
         let lease = &mut self.leases[shard];
-        if lease.cursor < first {
-            if counted {
-                self.meter.records_expired += first.saturating_sub(lease.cursor.max(lease.delivered));
-            }
-            lease.cursor = first;
+        let lost = skip_expired(&mut lease.cursor, lease.delivered, log);
+        lease.checkpoint = lease.checkpoint.max(log.first_seq());
+        if counted {
+            self.meter.records_expired += lost;
         }
-        lease.checkpoint = lease.checkpoint.max(first);
     }
 
     /// Records stored but never delivered.

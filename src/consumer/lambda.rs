@@ -30,7 +30,7 @@ use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
 use crate::consumer::polling::{call_latency, get_records};
-use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake};
+use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
 use crate::scenario::model::{LambdaSpec, Retrieval};
 use crate::stream::limits::{GET_RECORDS_MAX_RECORDS, LAMBDA_PAYLOAD_MAX_BYTES, LAMBDA_POLL_INTERVAL_MS};
@@ -212,11 +212,10 @@ impl LambdaConsumer {
             return;
         }
         let oldest_put = lane.queue[0].0.put;
-        let attempts = attempts(&self.spec, &mut self.rng, |k| {
-            // Retrying past the oldest record's expiry is pointless.
-            now + SimTime(self.processing.time(n as u64).as_nanos().saturating_mul(k)) - oldest_put >= self.retention
-        });
         let duration = self.processing.time(n as u64);
+        let after = |k: u64| now + SimTime(duration.as_nanos().saturating_mul(k));
+        // Retrying past the oldest record's expiry is pointless.
+        let attempts = attempts(&self.spec, &mut self.rng, |k| after(k) - oldest_put >= self.retention);
         let meter = &mut self.meter;
         for (rec, _) in lane.queue.drain(..n) {
             if counted {
@@ -231,8 +230,9 @@ impl LambdaConsumer {
                 meter.records_failed += n as u64;
             }
         }
-        lane.busy_until = now + SimTime(duration.as_nanos().saturating_mul(attempts.made));
-        if !lane.queue.is_empty() || lane.busy_until > now {
+        lane.busy_until = after(attempts.made);
+        // An empty lane is woken by the next fetch that fills it.
+        if !lane.queue.is_empty() {
             lane.wake_at = Some(lane.busy_until);
             out.push(Wake { at: lane.busy_until, shard: shard as u32, tag: LANE_TAG + l as u32 });
         }
@@ -251,13 +251,9 @@ impl LambdaConsumer {
 
     /// Moves past expired records, counting them.
     pub fn skip_expired(&mut self, shard: usize, log: &ShardLog, counted: bool) {
-        let first = log.first_seq();
-        let poller = &mut self.shards[shard];
-        if poller.cursor < first {
-            if counted {
-                self.meter.records_expired += first - poller.cursor;
-            }
-            poller.cursor = first;
+        let lost = skip_expired(&mut self.shards[shard].cursor, 0, log);
+        if counted {
+            self.meter.records_expired += lost;
         }
     }
 

@@ -182,6 +182,18 @@ pub fn scan(
     s
 }
 
+/// Moves `cursor` past records retention removed from `log`; returns how
+/// many of them were never delivered (those from `delivered` on).
+pub fn skip_expired(cursor: &mut u64, delivered: u64, log: &ShardLog) -> u64 {
+    let first = log.first_seq();
+    if *cursor >= first {
+        return 0;
+    }
+    let lost = first.saturating_sub((*cursor).max(delivered));
+    *cursor = first;
+    lost
+}
+
 /// An event a consumer asks for: at `at`, on `shard`, with a tag only the
 /// consumer interprets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,10 +229,14 @@ impl Consumer {
     /// The consumer `spec` describes, on a stream of `shards` shards with
     /// `retention`; `rng` draws its start phases (and Lambda failures).
     pub fn new(spec: &ConsumerSpec, shards: usize, retention: SimTime, rng: SimRng) -> Self {
+        let processing = Processing::of(spec);
         match &spec.kind {
-            ConsumerKind::Polling(..) | ConsumerKind::Efo(_) => Consumer::Kcl(kcl::KclConsumer::new(spec, shards, rng)),
+            ConsumerKind::Polling(p, k) => {
+                Consumer::Kcl(kcl::KclConsumer::new(kcl::Source::polling(p), k, processing, shards, rng))
+            }
+            ConsumerKind::Efo(k) => Consumer::Kcl(kcl::KclConsumer::new(kcl::Source::Efo, k, processing, shards, rng)),
             ConsumerKind::Lambda(l) => {
-                Consumer::Lambda(lambda::LambdaConsumer::new(l, Processing::of(spec), shards, retention, rng))
+                Consumer::Lambda(lambda::LambdaConsumer::new(l, processing, shards, retention, rng))
             }
         }
     }
@@ -309,6 +325,20 @@ mod tests {
         assert_eq!(scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 3, u64::MAX, |_, _| ()).n, 3);
         let by_bytes = scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 100, 250, |_, _| ());
         assert_eq!((by_bytes.n, by_bytes.blocked_by), (2, Some(100)));
+    }
+
+    #[test]
+    fn skipping_expired_records_counts_only_undelivered_ones() {
+        let mut log = ShardLog::default();
+        (0..10).for_each(|i| log.push(LogRec::new(SimTime::from_secs(i), SimTime::ZERO, SizeTag::new(1, 0))));
+        log.trim(SimTime::from_secs(6), 0);
+        let mut cursor = 2;
+        assert_eq!(skip_expired(&mut cursor, 0, &log), 4, "records 2..6 expired unread");
+        assert_eq!(cursor, 6);
+        // Re-reading from a checkpoint: records below `delivered` were seen.
+        let mut cursor = 1;
+        assert_eq!(skip_expired(&mut cursor, 5, &log), 1);
+        assert_eq!(skip_expired(&mut cursor, 5, &log), 0, "nothing more to skip");
     }
 
     #[test]
