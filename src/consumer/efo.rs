@@ -15,7 +15,7 @@
 use crate::consumer::polling::call_latency;
 use crate::consumer::{Scan, scan};
 use crate::stream::limits::{EFO_READ_BYTES_PER_S, EFO_SUBSCRIPTION_S};
-use crate::stream::log::{LogRec, ShardLog};
+use crate::stream::log::{Chunk, ShardLog};
 use crate::stream::read::ByteBucket;
 use crate::time::SimTime;
 
@@ -53,10 +53,10 @@ impl Default for Subscription {
 }
 
 impl Subscription {
-    /// The push due at `now` from sequence number `from`, each record
-    /// passed to `each`; subscribes first when the subscription expired
+    /// The push due at `now` from sequence number `from`, its records
+    /// passed to `each` a run at a time; subscribes first when the subscription expired
     /// (or never existed).
-    pub fn push(&mut self, log: &ShardLog, from: u64, now: SimTime, each: impl FnMut(u64, &LogRec)) -> Push {
+    pub fn push(&mut self, log: &ShardLog, from: u64, now: SimTime, each: impl FnMut(Chunk<'_>)) -> Push {
         if now >= self.renew_at {
             self.renew_at = now + SimTime::from_secs(EFO_SUBSCRIPTION_S);
             return Push::Subscribed(now + call_latency());

@@ -28,7 +28,7 @@ use crate::consumer::polling::{call_latency, get_records, throttle_backoff};
 use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
 use crate::scenario::model::{KclSpec, PollingSpec, WorkerFailure};
-use crate::stream::log::{LogRec, ShardLog};
+use crate::stream::log::{Chunk, ShardLog};
 use crate::time::SimTime;
 
 /// The pseudo-shard of events about the application rather than a shard.
@@ -221,9 +221,9 @@ impl KclConsumer {
             Source::Efo => now,
         };
         let alive = start < worker.fails_at;
-        let first_delivery = |seq: u64, rec: &LogRec| {
-            if alive && counted && seq >= delivered {
-                meter.latency(start - rec.created());
+        let first_delivery = |chunk: Chunk<'_>| {
+            if alive && counted {
+                meter.latencies(chunk.from_seq(delivered), start);
             }
         };
         let scan = match self.source {

@@ -34,7 +34,7 @@ use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
 use crate::scenario::model::{LambdaSpec, Retrieval};
 use crate::stream::limits::{GET_RECORDS_MAX_RECORDS, LAMBDA_PAYLOAD_MAX_BYTES, LAMBDA_POLL_INTERVAL_MS};
-use crate::stream::log::{LogRec, ShardLog};
+use crate::stream::log::{Chunk, LogRec, ShardLog};
 use crate::time::SimTime;
 
 /// Event tag of a shard's poll (or push); lane `l` uses `LANE_TAG + l`.
@@ -137,34 +137,33 @@ impl LambdaConsumer {
         }
         let pf = self.spec.parallelization_factor as usize;
         let lane_of = |rec: &LogRec| (rec.size.tag() as usize * pf) >> 8;
+        // Each fetched record joins its key's lane, stamped with its arrival.
+        let enqueue = |lanes: &mut Vec<Lane>, chunk: Chunk<'_>, arrive: SimTime| {
+            chunk.iter().for_each(|rec| lanes[lane_of(&rec)].queue.push_back((rec, arrive)))
+        };
         let poller = &mut self.shards[shard];
         let lanes = &mut poller.lanes;
         let (got, arrive, next) = match self.spec.retrieval {
             Retrieval::Polling => {
                 let arrive = now + call_latency();
-                let got = get_records(&mut view, poller.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |_, rec| {
-                    lanes[lane_of(rec)].queue.push_back((*rec, arrive))
+                let got = get_records(&mut view, poller.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |chunk| {
+                    enqueue(lanes, chunk, arrive)
                 });
                 self.meter.read(view.counted, now, got.as_ref());
                 // Full calls mean more is waiting: read again at once.
                 let full = got.is_some_and(|s| s.n == GET_RECORDS_MAX_RECORDS as u64 || s.blocked_by.is_some());
                 (got, arrive, if full { arrive } else { now + Self::poll_interval() })
             }
-            Retrieval::Efo => {
-                match poller
-                    .sub
-                    .push(view.log, poller.cursor, now, |_, rec| lanes[lane_of(rec)].queue.push_back((*rec, now)))
-                {
-                    Push::Subscribed(resume) => {
-                        self.meter.subscribed(view.counted);
-                        (None, now, resume)
-                    }
-                    Push::Delivered(s) => {
-                        self.meter.pushed(view.counted, now, &s);
-                        (Some(s), now, poller.sub.next_push(now, &s))
-                    }
+            Retrieval::Efo => match poller.sub.push(view.log, poller.cursor, now, |chunk| enqueue(lanes, chunk, now)) {
+                Push::Subscribed(resume) => {
+                    self.meter.subscribed(view.counted);
+                    (None, now, resume)
                 }
-            }
+                Push::Delivered(s) => {
+                    self.meter.pushed(view.counted, now, &s);
+                    (Some(s), now, poller.sub.next_push(now, &s))
+                }
+            },
         };
         let n = got.map_or(0, |s| s.n);
         poller.cursor += n;
@@ -219,7 +218,7 @@ impl LambdaConsumer {
         let meter = &mut self.meter;
         for (rec, _) in lane.queue.drain(..n) {
             if counted {
-                meter.latency(now - rec.created());
+                meter.latency(&rec, now);
             }
         }
         if counted {

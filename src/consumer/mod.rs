@@ -13,17 +13,16 @@ pub mod polling;
 
 use hdrhistogram::Histogram;
 
+use crate::metrics::latency::LatencyCounts;
 use crate::rng::SimRng;
 use crate::scenario::model::{ConsumerKind, ConsumerSpec};
-use crate::stream::log::{LogRec, ShardLog};
+use crate::stream::log::{Chunk, LogRec, ShardLog};
 use crate::stream::read::ReadLimiter;
 use crate::time::SimTime;
 
 /// Largest latency or age the histograms resolve, in microseconds (one
 /// year, the longest retention); larger values are clamped to it.
 const LATENCY_MAX_US: u64 = 366 * 24 * 3_600 * 1_000_000;
-/// Significant decimal digits the latency histogram keeps.
-const LATENCY_SIGNIFICANT_DIGITS: u8 = 3;
 
 /// What one consumer observed over the run.
 #[derive(Clone, Debug)]
@@ -51,8 +50,8 @@ pub struct ConsumerMeter {
     /// (MillisBehindLatest / IteratorAge).
     pub iterator_age_max: SimTime,
     /// End-to-end latency (application's send → consumer's receipt) of
-    /// each record's first delivery, µs.
-    pub latency_us: Histogram<u64>,
+    /// each record's first delivery, µs; see [`ConsumerMeter::latency_histogram`].
+    latency_us: LatencyCounts,
 }
 
 impl Default for ConsumerMeter {
@@ -67,19 +66,29 @@ impl Default for ConsumerMeter {
             records_failed: 0,
             records_expired: 0,
             iterator_age_max: SimTime::ZERO,
-            // The bounds are constants that satisfy the crate's rules
-            // (low >= 1, high >= 2·low, digits <= 5).
-            latency_us: Histogram::new_with_bounds(1, LATENCY_MAX_US, LATENCY_SIGNIFICANT_DIGITS)
-                .expect("valid histogram bounds"),
+            latency_us: LatencyCounts::new(LATENCY_MAX_US),
         }
     }
 }
 
 impl ConsumerMeter {
-    /// Records one delivered record's end-to-end latency.
+    /// Records the end-to-end latency of `rec`, delivered at `at`.
     #[inline]
-    pub fn latency(&mut self, latency: SimTime) {
-        self.latency_us.saturating_record((latency.as_nanos() / 1_000).max(1));
+    pub fn latency(&mut self, rec: &LogRec, at: SimTime) {
+        self.latency_us.record(rec.latency_us(at));
+    }
+
+    /// Records the end-to-end latency of each record of `chunk`, delivered
+    /// at `at`.
+    #[inline]
+    pub fn latencies(&mut self, chunk: Chunk<'_>, at: SimTime) {
+        chunk.latencies_us(at).for_each(|us| self.latency_us.record(us));
+    }
+
+    /// End-to-end latency of each record's first delivery, µs (3
+    /// significant digits).
+    pub fn latency_histogram(&self) -> Histogram<u64> {
+        self.latency_us.histogram()
     }
 
     /// Notes the age of the last record of a read made at `now`.
@@ -154,7 +163,7 @@ pub struct Scan {
 
 /// Takes records of `log` from sequence number `from` that are visible at
 /// `now` (accepted at least `delay` before), up to `max_records` and
-/// `max_bytes`, calling `each` with every record's sequence number.
+/// `max_bytes`, handing them to `each` a run at a time.
 pub fn scan(
     log: &ShardLog,
     from: u64,
@@ -162,23 +171,27 @@ pub fn scan(
     delay: SimTime,
     max_records: u64,
     max_bytes: u64,
-    mut each: impl FnMut(u64, &LogRec),
+    mut each: impl FnMut(Chunk<'_>),
 ) -> Scan {
     let mut s = Scan::default();
-    for rec in log.from_seq(from) {
-        if s.n == max_records || rec.put + delay > now {
-            break;
+    log.chunks_from(from, |chunk| {
+        if chunk.put + delay > now || s.n == max_records {
+            return false;
         }
-        let bytes = rec.bytes() as u64;
-        if s.bytes + bytes > max_bytes {
-            s.blocked_by = Some(rec.bytes());
-            break;
+        let chunk = chunk.prefix((max_records - s.n) as usize);
+        let (n, bytes) = chunk.fit(max_bytes - s.bytes);
+        if n > 0 {
+            each(chunk.prefix(n));
+            s.n += n as u64;
+            s.bytes += bytes;
+            s.last_put = Some(chunk.put);
         }
-        each(from + s.n, rec);
-        s.n += 1;
-        s.bytes += bytes;
-        s.last_put = Some(rec.put);
-    }
+        if n < chunk.len() {
+            s.blocked_by = chunk.iter().nth(n).map(|r| r.bytes());
+            return false;
+        }
+        true
+    });
     s
 }
 
@@ -319,12 +332,34 @@ mod tests {
             log.push(LogRec::new(SimTime::from_secs(i), SimTime::ZERO, SizeTag::new(100, 0)));
         }
         let mut seen = Vec::new();
-        let s = scan(&log, 2, SimTime::from_secs(7), SimTime::from_secs(1), 100, u64::MAX, |seq, _| seen.push(seq));
+        let s = scan(&log, 2, SimTime::from_secs(7), SimTime::from_secs(1), 100, u64::MAX, |c| {
+            seen.extend(c.first_seq..c.first_seq + c.len() as u64)
+        });
         assert_eq!((s.n, s.bytes, s.last_put), (5, 500, Some(SimTime::from_secs(6))));
         assert_eq!(seen, vec![2, 3, 4, 5, 6]);
-        assert_eq!(scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 3, u64::MAX, |_, _| ()).n, 3);
-        let by_bytes = scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 100, 250, |_, _| ());
+        assert_eq!(scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 3, u64::MAX, |_| ()).n, 3);
+        let by_bytes = scan(&log, 0, SimTime::NEVER, SimTime::ZERO, 100, 250, |_| ());
         assert_eq!((by_bytes.n, by_bytes.blocked_by), (2, Some(100)));
+    }
+
+    #[test]
+    fn scan_cuts_runs_of_one_put_call_by_count_and_bytes() {
+        let mut log = ShardLog::default();
+        // Two put calls: 4 records at 1 s, then 4 at 2 s, of 10..=80 bytes.
+        for (i, b) in (10..=80).step_by(10).enumerate() {
+            log.push(LogRec::new(SimTime::from_secs(1 + i as u64 / 4), SimTime::ZERO, SizeTag::new(b, 0)));
+        }
+        let taken = |max_records, max_bytes| {
+            let mut seqs = Vec::new();
+            let s = scan(&log, 1, SimTime::NEVER, SimTime::ZERO, max_records, max_bytes, |c| {
+                seqs.extend(c.first_seq..c.first_seq + c.len() as u64)
+            });
+            (s.n, s.bytes, s.last_put.map(|t| t.whole_secs()), s.blocked_by, seqs)
+        };
+        assert_eq!(taken(5, u64::MAX), (5, 200, Some(2), None, vec![1, 2, 3, 4, 5]));
+        assert_eq!(taken(100, 140), (4, 140, Some(2), Some(60), vec![1, 2, 3, 4]));
+        assert_eq!(taken(100, 89), (2, 50, Some(1), Some(40), vec![1, 2]));
+        assert_eq!(taken(100, 19), (0, 0, None, Some(20), vec![]));
     }
 
     #[test]

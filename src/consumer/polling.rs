@@ -12,7 +12,7 @@
 
 use crate::consumer::{Scan, ShardView, scan};
 use crate::stream::limits::GET_RECORDS_MAX_BYTES;
-use crate::stream::log::LogRec;
+use crate::stream::log::Chunk;
 use crate::time::SimTime;
 
 /// Time from acceptance until GetRecords can return a record (§3.2, with
@@ -40,14 +40,14 @@ pub fn throttle_backoff() -> SimTime {
 }
 
 /// One GetRecords call at `now` from sequence number `from` with `Limit`
-/// `limit`: `None` when throttled, else what it returned, each record
-/// passed to `each`. The response arrives [`call_latency`] later.
+/// `limit`: `None` when throttled, else what it returned, its records
+/// passed to `each` a run at a time. The response arrives [`call_latency`] later.
 pub fn get_records(
     view: &mut ShardView<'_>,
     from: u64,
     now: SimTime,
     limit: u64,
-    each: impl FnMut(u64, &LogRec),
+    each: impl FnMut(Chunk<'_>),
 ) -> Option<Scan> {
     if !view.read.admit(now) {
         return None;

@@ -3,6 +3,7 @@
 //! shards and producers and by a fixed number of time-series points, never
 //! by the simulated duration.
 
+pub mod latency;
 pub mod series;
 pub mod shard;
 

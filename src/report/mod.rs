@@ -405,7 +405,7 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
         .zip(&o.consumers)
         .map(|(spec, c)| {
             let m = &c.meter;
-            let h = &m.latency_us;
+            let h = &m.latency_histogram();
             let ms = |us: u64| us as f64 / 1_000.0;
             let q = |quantile: f64| if h.is_empty() { 0.0 } else { ms(h.value_at_quantile(quantile)) };
             ConsumerReport {

@@ -1,8 +1,11 @@
 //! A shard's stored records, in sequence order, for its readers. Only what
 //! some consumer has not read yet (and retention has not expired) is kept,
 //! so memory follows the unread backlog, not the simulated duration.
-
-use std::collections::VecDeque;
+//!
+//! Every accepted record is written here once and read once per consumer,
+//! so the layout is chosen for that: 8 bytes per record, plus one put time
+//! per run of records accepted at the same instant (a put call's records
+//! for this shard), and readers take whole runs as slices.
 
 use crate::time::SimTime;
 
@@ -38,9 +41,8 @@ impl SizeTag {
     }
 }
 
-/// One stored record, 16 bytes (the log is the simulator's largest memory
-/// stream): when the shard accepted it, how long before that its producer's
-/// application created it, and its size and key tag.
+/// A record as readers see it: when the shard accepted it, how long before
+/// that its producer's application created it, and its size and key tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LogRec {
     /// When the shard accepted the record (ApproximateArrivalTimestamp).
@@ -66,10 +68,175 @@ impl LogRec {
         self.size.bytes()
     }
 
-    /// When the application created the record (to the microsecond).
+    /// Microseconds from the record's creation to `at` (not before its put).
     #[inline]
+    pub fn latency_us(&self, at: SimTime) -> u64 {
+        (at - self.put).as_nanos() / 1_000 + self.producer_delay_us as u64
+    }
+
+    /// When the application created the record (to the microsecond).
     pub fn created(&self) -> SimTime {
         self.put - SimTime(self.producer_delay_us as u64 * 1_000)
+    }
+}
+
+/// What the log keeps of a record besides its put time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Packed {
+    producer_delay_us: u32,
+    size: SizeTag,
+}
+
+/// Records accepted at one instant: those with sequence numbers below
+/// `end_seq` and at or above the previous run's `end_seq`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Run {
+    put: SimTime,
+    end_seq: u64,
+}
+
+/// Consecutive stored records accepted at the same instant.
+#[derive(Clone, Copy, Debug)]
+pub struct Chunk<'a> {
+    /// Sequence number of the first.
+    pub first_seq: u64,
+    /// When the shard accepted them.
+    pub put: SimTime,
+    recs: &'a [Packed],
+}
+
+impl<'a> Chunk<'a> {
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+
+    /// The first `n` records (all if fewer).
+    #[inline]
+    pub fn prefix(self, n: usize) -> Self {
+        Chunk { recs: &self.recs[..n.min(self.recs.len())], ..self }
+    }
+
+    /// The records from sequence number `seq` on.
+    #[inline]
+    pub fn from_seq(self, seq: u64) -> Self {
+        let skip = (seq.saturating_sub(self.first_seq) as usize).min(self.recs.len());
+        Chunk { first_seq: self.first_seq + skip as u64, put: self.put, recs: &self.recs[skip..] }
+    }
+
+    /// The longest prefix within `budget` bytes: its length and bytes.
+    #[inline]
+    pub fn fit(&self, budget: u64) -> (usize, u64) {
+        let all: u64 = self.recs.iter().map(|p| p.size.bytes() as u64).sum();
+        if all <= budget {
+            return (self.recs.len(), all);
+        }
+        let mut taken = 0;
+        for (n, p) in self.recs.iter().enumerate() {
+            if taken + p.size.bytes() as u64 > budget {
+                return (n, taken);
+            }
+            taken += p.size.bytes() as u64;
+        }
+        unreachable!("the whole chunk exceeds the budget")
+    }
+
+    /// The records, in order.
+    #[inline]
+    pub fn iter(self) -> impl Iterator<Item = LogRec> + 'a {
+        self.recs.iter().map(move |p| LogRec { put: self.put, producer_delay_us: p.producer_delay_us, size: p.size })
+    }
+
+    /// Each record's latency in microseconds if delivered at `at`
+    /// (see [`LogRec::latency_us`]).
+    #[inline]
+    pub fn latencies_us(self, at: SimTime) -> impl Iterator<Item = u64> + 'a {
+        let since_put_us = (at - self.put).as_nanos() / 1_000;
+        self.recs.iter().map(move |p| since_put_us + p.producer_delay_us as u64)
+    }
+
+    /// Records `from..to` of `slice`, whose first has sequence number `base`.
+    fn within(slice: &'a [Packed], base: u64, from: u64, to: u64, put: SimTime) -> Self {
+        Chunk { first_seq: from, put, recs: &slice[(from - base) as usize..(to - base) as usize] }
+    }
+}
+
+/// A ring buffer of a power-of-two size: appends at the back, drops from
+/// the front, and reuses its memory in place, so the log's footprint is
+/// its largest backlog rounded up, and a push is a masked store.
+#[derive(Clone, Debug)]
+struct Ring<T> {
+    slots: Vec<T>,
+    head: usize,
+    len: usize,
+}
+
+impl<T> Default for Ring<T> {
+    fn default() -> Self {
+        Ring { slots: Vec::new(), head: 0, len: 0 }
+    }
+}
+
+impl<T: Copy> Ring<T> {
+    #[inline]
+    fn push(&mut self, item: T) {
+        if self.len == self.slots.len() {
+            self.grow(item);
+        }
+        let mask = self.slots.len() - 1;
+        self.slots[(self.head + self.len) & mask] = item;
+        self.len += 1;
+    }
+
+    /// Doubles the slots (at least 64), unwrapping the items to the start.
+    #[cold]
+    fn grow(&mut self, fill: T) {
+        let (front, back) = self.as_slices();
+        let size = (self.slots.len() * 2).max(64);
+        let mut slots = Vec::with_capacity(size);
+        slots.extend_from_slice(front);
+        slots.extend_from_slice(back);
+        slots.resize(size, fill);
+        (self.slots, self.head) = (slots, 0);
+    }
+
+    /// The items in order: up to the end of the slots, then from their start.
+    #[inline]
+    fn as_slices(&self) -> (&[T], &[T]) {
+        let first = self.len.min(self.slots.len() - self.head.min(self.slots.len()));
+        (&self.slots[self.head..self.head + first], &self.slots[..self.len - first])
+    }
+
+    #[inline]
+    fn last_mut(&mut self) -> Option<&mut T> {
+        let mask = self.slots.len().wrapping_sub(1);
+        self.len.checked_sub(1).map(|i| &mut self.slots[(self.head + i) & mask])
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> T {
+        self.slots[(self.head + i) & (self.slots.len() - 1)]
+    }
+
+    /// Index of the first item for which `pred` is false (items must be
+    /// partitioned by it).
+    fn partition_point(&self, pred: impl Fn(&T) -> bool) -> usize {
+        let (front, back) = self.as_slices();
+        match front.partition_point(&pred) {
+            n if n < front.len() => n,
+            n => n + back.partition_point(pred),
+        }
+    }
+
+    fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.head = (self.head + n) & self.slots.len().wrapping_sub(1);
+        self.len -= n;
     }
 }
 
@@ -77,14 +244,20 @@ impl LogRec {
 #[derive(Clone, Debug, Default)]
 pub struct ShardLog {
     first_seq: u64,
-    recs: VecDeque<LogRec>,
+    recs: Ring<Packed>,
+    runs: Ring<Run>,
 }
 
 impl ShardLog {
     /// Appends an accepted record.
     #[inline]
     pub fn push(&mut self, rec: LogRec) {
-        self.recs.push_back(rec);
+        self.recs.push(Packed { producer_delay_us: rec.producer_delay_us, size: rec.size });
+        let end_seq = self.end_seq();
+        match self.runs.last_mut() {
+            Some(run) if run.put == rec.put => run.end_seq = end_seq,
+            _ => self.runs.push(Run { put: rec.put, end_seq }),
+        }
     }
 
     /// Sequence number of the oldest record still stored.
@@ -94,24 +267,46 @@ impl ShardLog {
 
     /// Sequence number the next accepted record will get.
     pub fn end_seq(&self) -> u64 {
-        self.first_seq + self.recs.len() as u64
+        self.first_seq + self.recs.len as u64
     }
 
-    /// The stored records from `seq` on (empty if `seq` is past the end).
-    pub fn from_seq(&self, seq: u64) -> impl Iterator<Item = &LogRec> {
-        let skip = seq.saturating_sub(self.first_seq) as usize;
-        self.recs.range(skip.min(self.recs.len())..)
+    /// Calls `visit` with the stored records from `seq` on, one run (or
+    /// the part of a run on either side of the ring's wrap) at a time, until
+    /// it returns `false`.
+    #[inline]
+    pub fn chunks_from(&self, seq: u64, mut visit: impl FnMut(Chunk<'_>) -> bool) {
+        let mut lo = seq.max(self.first_seq);
+        let (front, back) = self.recs.as_slices();
+        let (first, split) = (self.first_seq, self.first_seq + front.len() as u64);
+        for r in self.runs.partition_point(|r| r.end_seq <= lo)..self.runs.len {
+            let Run { put, end_seq: hi } = self.runs.get(r);
+            let more = if hi <= split {
+                visit(Chunk::within(front, first, lo, hi, put))
+            } else if lo >= split {
+                visit(Chunk::within(back, split, lo, hi, put))
+            } else {
+                visit(Chunk::within(front, first, lo, split, put)) && visit(Chunk::within(back, split, split, hi, put))
+            };
+            if !more {
+                return;
+            }
+            lo = hi;
+        }
     }
 
     /// Drops records accepted before `cutoff` (expired by retention) and
     /// records before `read_by_all` (no reader needs them any more).
     pub fn trim(&mut self, cutoff: SimTime, read_by_all: u64) {
         // Both conditions hold for a prefix: puts are in order.
-        let read = read_by_all.saturating_sub(self.first_seq).min(self.recs.len() as u64) as usize;
-        let expired = self.recs.partition_point(|r| r.put < cutoff);
-        let drop = read.max(expired);
-        self.recs.drain(..drop);
-        self.first_seq += drop as u64;
+        let expired_runs = self.runs.partition_point(|r| r.put < cutoff);
+        let expired = expired_runs.checked_sub(1).map_or(0, |r| self.runs.get(r).end_seq);
+        let drop_to = read_by_all.max(expired).min(self.end_seq());
+        if drop_to <= self.first_seq {
+            return;
+        }
+        self.recs.drop_front((drop_to - self.first_seq) as usize);
+        self.runs.drop_front(self.runs.partition_point(|r| r.end_seq <= drop_to));
+        self.first_seq = drop_to;
     }
 }
 
@@ -123,12 +318,69 @@ mod tests {
         LogRec::new(SimTime::from_secs(put_s), SimTime::ZERO, SizeTag::new(1, 0))
     }
 
+    /// Sequence numbers and put seconds of the records from `seq` on.
+    fn stored_from(log: &ShardLog, seq: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        log.chunks_from(seq, |c| {
+            out.extend(c.iter().zip(c.first_seq..).map(|(r, s)| (s, r.put.whole_secs())));
+            true
+        });
+        out
+    }
+
     #[test]
-    fn records_are_16_bytes_and_keep_creation_to_the_microsecond() {
-        assert_eq!(std::mem::size_of::<LogRec>(), 16);
+    fn records_keep_creation_to_the_microsecond_in_8_bytes() {
+        assert_eq!(std::mem::size_of::<Packed>(), 8);
         let r = LogRec::new(SimTime(5_000_000_999), SimTime(1_000_000_000), SizeTag::new(1_048_832, 255));
         assert_eq!(r.created(), SimTime(1_000_000_999));
+        assert_eq!(r.latency_us(SimTime(6_000_000_000)), 4_999_999, "floor of 4,999,999,001 ns");
         assert_eq!((r.bytes(), r.size.tag()), (1_048_832, 255));
+    }
+
+    #[test]
+    fn runs_of_one_instant_share_a_put_time_across_the_ring_wrap() {
+        let mut log = ShardLog::default();
+        // Three records per put instant; 60 fill most of the first 64 slots.
+        let put_s = |seq: u64| seq / 3;
+        (0..60).for_each(|seq| log.push(rec(put_s(seq))));
+        log.trim(SimTime::ZERO, 41);
+        (60..90).for_each(|seq| log.push(rec(put_s(seq))));
+        assert_eq!(log.recs.slots.len(), 64, "no growth: 49 records stored");
+        assert!(!log.recs.as_slices().1.is_empty(), "the ring wrapped");
+        let want: Vec<(u64, u64)> = (41..90).map(|seq| (seq, put_s(seq))).collect();
+        assert_eq!(stored_from(&log, 0), want);
+        assert_eq!(stored_from(&log, 70), want[29..]);
+        let mut chunks = 0;
+        log.chunks_from(0, |c| {
+            chunks += 1;
+            assert!(c.iter().all(|r| r.put == c.put) && !c.is_empty());
+            true
+        });
+        // Runs 13 (one record left) to 29, and run 21 (63..66, across the
+        // wrap at 64) twice.
+        assert_eq!(chunks, 18);
+        log.trim(SimTime::ZERO, 90);
+        assert_eq!((log.recs.len, log.runs.len), (0, 0));
+        log.push(rec(29));
+        assert_eq!(stored_from(&log, 0), vec![(90, 29)], "a new run after everything was read");
+    }
+
+    #[test]
+    fn chunks_cut_by_count_bytes_and_sequence_number() {
+        let mut log = ShardLog::default();
+        for b in [100, 200, 300] {
+            log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(b, 0)));
+        }
+        log.chunks_from(0, |c| {
+            assert_eq!(c.fit(u64::MAX), (3, 600));
+            assert_eq!(c.fit(350), (2, 300));
+            assert_eq!(c.fit(99), (0, 0));
+            assert_eq!(c.prefix(1).len(), 1);
+            let rest = c.from_seq(1);
+            assert_eq!((rest.first_seq, rest.len()), (1, 2));
+            assert_eq!(rest.latencies_us(SimTime::from_secs(2)).collect::<Vec<_>>(), vec![2_000_000; 2]);
+            false
+        });
     }
 
     #[test]
@@ -139,8 +391,8 @@ mod tests {
         assert_eq!((log.first_seq(), log.end_seq()), (3, 10));
         log.trim(SimTime::ZERO, 5);
         assert_eq!(log.first_seq(), 5);
-        assert_eq!(log.from_seq(8).count(), 2);
-        assert_eq!(log.from_seq(1).count(), 5, "expired records are gone");
-        assert_eq!(log.from_seq(20).count(), 0);
+        assert_eq!(stored_from(&log, 8).len(), 2);
+        assert_eq!(stored_from(&log, 1).len(), 5, "expired records are gone");
+        assert_eq!(stored_from(&log, 20).len(), 0);
     }
 }
