@@ -87,12 +87,12 @@ struct Packed {
     size: SizeTag,
 }
 
-/// Records accepted at one instant: those with sequence numbers below
-/// `end_seq` and at or above the previous run's `end_seq`.
+/// Records accepted at one instant: those from `start_seq` up to the next
+/// run's start (or the end of the log).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Run {
     put: SimTime,
-    end_seq: u64,
+    start_seq: u64,
 }
 
 /// Consecutive stored records accepted at the same instant.
@@ -227,12 +227,6 @@ impl<T: Copy> Ring<T> {
     }
 
     #[inline]
-    fn last_mut(&mut self) -> Option<&mut T> {
-        let mask = self.slots.len().wrapping_sub(1);
-        self.len.checked_sub(1).map(|i| &mut self.slots[(self.head + i) & mask])
-    }
-
-    #[inline]
     fn get(&self, i: usize) -> T {
         self.slots[(self.head + i) & (self.slots.len() - 1)]
     }
@@ -259,19 +253,21 @@ impl<T: Copy> Ring<T> {
 pub struct ShardLog {
     first_seq: u64,
     recs: Ring<Packed>,
+    /// Never empty once a record was pushed: the last run stays even when
+    /// all its records are trimmed, so pushes compare with `last_put` only.
     runs: Ring<Run>,
+    last_put: Option<SimTime>,
 }
 
 impl ShardLog {
     /// Appends an accepted record.
     #[inline]
     pub fn push(&mut self, rec: LogRec) {
-        self.recs.push(Packed { producer_delay_us: rec.producer_delay_us, size: rec.size });
-        let end_seq = self.end_seq();
-        match self.runs.last_mut() {
-            Some(run) if run.put == rec.put => run.end_seq = end_seq,
-            _ => self.runs.push(Run { put: rec.put, end_seq }),
+        if self.last_put != Some(rec.put) {
+            self.runs.push(Run { put: rec.put, start_seq: self.end_seq() });
+            self.last_put = Some(rec.put);
         }
+        self.recs.push(Packed { producer_delay_us: rec.producer_delay_us, size: rec.size });
     }
 
     /// Sequence number of the oldest record still stored.
@@ -292,9 +288,14 @@ impl ShardLog {
         let mut lo = seq.max(self.first_seq);
         let (front, back) = self.recs.as_slices();
         let (first, split) = (self.first_seq, self.first_seq + front.len() as u64);
-        for r in self.runs.partition_point(|r| r.end_seq <= lo)..self.runs.len {
-            let Run { put, end_seq: hi } = self.runs.get(r);
-            let more = if hi <= split {
+        let end = self.end_seq();
+        let first_run = self.runs.partition_point(|r| r.start_seq <= lo).saturating_sub(1);
+        for r in first_run..self.runs.len {
+            let put = self.runs.get(r).put;
+            let hi = if r + 1 < self.runs.len { self.runs.get(r + 1).start_seq } else { end };
+            let more = if lo >= hi {
+                true // the last run, all of it trimmed or before `seq`
+            } else if hi <= split {
                 visit(Chunk::within(front, first, lo, hi, put))
             } else if lo >= split {
                 visit(Chunk::within(back, split, lo, hi, put))
@@ -304,7 +305,7 @@ impl ShardLog {
             if !more {
                 return;
             }
-            lo = hi;
+            lo = lo.max(hi);
         }
     }
 
@@ -312,14 +313,16 @@ impl ShardLog {
     /// records before `read_by_all` (no reader needs them any more).
     pub fn trim(&mut self, cutoff: SimTime, read_by_all: u64) {
         // Both conditions hold for a prefix: puts are in order.
-        let expired_runs = self.runs.partition_point(|r| r.put < cutoff);
-        let expired = expired_runs.checked_sub(1).map_or(0, |r| self.runs.get(r).end_seq);
-        let drop_to = read_by_all.max(expired).min(self.end_seq());
+        let end = self.end_seq();
+        let start_of = |r: usize| if r < self.runs.len { self.runs.get(r).start_seq } else { end };
+        let expired = start_of(self.runs.partition_point(|r| r.put < cutoff));
+        let drop_to = read_by_all.max(expired).min(end);
         if drop_to <= self.first_seq {
             return;
         }
         self.recs.drop_front((drop_to - self.first_seq) as usize);
-        self.runs.drop_front(self.runs.partition_point(|r| r.end_seq <= drop_to));
+        // Keep the run holding `drop_to` (or the last run).
+        self.runs.drop_front(self.runs.partition_point(|r| r.start_seq <= drop_to).saturating_sub(1));
         self.first_seq = drop_to;
     }
 }
@@ -374,7 +377,8 @@ mod tests {
         // wrap at 64) twice.
         assert_eq!(chunks, 18);
         log.trim(SimTime::ZERO, 90);
-        assert_eq!((log.recs.len, log.runs.len), (0, 0));
+        assert_eq!((log.recs.len, log.runs.len), (0, 1), "the last run stays");
+        assert_eq!(stored_from(&log, 0), vec![]);
         log.push(rec(29));
         assert_eq!(stored_from(&log, 0), vec![(90, 29)], "a new run after everything was read");
     }
