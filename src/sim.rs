@@ -351,15 +351,17 @@ pub struct WorkEstimate {
 
 /// Estimates the work and memory a run of `scenario` needs.
 pub fn estimate(scenario: &Scenario) -> WorkEstimate {
+    const ENTRY_BYTES: f64 = std::mem::size_of::<crate::workload::keys::Entry>() as f64;
     let mut user_records = 0.0;
     let mut key_table_bytes = 0.0;
     for p in &scenario.producers {
         let peak = Multiplier::new(p.rate_pattern.clone()).max_before(scenario.duration);
         user_records += p.records_per_s * peak * scenario.duration.as_secs_f64();
         let keys = match p.partition_key {
-            KeyDist::Uniform { keys } | KeyDist::Hot { keys, .. } => keys as f64 * 8.0,
-            // Table entry plus alias-table probability and alias.
-            KeyDist::Zipf { keys, .. } => keys as f64 * 28.0,
+            KeyDist::Uniform { keys } | KeyDist::Hot { keys, .. } => keys as f64 * ENTRY_BYTES,
+            // Table entry, alias-table probability and alias, and the
+            // weights the alias table is built from.
+            KeyDist::Zipf { keys, .. } => keys as f64 * (ENTRY_BYTES + 8.0 + 4.0 + 8.0),
             _ => 0.0,
         };
         key_table_bytes += keys;

@@ -35,11 +35,37 @@ pub fn population_key(k: u64) -> String {
     format!("key-{k}")
 }
 
+/// A population key's routing in 4 bytes: key tables are read at random
+/// once per record, so their size decides how much else stays in cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    shard: u16,
+    /// Population keys (`key-{k}`) are at most 14 bytes.
+    key_bytes: u8,
+    tag: u8,
+}
+
+const _: () = assert!(crate::stream::limits::MAX_SHARDS_PER_STREAM <= u16::MAX as u32 + 1);
+
+impl Entry {
+    fn of(key: KeyDraw) -> Self {
+        debug_assert!(key.key_bytes <= u8::MAX as u16);
+        Entry { shard: key.shard as u16, key_bytes: key.key_bytes as u8, tag: key.tag }
+    }
+
+    #[inline]
+    fn draw(self) -> KeyDraw {
+        KeyDraw { shard: self.shard as u32, key_bytes: self.key_bytes as u16, tag: self.tag }
+    }
+}
+
 /// A producer group's key space, shared by its instances.
 #[derive(Debug)]
 pub enum KeySpace {
-    /// A finite population (uniform, zipf, hot, fixed), pre-hashed.
-    Table { entries: Vec<KeyDraw>, sampler: Sampler },
+    /// A finite population of `key-{k}` keys (uniform, zipf, hot), pre-hashed.
+    Table { entries: Vec<Entry>, sampler: Sampler },
+    /// One key, given in the scenario (up to 256 characters).
+    Fixed(KeyDraw),
     /// `{prefix}-{n}`, hashed per record.
     Unique { prefix: String },
     /// Explicit hash keys, uniform over the hash space.
@@ -49,8 +75,6 @@ pub enum KeySpace {
 /// How an index into a key table is drawn.
 #[derive(Debug)]
 pub enum Sampler {
-    /// Always entry 0.
-    Single,
     /// Uniform over all entries.
     Uniform,
     /// Entry 0 with probability `share`, else uniform over the others.
@@ -64,7 +88,7 @@ impl KeySpace {
     /// through `map`.
     pub fn new(dist: &KeyDist, producer_name: &str, map: &ShardMap) -> Self {
         let table = |keys: u32, sampler: Sampler| {
-            let entries = (0..keys as u64).map(|k| route(&population_key(k), map)).collect();
+            let entries = (0..keys as u64).map(|k| Entry::of(route(&population_key(k), map))).collect();
             KeySpace::Table { entries, sampler }
         };
         match dist {
@@ -74,7 +98,7 @@ impl KeySpace {
                 let weights: Vec<f64> = (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)).collect();
                 table(*keys, Sampler::Alias(AliasTable::new(&weights)))
             }
-            KeyDist::Fixed { key } => KeySpace::Table { entries: vec![route(key, map)], sampler: Sampler::Single },
+            KeyDist::Fixed { key } => KeySpace::Fixed(route(key, map)),
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
             KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
         }
@@ -84,7 +108,8 @@ impl KeySpace {
     #[inline]
     pub fn draw(&self, state: &mut KeyState, map: &ShardMap) -> KeyDraw {
         match self {
-            KeySpace::Table { entries, sampler } => entries[sampler.draw(entries.len(), &mut state.rng)],
+            KeySpace::Table { entries, sampler } => entries[sampler.draw(entries.len(), &mut state.rng)].draw(),
+            KeySpace::Fixed(key) => *key,
             KeySpace::Unique { prefix } => {
                 state.buf.clear();
                 state.buf.push_str(prefix);
@@ -111,7 +136,6 @@ impl Sampler {
     #[inline]
     fn draw(&self, n: usize, rng: &mut SimRng) -> usize {
         match self {
-            Sampler::Single => 0,
             Sampler::Uniform => rng.random_range(0..n),
             Sampler::Hot { share } => {
                 if n == 1 || rng.random::<f64>() < *share {
@@ -217,6 +241,20 @@ mod tests {
         assert_eq!(first, route("orders-0", &map));
         assert_eq!(second, route("orders-1", &map));
         assert_eq!(first.key_bytes, 8);
+    }
+
+    #[test]
+    fn table_entries_are_4_bytes_and_a_fixed_key_keeps_its_full_length() {
+        assert_eq!(std::mem::size_of::<Entry>(), 4);
+        let map = ShardMap::new(&initial_ranges(3));
+        let space = KeySpace::new(&KeyDist::Uniform { keys: 1_000 }, "p", &map);
+        let KeySpace::Table { entries, .. } = &space else { panic!("table expected") };
+        assert_eq!(entries[999].draw(), route("key-999", &map));
+        // 256 four-byte characters: the longest key AWS accepts.
+        let key = "\u{1F600}".repeat(256);
+        let space = KeySpace::new(&KeyDist::Fixed { key: key.clone() }, "p", &map);
+        let drawn = space.draw(&mut state(), &map);
+        assert_eq!((drawn.key_bytes, drawn), (1_024, route(&key, &map)));
     }
 
     #[test]
