@@ -186,6 +186,8 @@ fn prefetch<T>(p: *const T) {
     unsafe {
         std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 impl<T> Default for Ring<T> {
