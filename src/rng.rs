@@ -34,7 +34,7 @@ pub struct StreamId {
     /// Producer group (or, for consumer purposes, consumer) index in the
     /// scenario.
     pub producer: u32,
-    /// Client instance within the group (or shard, for consumers).
+    /// Client instance within the group (0 for consumers).
     pub instance: u32,
     /// What the draws are for.
     pub purpose: Purpose,

@@ -322,11 +322,8 @@ impl<'a> Sim<'a> {
             .into_iter()
             .map(|c| {
                 let unread = logs.iter().enumerate().map(|(shard, log)| c.unread(shard, log)).sum();
-                ConsumerOutcome {
-                    meter: c.meter().clone(),
-                    records_unread: unread,
-                    shards_unleased: c.shards_unleased(),
-                }
+                let shards_unleased = c.shards_unleased();
+                ConsumerOutcome { meter: c.into_meter(), records_unread: unread, shards_unleased }
             })
             .collect();
         RunOutcome {

@@ -54,8 +54,8 @@ impl Default for Subscription {
 
 impl Subscription {
     /// The push due at `now` from sequence number `from`, its records
-    /// passed to `each` a run at a time; subscribes first when the subscription expired
-    /// (or never existed).
+    /// passed to `each` a run at a time; subscribes first when the
+    /// subscription expired (or never existed).
     pub fn push(&mut self, log: &ShardLog, from: u64, now: SimTime, each: impl FnMut(Chunk<'_>)) -> Push {
         if now >= self.renew_at {
             self.renew_at = now + SimTime::from_secs(EFO_SUBSCRIPTION_S);

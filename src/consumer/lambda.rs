@@ -41,7 +41,8 @@ use crate::time::SimTime;
 const POLL_TAG: u32 = 0;
 const LANE_TAG: u32 = 1;
 
-/// Bytes a record's data takes in the invocation payload (base64).
+/// Bytes a record takes in the invocation payload: its data base64-encoded
+/// (its partition key is counted with the data).
 fn payload_bytes(rec: &LogRec) -> u64 {
     (rec.bytes() as u64).div_ceil(3) * 4
 }

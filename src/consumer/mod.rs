@@ -303,11 +303,11 @@ impl Consumer {
         }
     }
 
-    /// What it measured.
-    pub fn meter(&self) -> &ConsumerMeter {
+    /// What it measured, at the end of the run.
+    pub fn into_meter(self) -> ConsumerMeter {
         match self {
-            Consumer::Kcl(c) => &c.meter,
-            Consumer::Lambda(c) => &c.meter,
+            Consumer::Kcl(c) => c.meter,
+            Consumer::Lambda(c) => c.meter,
         }
     }
 

@@ -237,7 +237,7 @@ pub struct ConsumerReport {
 
 /// Latency percentiles in milliseconds (HDR histogram, 3 significant
 /// digits; 0 when nothing was delivered).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct LatencyReport {
     /// Mean.
     pub mean: f64,
@@ -405,9 +405,21 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
         .zip(&o.consumers)
         .map(|(spec, c)| {
             let m = &c.meter;
-            let h = &m.latency_histogram();
+            let h = m.latency_histogram();
             let ms = |us: u64| us as f64 / 1_000.0;
-            let q = |quantile: f64| if h.is_empty() { 0.0 } else { ms(h.value_at_quantile(quantile)) };
+            let q = |quantile: f64| ms(h.value_at_quantile(quantile));
+            let latency = if h.is_empty() {
+                LatencyReport::default()
+            } else {
+                LatencyReport {
+                    mean: h.mean() / 1_000.0,
+                    p50: q(0.5),
+                    p90: q(0.9),
+                    p99: q(0.99),
+                    p999: q(0.999),
+                    max: ms(h.max()),
+                }
+            };
             ConsumerReport {
                 name: spec.name.clone(),
                 kind: spec.kind.label(),
@@ -419,14 +431,7 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
                 invocations: m.invocations,
                 records_failed: m.records_failed,
                 shards_unleased: c.shards_unleased,
-                end_to_end_latency_ms: LatencyReport {
-                    mean: if h.is_empty() { 0.0 } else { h.mean() / 1_000.0 },
-                    p50: q(0.5),
-                    p90: q(0.9),
-                    p99: q(0.99),
-                    p999: q(0.999),
-                    max: if h.is_empty() { 0.0 } else { ms(h.max()) },
-                },
+                end_to_end_latency_ms: latency,
                 iterator_age_ms_max: m.iterator_age_max.as_millis_f64(),
                 records_expired: m.records_expired,
                 records_unread: c.records_unread,

@@ -27,7 +27,7 @@ const DEFAULT_DURATION_S: u64 = 60;
 /// `scenario.name` names the report folder; keep it short.
 const SCENARIO_NAME_MAX_CHARS: usize = 100;
 /// Longest producer or consumer name.
-const PRODUCER_NAME_MAX_CHARS: usize = 200;
+const NAME_MAX_CHARS: usize = 200;
 /// Most client instances one producer group may have.
 const MAX_INSTANCES: u32 = 10_000;
 /// Most workers of one KCL application (no shard count needs more).
@@ -251,7 +251,7 @@ fn check_unique_names(v: &Val<'_>, items: &[Node], noun: &str) -> bool {
 }
 
 fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
-    let name = t.req("name", |v| v.text(PRODUCER_NAME_MAX_CHARS));
+    let name = t.req("name", |v| v.text(NAME_MAX_CHARS));
     let client = t.opt("client", (), |v| v.choice(&[("sdk", ())], &[("kpl", "the KPL client is not modelled yet")]));
     let records_per_s = t.req("records_per_s", |v| v.float(Interval::POSITIVE));
     let arrival = t.opt("arrival", Arrival::Poisson, |v| {
@@ -280,7 +280,7 @@ fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
 /// One `[[consumers]]` table: the keys common to every kind, then those of
 /// its kind (so a key of another kind is reported as unknown).
 fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
-    let name = t.req("name", |v| v.text(PRODUCER_NAME_MAX_CHARS));
+    let name = t.req("name", |v| v.text(NAME_MAX_CHARS));
     let kind = t.req("kind", |v| v.choice(&[("polling", 0), ("efo", 1), ("lambda", 2)], &[]));
     let per_record = t.opt("process_ms_per_record", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
     let per_batch = t.opt("process_ms_per_batch", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));

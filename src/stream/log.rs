@@ -73,11 +73,6 @@ impl LogRec {
     pub fn latency_us(&self, at: SimTime) -> u64 {
         (at - self.put).as_nanos() / 1_000 + self.producer_delay_us as u64
     }
-
-    /// When the application created the record (to the microsecond).
-    pub fn created(&self) -> SimTime {
-        self.put - SimTime(self.producer_delay_us as u64 * 1_000)
-    }
 }
 
 /// What the log keeps of a record besides its put time.
@@ -224,7 +219,7 @@ impl<T: Copy> Ring<T> {
     /// The items in order: up to the end of the slots, then from their start.
     #[inline]
     fn as_slices(&self) -> (&[T], &[T]) {
-        let first = self.len.min(self.slots.len() - self.head.min(self.slots.len()));
+        let first = self.len.min(self.slots.len() - self.head);
         (&self.slots[self.head..self.head + first], &self.slots[..self.len - first])
     }
 
@@ -282,6 +277,11 @@ impl ShardLog {
         self.first_seq + self.recs.len as u64
     }
 
+    /// Where run `r` starts (the end of the log past the last run).
+    fn start_of(&self, r: usize) -> u64 {
+        if r < self.runs.len { self.runs.get(r).start_seq } else { self.end_seq() }
+    }
+
     /// Calls `visit` with the stored records from `seq` on, one run (or
     /// the part of a run on either side of the ring's wrap) at a time, until
     /// it returns `false`.
@@ -290,11 +290,9 @@ impl ShardLog {
         let mut lo = seq.max(self.first_seq);
         let (front, back) = self.recs.as_slices();
         let (first, split) = (self.first_seq, self.first_seq + front.len() as u64);
-        let end = self.end_seq();
         let first_run = self.runs.partition_point(|r| r.start_seq <= lo).saturating_sub(1);
         for r in first_run..self.runs.len {
-            let put = self.runs.get(r).put;
-            let hi = if r + 1 < self.runs.len { self.runs.get(r + 1).start_seq } else { end };
+            let (put, hi) = (self.runs.get(r).put, self.start_of(r + 1));
             let more = if lo >= hi {
                 true // the last run, all of it trimmed or before `seq`
             } else if hi <= split {
@@ -315,10 +313,8 @@ impl ShardLog {
     /// records before `read_by_all` (no reader needs them any more).
     pub fn trim(&mut self, cutoff: SimTime, read_by_all: u64) {
         // Both conditions hold for a prefix: puts are in order.
-        let end = self.end_seq();
-        let start_of = |r: usize| if r < self.runs.len { self.runs.get(r).start_seq } else { end };
-        let expired = start_of(self.runs.partition_point(|r| r.put < cutoff));
-        let drop_to = read_by_all.max(expired).min(end);
+        let expired = self.start_of(self.runs.partition_point(|r| r.put < cutoff));
+        let drop_to = read_by_all.max(expired).min(self.end_seq());
         if drop_to <= self.first_seq {
             return;
         }
@@ -351,8 +347,9 @@ mod tests {
     fn records_keep_creation_to_the_microsecond_in_8_bytes() {
         assert_eq!(std::mem::size_of::<Packed>(), 8);
         let r = LogRec::new(SimTime(5_000_000_999), SimTime(1_000_000_000), SizeTag::new(1_048_832, 255));
-        assert_eq!(r.created(), SimTime(1_000_000_999));
+        // Created at 1.000000999 s: the delay keeps whole microseconds.
         assert_eq!(r.latency_us(SimTime(6_000_000_000)), 4_999_999, "floor of 4,999,999,001 ns");
+        assert_eq!(r.latency_us(SimTime(5_000_000_999)), 4_000_000);
         assert_eq!((r.bytes(), r.size.tag()), (1_048_832, 255));
     }
 
@@ -391,7 +388,9 @@ mod tests {
         for b in [100, 200, 300] {
             log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(b, 0)));
         }
+        let mut visits = 0;
         log.chunks_from(0, |c| {
+            visits += 1;
             assert_eq!(c.fit(u64::MAX), (3, 600));
             assert_eq!(c.fit(350), (2, 300));
             assert_eq!(c.fit(99), (0, 0));
@@ -401,6 +400,7 @@ mod tests {
             assert_eq!(rest.latencies_us(SimTime::from_secs(2)).collect::<Vec<_>>(), vec![2_000_000; 2]);
             false
         });
+        assert_eq!(visits, 1, "one run, and `false` stops the walk");
     }
 
     #[test]
