@@ -4,15 +4,17 @@
 //! Events are put calls, never single records: a client instance fills its
 //! next batch from its own arrival stream (which touches no shared state),
 //! and its sends go through the event queue only when another event could
-//! come first; otherwise consecutive sends run inline. Retries of rejected
-//! records are queued events.
+//! come first; otherwise consecutive sends run inline. The SDK client's
+//! retries of rejected records are queued events; the KPL retries inside
+//! its own pipeline.
 
 use crate::consumer::kcl::CONTROL;
 use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
 use crate::engine::EventQueue;
-use crate::metrics::{ProducerCounters, StreamSeries};
-use crate::producer::sdk::{InstanceSources, SdkInstance};
-use crate::producer::{Batch, Rec, VecPool};
+use crate::metrics::{KplCounters, ProducerCounters, StreamSeries};
+use crate::producer::kpl::{KplInstance, aggregate_tag};
+use crate::producer::sdk::SdkInstance;
+use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scenario::model::{ClientSpec, KeyDist, Scenario};
 use crate::stream::{PutAt, Stream};
@@ -29,6 +31,8 @@ pub struct RunOutcome {
     pub stream: Stream,
     /// Counters per producer group, in scenario order.
     pub producers: Vec<ProducerCounters>,
+    /// The KPL's own counters per producer group (`None` for SDK groups).
+    pub kpl: Vec<Option<KplCounters>>,
     /// Records still buffered or awaiting a retry when the run ended.
     pub records_in_flight: u64,
     /// Stream totals over time.
@@ -68,12 +72,30 @@ pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunOutcome 
     sim.into_outcome()
 }
 
+/// One client instance of either kind.
+#[derive(Debug)]
+enum Instance {
+    Sdk(SdkInstance),
+    Kpl(KplInstance),
+}
+
+impl Instance {
+    fn group(&self) -> usize {
+        match self {
+            Instance::Sdk(s) => s.group as usize,
+            Instance::Kpl(k) => k.group as usize,
+        }
+    }
+}
+
 struct Sim<'a> {
     scenario: &'a Scenario,
     stream: Stream,
     spaces: Vec<KeySpace>,
-    instances: Vec<SdkInstance>,
+    instances: Vec<Instance>,
     counters: Vec<ProducerCounters>,
+    kpl: Vec<Option<KplCounters>>,
+    aggregate_tag: u8,
     series: StreamSeries,
     queue: EventQueue<Ev>,
     retries: Vec<Batch>,
@@ -93,7 +115,6 @@ impl<'a> Sim<'a> {
             scenario.producers.iter().map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map)).collect();
         let mut instances = Vec::new();
         for (g, p) in scenario.producers.iter().enumerate() {
-            let ClientSpec::Sdk(sdk) = &p.client;
             for i in 0..p.instances {
                 let id = |purpose| StreamId { replication, producer: g as u32, instance: i, purpose };
                 let src = InstanceSources {
@@ -108,11 +129,24 @@ impl<'a> Sim<'a> {
                     ),
                     keys: KeyState::new(rng_for(seed, id(Purpose::Keys)), i, p.instances),
                     sizes: (SizeGen::new(&p.record_bytes), rng_for(seed, id(Purpose::Sizes))),
-                    backoff: rng_for(seed, id(Purpose::Backoff)),
                 };
-                instances.push(SdkInstance::new(g as u32, sdk, src, &spaces[g], &stream.map));
+                let (space, map) = (&spaces[g], &stream.map);
+                instances.push(match &p.client {
+                    ClientSpec::Sdk(sdk) => {
+                        let backoff = rng_for(seed, id(Purpose::Backoff));
+                        Instance::Sdk(SdkInstance::new(g as u32, sdk, src, backoff, space, map))
+                    }
+                    ClientSpec::Kpl(kpl) => {
+                        Instance::Kpl(KplInstance::new(g as u32, kpl, src, scenario.warmup, space, map))
+                    }
+                });
             }
         }
+        let kpl = scenario
+            .producers
+            .iter()
+            .map(|p| matches!(p.client, ClientSpec::Kpl(_)).then(KplCounters::default))
+            .collect();
         let shards = stream.ranges.len();
         let retention = SimTime::from_secs_f64(scenario.stream.retention_hours * 3_600.0);
         let consumers = scenario
@@ -131,6 +165,8 @@ impl<'a> Sim<'a> {
             scenario,
             series: StreamSeries::new(scenario.duration),
             counters: vec![ProducerCounters::default(); scenario.producers.len()],
+            kpl,
+            aggregate_tag: aggregate_tag(),
             stream,
             spaces,
             instances,
@@ -171,11 +207,23 @@ impl<'a> Sim<'a> {
             }
         }
         self.finish_consumers(horizon);
-        // Records still in a client's buffer arrived within the run.
         for i in 0..self.instances.len() {
-            let buffered = self.instances[i].take_batch(Vec::new());
-            self.count_arrivals(i as u32, &buffered);
-            self.in_flight_from_buffers += buffered.len() as u64;
+            match &mut self.instances[i] {
+                Instance::Sdk(sdk) => {
+                    // Records still in the SDK client's buffer arrived
+                    // within the run (the KPL counts arrivals as they come).
+                    let buffered = sdk.take_batch(Vec::new());
+                    self.count_arrivals(i as u32, &buffered);
+                    self.in_flight_from_buffers += buffered.len() as u64;
+                }
+                Instance::Kpl(kpl) => {
+                    self.in_flight_from_buffers += kpl.in_flight();
+                    let (o, c) = (kpl.outcomes, &mut self.counters[kpl.group as usize]);
+                    c.retries += o.retries;
+                    c.records_dropped += o.dropped;
+                    c.user_records_expired += o.expired;
+                }
+            }
         }
         self.stream.finish();
         self.series.finish();
@@ -187,9 +235,17 @@ impl<'a> Sim<'a> {
         loop {
             self.events += 1;
             let spare = self.pool.take();
-            let records = self.instances[i as usize].take_batch(spare);
-            self.count_arrivals(i, &records);
-            self.put(i, 1, records, now);
+            match &mut self.instances[i as usize] {
+                Instance::Sdk(sdk) => {
+                    let records = sdk.take_batch(spare);
+                    self.count_arrivals(i, &records);
+                    self.put(i, 1, records, now);
+                }
+                Instance::Kpl(_) => {
+                    self.pool.give(spare);
+                    self.put_kpl(i, now);
+                }
+            }
             match self.next_send_time(i, horizon) {
                 Some(t) if t < self.queue.next_time() => now = t,
                 Some(t) => return self.queue.schedule(t, Ev::Send(i)),
@@ -200,12 +256,23 @@ impl<'a> Sim<'a> {
 
     /// When instance `i` sends its next batch, if within the run.
     fn next_send_time(&mut self, i: u32, horizon: SimTime) -> Option<SimTime> {
-        let inst = &mut self.instances[i as usize];
-        inst.next_send(&self.spaces[inst.group as usize], &self.stream.map).filter(|t| *t < horizon)
+        let map = &self.stream.map;
+        match &mut self.instances[i as usize] {
+            Instance::Sdk(sdk) => sdk.next_send(&self.spaces[sdk.group as usize], map).filter(|t| *t < horizon),
+            Instance::Kpl(kpl) => {
+                let g = kpl.group as usize;
+                let (series, warmup) = (&mut self.series, self.scenario.warmup);
+                let user_records = &mut self.counters[g].user_records;
+                kpl.next_send(&self.spaces[g], map, horizon, |created| {
+                    series.add_user_records(created, 1);
+                    *user_records += (created >= warmup) as u64;
+                })
+            }
+        }
     }
 
     fn count_arrivals(&mut self, i: u32, records: &[Rec]) {
-        let g = self.instances[i as usize].group as usize;
+        let g = self.instances[i as usize].group();
         let warmup = self.scenario.warmup;
         let counted = records.iter().filter(|r| r.created >= warmup).count() as u64;
         self.counters[g].user_records += counted;
@@ -264,7 +331,7 @@ impl<'a> Sim<'a> {
         let counted = at.counted;
         let mut failed = self.pool.take();
         let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
-        let inst = &self.instances[i as usize];
+        let Instance::Sdk(inst) = &mut self.instances[i as usize] else { unreachable!("an SDK instance") };
         for r in &records {
             let bytes = inst.charged_bytes(r);
             if self.stream.put(r.shard, bytes, r.size, r.created, at) {
@@ -281,6 +348,7 @@ impl<'a> Sim<'a> {
         if counted {
             c.put_calls += 1;
             c.records_put += ok_records;
+            c.kinesis_records_put += ok_records;
             c.bytes_put += ok_bytes;
             c.write_throttled += rejected;
             if attempt > 1 {
@@ -290,15 +358,59 @@ impl<'a> Sim<'a> {
                 c.records_dropped += rejected;
             }
         }
-        self.pool.give(records);
         if retry {
-            let delay = self.instances[i as usize].backoff(attempt);
+            let delay = inst.backoff(attempt);
+            self.pool.give(records);
             let batch = Batch { instance: i, attempt: attempt + 1, records: failed };
             let slot = self.store_retry(batch);
             self.queue.schedule(now + delay, Ev::Retry(slot));
         } else {
+            self.pool.give(records);
             self.pool.give(failed);
         }
+    }
+
+    /// Instance `i`'s ready PutRecords at `now`; rejected Kinesis records
+    /// go back to its retrier once the response is in.
+    fn put_kpl(&mut self, i: u32, now: SimTime) {
+        let at = PutAt { now, second: now.whole_secs(), counted: now >= self.scenario.warmup };
+        let Instance::Kpl(kpl) = &mut self.instances[i as usize] else { unreachable!("a KPL instance") };
+        let g = kpl.group as usize;
+        let meter = self.kpl[g].as_mut().unwrap_or_else(|| unreachable!("KPL groups have KPL counters"));
+        let request = kpl.take_request();
+        let (mut ok_kinesis, mut ok_users, mut ok_bytes) = (0u64, 0u64, 0u64);
+        let mut rejected = Vec::new();
+        let sent = request.len() as u64;
+        for mut rec in request {
+            for u in rec.users.iter_mut().filter(|u| !u.sent) {
+                u.sent = true;
+                if at.counted {
+                    meter.first_send(u.created, now);
+                }
+            }
+            let bytes = rec.charged_bytes();
+            let tag = if rec.is_aggregate() { self.aggregate_tag } else { rec.users[0].tag };
+            if self.stream.put_kinesis(rec.shard, bytes, tag, rec.users.iter().map(|u| u.created), at) {
+                ok_kinesis += 1;
+                ok_users += rec.users.len() as u64;
+                ok_bytes += bytes;
+                kpl.recycle(rec);
+            } else {
+                rejected.push(rec);
+            }
+        }
+        self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, rejected.len() as u64);
+        if at.counted {
+            let c = &mut self.counters[g];
+            c.put_calls += 1;
+            c.records_put += ok_users;
+            c.kinesis_records_put += ok_kinesis;
+            c.bytes_put += ok_bytes;
+            c.write_throttled += rejected.len() as u64;
+            meter.put_records_requests += 1;
+            meter.kinesis_records_sent += sent;
+        }
+        rejected.into_iter().for_each(|rec| kpl.rejected(rec));
     }
 
     fn store_retry(&mut self, batch: Batch) -> u32 {
@@ -331,6 +443,7 @@ impl<'a> Sim<'a> {
             records_in_flight: waiting + self.in_flight_from_buffers,
             stream: self.stream,
             producers: self.counters,
+            kpl: self.kpl,
             series: self.series,
             events: self.events,
         }

@@ -17,6 +17,11 @@
 //! full batch, or once the oldest waiting record has waited
 //! `maximum_batching_window_s` (at once when that is 0).
 //!
+//! A KPL aggregate is one Kinesis record here, as for the real mapping: it
+//! counts once against `batch_size`, its payload is the whole aggregate, and
+//! all of it goes to the lane of its partition key `a`. The function
+//! de-aggregates it, so `n` below counts user records.
+//!
 //! An invocation lasts `process_ms_per_batch + n × process_ms_per_record`.
 //! It fails with probability `function_error_rate`; a failed batch is
 //! retried whole, blocking its lane, until it succeeds, exhausts
@@ -62,8 +67,10 @@ struct Lane {
 struct ShardPoller {
     /// Next sequence number to fetch.
     cursor: u64,
-    /// Records fetched and not yet invoked.
+    /// Stored (user) records fetched and not yet invoked.
     pending: u64,
+    /// The Kinesis records among them (an aggregate counts once).
+    pending_kinesis: u64,
     /// Whether a poll (or push) event is queued.
     poll_queued: bool,
     lanes: Vec<Lane>,
@@ -100,7 +107,7 @@ impl LambdaConsumer {
         SimTime::from_millis_f64(LAMBDA_POLL_INTERVAL_MS)
     }
 
-    /// Records waiting beyond which the poller stops reading.
+    /// Kinesis records waiting beyond which the poller stops reading.
     fn enough_pending(&self) -> u64 {
         self.spec.batch_size as u64 * self.spec.parallelization_factor as u64
     }
@@ -132,7 +139,7 @@ impl LambdaConsumer {
         self.shards[shard].poll_queued = false;
         self.skip_expired(shard, view.log, view.counted);
         let enough = self.enough_pending();
-        if self.shards[shard].pending >= enough {
+        if self.shards[shard].pending_kinesis >= enough {
             // A lane restarts the poller once it has taken a batch.
             return;
         }
@@ -152,7 +159,8 @@ impl LambdaConsumer {
                 });
                 self.meter.read(view.counted, now, got.as_ref());
                 // Full calls mean more is waiting: read again at once.
-                let full = got.is_some_and(|s| s.n == GET_RECORDS_MAX_RECORDS as u64 || s.blocked_by.is_some());
+                let full =
+                    got.is_some_and(|s| s.kinesis_records == GET_RECORDS_MAX_RECORDS as u64 || s.blocked_by.is_some());
                 (got, arrive, if full { arrive } else { now + Self::poll_interval() })
             }
             Retrieval::Efo => match poller.sub.push(view.log, poller.cursor, now, |chunk| enqueue(lanes, chunk, now)) {
@@ -169,6 +177,7 @@ impl LambdaConsumer {
         let n = got.map_or(0, |s| s.n);
         poller.cursor += n;
         poller.pending += n;
+        poller.pending_kinesis += got.map_or(0, |s| s.kinesis_records);
         if n > 0 {
             for (l, lane) in poller.lanes.iter_mut().enumerate() {
                 let at = arrive.max(lane.busy_until);
@@ -178,7 +187,7 @@ impl LambdaConsumer {
                 }
             }
         }
-        if poller.pending < enough {
+        if poller.pending_kinesis < enough {
             poller.poll_queued = true;
             out.push(Wake { at: next, shard: shard as u32, tag: POLL_TAG });
         }
@@ -194,17 +203,21 @@ impl LambdaConsumer {
         }
         lane.wake_at = None;
         let Some(&(_, first_arrived)) = lane.queue.front() else { return };
-        // The batch: up to `batch_size` records within the payload limit.
-        let (mut n, mut payload) = (0, 0);
-        for (rec, _) in lane.queue.iter().take(batch_size) {
-            let p = payload_bytes(rec);
-            if n > 0 && payload + p > LAMBDA_PAYLOAD_MAX_BYTES {
-                break;
+        // The batch: up to `batch_size` Kinesis records within the payload
+        // limit; `n` counts the stored records, an aggregate's all together.
+        let (mut n, mut kinesis, mut payload) = (0, 0, 0);
+        for (rec, _) in &lane.queue {
+            if !rec.size.is_continuation() {
+                let p = payload_bytes(rec);
+                if kinesis == batch_size || (kinesis > 0 && payload + p > LAMBDA_PAYLOAD_MAX_BYTES) {
+                    break;
+                }
+                kinesis += 1;
+                payload += p;
             }
             n += 1;
-            payload += p;
         }
-        let full = n == batch_size || n < lane.queue.len();
+        let full = kinesis == batch_size || n < lane.queue.len();
         let deadline = first_arrived + window;
         if !full && now < deadline {
             lane.wake_at = Some(deadline);
@@ -238,7 +251,8 @@ impl LambdaConsumer {
         }
         let poller = &mut self.shards[shard];
         poller.pending -= n as u64;
-        if !poller.poll_queued && poller.pending < enough {
+        poller.pending_kinesis -= kinesis as u64;
+        if !poller.poll_queued && poller.pending_kinesis < enough {
             poller.poll_queued = true;
             out.push(Wake { at: now, shard: shard as u32, tag: POLL_TAG });
         }

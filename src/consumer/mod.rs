@@ -151,8 +151,10 @@ impl Processing {
 /// What one read found in a shard's log.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Scan {
-    /// Records taken.
+    /// Stored (user) records taken: what the reader's position advances by.
     pub n: u64,
+    /// Kinesis records taken (an aggregate counts once).
+    pub kinesis_records: u64,
     /// Their bytes.
     pub bytes: u64,
     /// When the last of them was accepted.
@@ -162,8 +164,9 @@ pub struct Scan {
 }
 
 /// Takes records of `log` from sequence number `from` that are visible at
-/// `now` (accepted at least `delay` before), up to `max_records` and
-/// `max_bytes`, handing them to `each` a run at a time.
+/// `now` (accepted at least `delay` before), up to `max_records` Kinesis
+/// records and `max_bytes`, handing them to `each` a run at a time. An
+/// aggregated Kinesis record is taken whole or not at all.
 pub fn scan(
     log: &ShardLog,
     from: u64,
@@ -175,14 +178,25 @@ pub fn scan(
 ) -> Scan {
     let mut s = Scan::default();
     log.chunks_from(from, |chunk| {
-        if chunk.put + delay > now || s.n == max_records {
+        if chunk.put + delay > now {
             return false;
         }
-        let chunk = chunk.prefix((max_records - s.n) as usize);
+        if s.kinesis_records == max_records {
+            // The rest of an aggregate the ring's wrap split, if any.
+            let rest = chunk.prefix(chunk.leading_continuations());
+            if !rest.is_empty() {
+                each(rest);
+                s.n += rest.len() as u64;
+            }
+            return false;
+        }
+        let (chunk, kinesis) = chunk.kinesis_prefix(max_records - s.kinesis_records);
         let (n, bytes) = chunk.fit(max_bytes - s.bytes);
         if n > 0 {
-            each(chunk.prefix(n));
+            let taken = chunk.prefix(n);
+            each(taken);
             s.n += n as u64;
+            s.kinesis_records += if n == chunk.len() { kinesis } else { taken.kinesis_len() };
             s.bytes += bytes;
             s.last_put = Some(chunk.put);
         }

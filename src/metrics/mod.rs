@@ -10,21 +10,65 @@ pub mod shard;
 pub use series::{SeriesPoint, StreamSeries};
 pub use shard::ShardMeter;
 
+use crate::time::SimTime;
+use latency::LatencyCounts;
+
+/// Largest buffering time the KPL histogram resolves, µs (one year);
+/// larger values are clamped to it.
+const BUFFERING_MAX_US: u64 = 366 * 24 * 3_600 * 1_000_000;
+
+/// What a KPL producer group's PutRecords carried, in the KPL's own metric
+/// vocabulary.
+#[derive(Clone, Debug)]
+pub struct KplCounters {
+    /// PutRecords requests sent.
+    pub put_records_requests: u64,
+    /// Kinesis records those requests carried (retries included).
+    pub kinesis_records_sent: u64,
+    /// `BufferingTime`: from a user record's arrival to the first
+    /// PutRecords carrying it, µs.
+    pub buffering_us: LatencyCounts,
+}
+
+impl Default for KplCounters {
+    fn default() -> Self {
+        KplCounters {
+            put_records_requests: 0,
+            kinesis_records_sent: 0,
+            buffering_us: LatencyCounts::new(BUFFERING_MAX_US),
+        }
+    }
+}
+
+impl KplCounters {
+    /// Counts a user record first sent at `now`.
+    #[inline]
+    pub fn first_send(&mut self, created: SimTime, now: SimTime) {
+        self.buffering_us.record((now - created).as_nanos() / 1_000);
+    }
+}
+
 /// Counters of one producer group (all its instances).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProducerCounters {
     /// Records the application handed to the client.
     pub user_records: u64,
-    /// Records a shard accepted.
+    /// User records a shard accepted (alone or inside an aggregate).
     pub records_put: u64,
+    /// Kinesis records a shard accepted: `records_put` unless the KPL
+    /// aggregates.
+    pub kinesis_records_put: u64,
     /// Bytes (data + partition key) a shard accepted.
     pub bytes_put: u64,
-    /// Record attempts a shard rejected (WriteProvisionedThroughputExceeded).
+    /// Kinesis record attempts a shard rejected
+    /// (WriteProvisionedThroughputExceeded).
     pub write_throttled: u64,
-    /// Records sent again after a rejection.
+    /// User records sent again after a rejection.
     pub retries: u64,
-    /// Records given up after the last attempt.
+    /// User records given up: after the last attempt, or (KPL) expired.
     pub records_dropped: u64,
+    /// Of those, the KPL's records older than `record_ttl_ms`.
+    pub user_records_expired: u64,
     /// API calls made (PutRecord or PutRecords).
     pub put_calls: u64,
 }
@@ -33,18 +77,21 @@ impl std::ops::AddAssign<&ProducerCounters> for ProducerCounters {
     fn add_assign(&mut self, o: &ProducerCounters) {
         self.user_records += o.user_records;
         self.records_put += o.records_put;
+        self.kinesis_records_put += o.kinesis_records_put;
         self.bytes_put += o.bytes_put;
         self.write_throttled += o.write_throttled;
         self.retries += o.retries;
         self.records_dropped += o.records_dropped;
+        self.user_records_expired += o.user_records_expired;
         self.put_calls += o.put_calls;
     }
 }
 
 impl ProducerCounters {
-    /// Rejected attempts over all attempts, as CloudWatch would show it.
+    /// Rejected attempts over all attempts, in Kinesis records, as
+    /// CloudWatch would show it.
     pub fn throttle_rate(&self) -> f64 {
-        ratio(self.write_throttled, self.records_put + self.write_throttled)
+        ratio(self.write_throttled, self.kinesis_records_put + self.write_throttled)
     }
 }
 

@@ -1,11 +1,41 @@
 //! Producer clients: how user records become put calls. `sdk` is an
 //! application calling PutRecord/PutRecords directly, with its own batching
-//! and retry loop.
+//! and retry loop; `kpl` is the Kinesis Producer Library, which aggregates,
+//! collects, rate-limits and retries on its own.
 
+pub mod kpl;
 pub mod sdk;
 
+use crate::rng::SimRng;
+use crate::stream::hash::ShardMap;
 use crate::stream::log::SizeTag;
 use crate::time::SimTime;
+use crate::workload::arrival::ArrivalGen;
+use crate::workload::keys::{KeyDraw, KeySpace, KeyState};
+use crate::workload::size::SizeGen;
+
+/// The random sources and generators of one client instance.
+#[derive(Debug)]
+pub struct InstanceSources {
+    /// Arrival instants.
+    pub arrivals: ArrivalGen,
+    /// Partition-key state.
+    pub keys: KeyState,
+    /// Data-size generator and its RNG.
+    pub sizes: (SizeGen, SimRng),
+}
+
+impl InstanceSources {
+    /// The next user record to arrive: when, its key, and its data bytes;
+    /// `None` past the horizon.
+    #[inline]
+    pub fn draw(&mut self, space: &KeySpace, map: &ShardMap) -> Option<(SimTime, KeyDraw, u32)> {
+        let created = self.arrivals.next_arrival()?;
+        let key = space.draw(&mut self.keys, map);
+        let data = self.sizes.0.draw(&mut self.sizes.1);
+        Some((created, key, data))
+    }
+}
 
 /// A user record in flight, as small as the hot path needs it (16 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,34 +9,19 @@
 
 use rand::RngExt;
 
-use crate::producer::Rec;
+use crate::producer::{InstanceSources, Rec};
 use crate::rng::SimRng;
 use crate::scenario::model::{SdkApi, SdkSpec};
 use crate::stream::hash::ShardMap;
 use crate::stream::limits::PUT_RECORDS_MAX_BYTES;
 use crate::stream::log::SizeTag;
 use crate::time::SimTime;
-use crate::workload::arrival::ArrivalGen;
-use crate::workload::keys::{KeySpace, KeyState};
-use crate::workload::size::SizeGen;
+use crate::workload::keys::KeySpace;
 
 /// PutRecord counts each record rounded up to a whole KiB against the
 /// shard's bytes limit; PutRecords rounds only the call's total (reference
 /// §1.1), which is at most 1 KiB per call and is not modelled.
 const PUT_RECORD_ROUNDING_BYTES: u32 = 1_024;
-
-/// The random sources and generators of one client instance.
-#[derive(Debug)]
-pub struct InstanceSources {
-    /// Arrival instants.
-    pub arrivals: ArrivalGen,
-    /// Partition-key state.
-    pub keys: KeyState,
-    /// Data-size generator and its RNG.
-    pub sizes: (SizeGen, SimRng),
-    /// Back-off jitter RNG.
-    pub backoff: SimRng,
-}
 
 /// One SDK client instance: its batch under construction and its settings.
 #[derive(Debug)]
@@ -44,6 +29,8 @@ pub struct SdkInstance {
     /// Producer group index.
     pub group: u32,
     src: InstanceSources,
+    /// Back-off jitter RNG.
+    backoff: SimRng,
     spec: SdkSpec,
     /// The next record to arrive, already drawn (`None`: past the horizon).
     next: Option<Rec>,
@@ -53,9 +40,16 @@ pub struct SdkInstance {
 
 impl SdkInstance {
     /// An instance of `group`; draws its first arrival.
-    pub fn new(group: u32, spec: &SdkSpec, mut src: InstanceSources, space: &KeySpace, map: &ShardMap) -> Self {
+    pub fn new(
+        group: u32,
+        spec: &SdkSpec,
+        mut src: InstanceSources,
+        backoff: SimRng,
+        space: &KeySpace,
+        map: &ShardMap,
+    ) -> Self {
         let next = draw_record(&mut src, space, map);
-        SdkInstance { group, src, spec: spec.clone(), next, batch: Vec::new(), batch_bytes: 0 }
+        SdkInstance { group, src, backoff, spec: spec.clone(), next, batch: Vec::new(), batch_bytes: 0 }
     }
 
     fn max_records(&self) -> usize {
@@ -123,15 +117,13 @@ impl SdkInstance {
     pub fn backoff(&mut self, attempt: u32) -> SimTime {
         let doubling = 1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX);
         let cap = self.spec.backoff_base.as_nanos().saturating_mul(doubling).min(self.spec.backoff_max.as_nanos());
-        SimTime(self.src.backoff.random_range(0..=cap))
+        SimTime(self.backoff.random_range(0..=cap))
     }
 }
 
 /// Draws the next arriving record of an instance, or `None` past the horizon.
 #[inline]
 fn draw_record(src: &mut InstanceSources, space: &KeySpace, map: &ShardMap) -> Option<Rec> {
-    let created = src.arrivals.next_arrival()?;
-    let key = space.draw(&mut src.keys, map);
-    let data = src.sizes.0.draw(&mut src.sizes.1);
+    let (created, key, data) = src.draw(space, map)?;
     Some(Rec { created, shard: key.shard, size: SizeTag::new(data + key.key_bytes as u32, key.tag) })
 }

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::metrics::{ProducerCounters, ratio};
-use crate::scenario::model::{ClientSpec, Scenario, SdkApi, WriteLimitModel};
+use hdrhistogram::Histogram;
+
+use crate::scenario::model::{ClientSpec, Scenario, SdkApi, SdkSpec, WriteLimitModel};
 use crate::sim::RunOutcome;
 use crate::stream::hash::shard_id;
 
@@ -80,18 +82,22 @@ pub struct Point {
 pub struct ProducerFigures {
     /// Records handed to clients.
     pub user_records: u64,
-    /// Records accepted by shards.
+    /// User records accepted by shards (alone or aggregated).
     pub records_put: u64,
-    /// Bytes accepted (data + partition key).
+    /// Kinesis records accepted: `records_put` unless the KPL aggregates.
+    pub kinesis_records_put: u64,
+    /// Bytes accepted (data + partition key of each Kinesis record).
     pub bytes_put: u64,
-    /// Rejected record attempts.
+    /// Rejected Kinesis record attempts.
     pub write_throttled: u64,
-    /// `write_throttled / (records_put + write_throttled)`.
+    /// `write_throttled / (kinesis_records_put + write_throttled)`.
     pub throttle_rate: f64,
-    /// Records sent again after a rejection.
+    /// User records sent again after a rejection.
     pub retries: u64,
-    /// Records given up after their last attempt.
+    /// User records given up: after their last attempt, or expired (KPL).
     pub records_dropped: u64,
+    /// Of those, KPL records older than `record_ttl_ms` (`UserRecordExpired`).
+    pub user_records_expired: u64,
     /// PutRecord/PutRecords calls.
     pub put_calls: u64,
 }
@@ -101,11 +107,13 @@ impl From<&ProducerCounters> for ProducerFigures {
         ProducerFigures {
             user_records: c.user_records,
             records_put: c.records_put,
+            kinesis_records_put: c.kinesis_records_put,
             bytes_put: c.bytes_put,
             write_throttled: c.write_throttled,
             throttle_rate: c.throttle_rate(),
             retries: c.retries,
             records_dropped: c.records_dropped,
+            user_records_expired: c.user_records_expired,
             put_calls: c.put_calls,
         }
     }
@@ -128,13 +136,35 @@ pub struct ProducersReport {
 pub struct ProducerReport {
     /// Group name.
     pub name: String,
-    /// `sdk`.
+    /// `sdk` or `kpl`.
     pub client: &'static str,
-    /// `put_record` or `put_records`.
+    /// `put_record` or `put_records` (the KPL always uses PutRecords).
     pub api: &'static str,
     /// The group's counters.
     #[serde(flatten)]
     pub figures: ProducerFigures,
+    /// The KPL's own metrics (KPL groups only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kpl: Option<KplReport>,
+}
+
+/// A KPL group's metrics, named after the KPL's CloudWatch metrics.
+#[derive(Clone, Debug, Serialize)]
+pub struct KplReport {
+    /// `UserRecordsPerKinesisRecord`: user records over Kinesis records put.
+    pub user_records_per_kinesis_record: f64,
+    /// `KinesisRecordsPerPutRecordsRequest`: Kinesis records sent (retries
+    /// included) over PutRecords requests.
+    pub kinesis_records_per_put_records_request: f64,
+    /// PutRecords requests sent.
+    pub put_records_requests: u64,
+    /// `BufferingTime`: from a user record's arrival to the first
+    /// PutRecords carrying it.
+    pub buffering_time_ms: LatencyReport,
+    /// `RetriesPerRecord`: retries over user records put or dropped.
+    pub retries_per_record: f64,
+    /// `UserRecordExpired`: user records older than `record_ttl_ms`.
+    pub user_records_expired: u64,
 }
 
 /// Stream-level view.
@@ -253,6 +283,25 @@ pub struct LatencyReport {
     pub max: f64,
 }
 
+impl LatencyReport {
+    /// The percentiles of a histogram of microseconds.
+    pub fn of(h: &Histogram<u64>) -> Self {
+        if h.is_empty() {
+            return LatencyReport::default();
+        }
+        let ms = |us: u64| us as f64 / 1_000.0;
+        let q = |quantile: f64| ms(h.value_at_quantile(quantile));
+        LatencyReport {
+            mean: h.mean() / 1_000.0,
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: ms(h.max()),
+        }
+    }
+}
+
 /// Stream totals per bucket of `bucket_s` seconds, from time 0.
 #[derive(Clone, Debug, Serialize)]
 pub struct Timeseries {
@@ -308,17 +357,23 @@ impl Point {
             .producers
             .iter()
             .zip(&o.producers)
-            .map(|(p, c)| {
-                let ClientSpec::Sdk(sdk) = &p.client;
-                ProducerReport {
-                    name: p.name.clone(),
-                    client: "sdk",
-                    api: match sdk.api {
-                        SdkApi::PutRecord => "put_record",
-                        SdkApi::PutRecords => "put_records",
-                    },
-                    figures: c.into(),
-                }
+            .zip(&o.kpl)
+            .map(|((p, c), kpl)| ProducerReport {
+                name: p.name.clone(),
+                client: p.client.label(),
+                api: match &p.client {
+                    ClientSpec::Sdk(SdkSpec { api: SdkApi::PutRecord, .. }) => "put_record",
+                    _ => "put_records",
+                },
+                figures: c.into(),
+                kpl: kpl.as_ref().map(|k| KplReport {
+                    user_records_per_kinesis_record: ratio(c.records_put, c.kinesis_records_put),
+                    kinesis_records_per_put_records_request: ratio(k.kinesis_records_sent, k.put_records_requests),
+                    put_records_requests: k.put_records_requests,
+                    buffering_time_ms: LatencyReport::of(&k.buffering_us.histogram()),
+                    retries_per_record: ratio(c.retries, c.records_put + c.records_dropped),
+                    user_records_expired: c.user_records_expired,
+                }),
             })
             .collect();
         Point {
@@ -405,21 +460,7 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
         .zip(&o.consumers)
         .map(|(spec, c)| {
             let m = &c.meter;
-            let h = m.latency_histogram();
-            let ms = |us: u64| us as f64 / 1_000.0;
-            let q = |quantile: f64| ms(h.value_at_quantile(quantile));
-            let latency = if h.is_empty() {
-                LatencyReport::default()
-            } else {
-                LatencyReport {
-                    mean: h.mean() / 1_000.0,
-                    p50: q(0.5),
-                    p90: q(0.9),
-                    p99: q(0.99),
-                    p999: q(0.999),
-                    max: ms(h.max()),
-                }
-            };
+            let latency = LatencyReport::of(&m.latency_histogram());
             ConsumerReport {
                 name: spec.name.clone(),
                 kind: spec.kind.label(),

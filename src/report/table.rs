@@ -34,8 +34,8 @@ pub fn render(report: &Report, flavour: Flavour) -> String {
             match flavour {
                 Flavour::Text => {
                     out.push_str(&format!("\n{heading}\n{}", grid.to_text("  ")));
-                    if let Some(n) = note {
-                        out.push_str(&format!("  {n}\n"));
+                    for line in note.iter().flat_map(|n| n.lines()) {
+                        out.push_str(&format!("  {line}\n"));
                     }
                 }
                 Flavour::Markdown => {
@@ -165,32 +165,51 @@ fn stream_section(p: &Point) -> Section {
 fn producer_section(p: &Point) -> Section {
     let mut g = Grid::new(&[
         ("producer", Align::Left),
-        ("api", Align::Left),
+        ("client", Align::Left),
         ("user records", Align::Right),
         ("put", Align::Right),
+        ("Kinesis records", Align::Right),
         ("throttled", Align::Right),
         ("throttle rate", Align::Right),
         ("retries", Align::Right),
         ("dropped", Align::Right),
         ("calls", Align::Right),
     ]);
+    let mut notes = Vec::new();
     for r in &p.producers.per_producer {
         let f = &r.figures;
         g.row(vec![
             r.name.clone(),
-            r.api.to_string(),
+            format!("{} {}", r.client, r.api),
             thousands(f.user_records),
             thousands(f.records_put),
+            thousands(f.kinesis_records_put),
             thousands(f.write_throttled),
             percent(f.throttle_rate),
             thousands(f.retries),
             thousands(f.records_dropped),
             thousands(f.put_calls),
         ]);
+        if let Some(k) = &r.kpl {
+            let b = &k.buffering_time_ms;
+            notes.push(format!(
+                "{} (KPL): {:.1} user records per Kinesis record · {:.1} Kinesis records per PutRecords · \
+                 buffering p50 {:.0} ms, p99 {:.0} ms · {:.2} retries per record · {} expired",
+                r.name,
+                k.user_records_per_kinesis_record,
+                k.kinesis_records_per_put_records_request,
+                b.p50,
+                b.p99,
+                k.retries_per_record,
+                thousands(k.user_records_expired)
+            ));
+        }
     }
-    let note =
-        format!("records still buffered or awaiting a retry at the end: {}", thousands(p.producers.records_in_flight));
-    ("Producers".to_string(), g, Some(note))
+    notes.push(format!(
+        "records still buffered or awaiting a retry at the end: {}",
+        thousands(p.producers.records_in_flight)
+    ));
+    ("Producers".to_string(), g, Some(notes.join("\n")))
 }
 
 fn shard_section(p: &Point) -> Section {

@@ -387,7 +387,7 @@ shard_count = 0
 
 [[producers]]
 name = "p"
-client = "kpl"
+client = "grpc"
 records_per_s = 0
 arrival = "possion"
 record_bytes = { dist = "uniform", min = 10, max = 5 }
@@ -396,6 +396,11 @@ rate_pattern = { kind = "step", at_s = 1, factor = 2, extra = 1 }
 
 [producers.sdk]
 backoff_base_ms = 6000
+
+[producers.kpl]
+rate_limit = 0
+record_ttl_ms = 50
+aggregation_enabled = "yes"
 
 [[producers]]
 name = "p"
@@ -408,16 +413,19 @@ records_per_s = 1
             "x.toml:6:1: scenario.colour: unknown key; valid keys: name, seed, duration_s, warmup_s",
             "x.toml:9:17: stream.capacity_mode: on-demand capacity mode is not modelled yet; valid: \"provisioned\"",
             "x.toml:10:15: stream.shard_count: must be between 1 and 10000, got 0",
-            "x.toml:14:10: producers[0].client: the KPL client is not modelled yet; valid: \"sdk\"",
+            "x.toml:14:10: producers[0].client: unknown value \"grpc\"; valid: \"sdk\", \"kpl\"",
             "x.toml:15:17: producers[0].records_per_s: must be > 0, got 0",
             "x.toml:16:11: producers[0].arrival: unknown value \"possion\"; valid: \"constant\", \"poisson\"",
             "x.toml:17:52: producers[0].record_bytes.max: min (10) must be <= max (5)",
             "x.toml:18:26: producers[0].partition_key.dist: unknown value \"zipfian\"; valid: \"uniform\", \"zipf\", \"hot\", \"unique\", \"fixed\", \"random_hash\"",
             "x.toml:19:55: producers[0].rate_pattern.extra: unknown key; valid keys: kind, at_s, factor",
             "x.toml:22:19: producers[0].sdk.backoff_base_ms: backoff_max_ms (5000.0 ms) must be >= backoff_base_ms (6000.0 ms)",
-            "x.toml:25:8: producers[1].name: duplicate producer name \"p\" (also used by producers[0])",
+            "x.toml:25:14: producers[0].kpl.rate_limit: must be >= 1, got 0",
+            "x.toml:26:17: producers[0].kpl.record_ttl_ms: must be >= 100, got 50",
+            "x.toml:27:23: producers[0].kpl.aggregation_enabled: expected true or false, got string \"yes\"",
+            "x.toml:30:8: producers[1].name: duplicate producer name \"p\" (also used by producers[0])",
         ];
-        assert_eq!(lines.len(), 13);
+        assert_eq!(lines.len(), 16);
         assert_eq!(lines, expected);
     }
 
@@ -479,7 +487,7 @@ records_per_s = 1
         assert_eq!(p.records_per_s, 5000.0);
         assert_eq!(p.arrival, Arrival::Constant);
         assert_eq!(p.record_bytes, SizeDist::Fixed { bytes: 100 });
-        let ClientSpec::Sdk(sdk) = &p.client;
+        let ClientSpec::Sdk(sdk) = &p.client else { panic!("sdk client") };
         assert_eq!(sdk.linger, SimTime::from_millis_f64(10.0));
     }
 
@@ -564,7 +572,7 @@ records_per_s = 1
         assert!(lines[0].starts_with("x.toml:13:13: producers[0].sdk.linger_ms:"), "{lines:?}");
         assert!(lines[0].contains("apply to api = \"put_records\" only"), "{lines:?}");
         let plain = load_ok(&format!("{MINIMAL}[producers.sdk]\napi = \"put_record\"\n"), &[]);
-        let ClientSpec::Sdk(sdk) = &plain.producers[0].client;
+        let ClientSpec::Sdk(sdk) = &plain.producers[0].client else { panic!("sdk client") };
         assert_eq!(sdk.api, SdkApi::PutRecord);
     }
 

@@ -145,11 +145,55 @@ pub struct SdkSpec {
     pub backoff_max: SimTime,
 }
 
+/// `[producers.kpl]`: the Kinesis Producer Library's settings, named as
+/// its configuration keys in snake_case, with its defaults (reference §8.1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KplSpec {
+    /// `aggregation_enabled`, default true.
+    pub aggregation_enabled: bool,
+    /// `aggregation_max_count`: user records per aggregate,
+    /// 1..=9,223,372,036,854,775,807, default 4,294,967,295.
+    pub aggregation_max_count: u64,
+    /// `aggregation_max_size`: bytes per aggregate, 64..=10,485,760,
+    /// default 51,200.
+    pub aggregation_max_size: u64,
+    /// `collection_max_count`: Kinesis records per PutRecords, 1..=500,
+    /// default 500.
+    pub collection_max_count: u64,
+    /// `collection_max_size`: bytes per PutRecords,
+    /// 52,224..=9,223,372,036,854,775,807, default 5,242,880.
+    pub collection_max_size: u64,
+    /// `fail_if_throttled`: throttled records fail at once instead of being
+    /// retried, default false.
+    pub fail_if_throttled: bool,
+    /// `rate_limit`: the client-side limit per shard, in percent of the
+    /// shard's limits, 1..=9,223,372,036,854,775,807, default 150.
+    pub rate_limit: u64,
+    /// `record_max_buffered_time_ms`: the longest a record waits to be
+    /// aggregated and collected, >= 0, default 100 ms.
+    pub record_max_buffered_time: SimTime,
+    /// `record_ttl_ms`: records not put within this time fail as expired,
+    /// >= 100 ms, default 30,000 ms.
+    pub record_ttl: SimTime,
+}
+
 /// `[[producers]].client`, with that client's table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClientSpec {
     /// `client = "sdk"` with `[producers.sdk]` (all keys optional).
     Sdk(SdkSpec),
+    /// `client = "kpl"` with `[producers.kpl]` (all keys optional).
+    Kpl(KplSpec),
+}
+
+impl ClientSpec {
+    /// The `client` spelling.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ClientSpec::Sdk(_) => "sdk",
+            ClientSpec::Kpl(_) => "kpl",
+        }
+    }
 }
 
 /// One `[[producers]]` group.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, LambdaSpec, PollingSpec,
+    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, PollingSpec,
     ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, StreamSpec, WorkerFailure,
     WriteLimitModel,
 };
@@ -250,9 +250,16 @@ fn check_unique_names(v: &Val<'_>, items: &[Node], noun: &str) -> bool {
     unique
 }
 
+/// The clients `client` may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Client {
+    Sdk,
+    Kpl,
+}
+
 fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
     let name = t.req("name", |v| v.text(NAME_MAX_CHARS));
-    let client = t.opt("client", (), |v| v.choice(&[("sdk", ())], &[("kpl", "the KPL client is not modelled yet")]));
+    let client = t.opt("client", Client::Sdk, |v| v.choice(&[("sdk", Client::Sdk), ("kpl", Client::Kpl)], &[]));
     let records_per_s = t.req("records_per_s", |v| v.float(Interval::POSITIVE));
     let arrival = t.opt("arrival", Arrival::Poisson, |v| {
         v.choice(&[("constant", Arrival::Constant), ("poisson", Arrival::Poisson)], &[])
@@ -263,17 +270,61 @@ fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
     let default_keys = KeyDist::Uniform { keys: DEFAULT_PARTITION_KEYS };
     let partition_key = t.opt("partition_key", default_keys, key_dist);
     let rate_pattern = t.opt("rate_pattern", None, |v| rate_pattern(v).map(Some));
+    // Both clients' tables are read and checked, so a scenario can switch
+    // clients with `--set` or a sweep; the one `client` names is used.
     let sdk = t.section("sdk", sdk);
-    client?;
+    let kpl = t.section("kpl", kpl);
+    let client = match client {
+        Some(Client::Sdk) => sdk.map(ClientSpec::Sdk),
+        Some(Client::Kpl) => kpl.map(ClientSpec::Kpl),
+        None => None,
+    };
     Some(ProducerSpec {
         name: name?,
-        client: ClientSpec::Sdk(sdk?),
+        client: client?,
         records_per_s: records_per_s?,
         arrival: arrival?,
         instances: instances?,
         record_bytes: record_bytes?,
         partition_key: partition_key?,
         rate_pattern: rate_pattern?,
+    })
+}
+
+/// `[producers.kpl]`: the KPL's configuration keys in snake_case, with its
+/// defaults and ranges (reference §8.1).
+fn kpl(t: &mut TableReader<'_>) -> Option<KplSpec> {
+    let aggregation_enabled = t.opt("aggregation_enabled", true, |v| v.boolean());
+    let aggregation_max_count = t.opt("aggregation_max_count", limits::KPL_AGGREGATION_MAX_COUNT_DEFAULT, |v| {
+        v.int(1, limits::KPL_AGGREGATION_MAX_COUNT_MAX)
+    });
+    let aggregation_max_size = t.opt("aggregation_max_size", limits::KPL_AGGREGATION_MAX_SIZE_DEFAULT_BYTES, |v| {
+        v.int(limits::KPL_AGGREGATION_MAX_SIZE_MIN_BYTES, limits::KPL_AGGREGATION_MAX_SIZE_MAX_BYTES)
+    });
+    let collection_max_count = t.opt("collection_max_count", limits::KPL_COLLECTION_MAX_COUNT_DEFAULT, |v| {
+        v.int(1, limits::KPL_COLLECTION_MAX_COUNT_DEFAULT)
+    });
+    let collection_max_size = t.opt("collection_max_size", limits::KPL_COLLECTION_MAX_SIZE_DEFAULT_BYTES, |v| {
+        v.int(limits::KPL_COLLECTION_MAX_SIZE_MIN_BYTES, limits::KPL_COLLECTION_MAX_SIZE_MAX_BYTES)
+    });
+    let fail_if_throttled = t.opt("fail_if_throttled", false, |v| v.boolean());
+    let rate_limit =
+        t.opt("rate_limit", limits::KPL_RATE_LIMIT_DEFAULT_PERCENT, |v| v.int(1, limits::KPL_RATE_LIMIT_MAX_PERCENT));
+    let ms = SimTime::from_millis_f64;
+    let buffered = ms(limits::KPL_RECORD_MAX_BUFFERED_TIME_DEFAULT_MS);
+    let record_max_buffered_time = t.opt("record_max_buffered_time_ms", buffered, |v| v.millis(Interval::NON_NEGATIVE));
+    let ttl_range = Interval::at_least(limits::KPL_RECORD_TTL_MIN_MS, false);
+    let record_ttl = t.opt("record_ttl_ms", ms(limits::KPL_RECORD_TTL_DEFAULT_MS), |v| v.millis(ttl_range));
+    Some(KplSpec {
+        aggregation_enabled: aggregation_enabled?,
+        aggregation_max_count: aggregation_max_count?,
+        aggregation_max_size: aggregation_max_size?,
+        collection_max_count: collection_max_count?,
+        collection_max_size: collection_max_size?,
+        fail_if_throttled: fail_if_throttled?,
+        rate_limit: rate_limit?,
+        record_max_buffered_time: record_max_buffered_time?,
+        record_ttl: record_ttl?,
     })
 }
 
@@ -667,6 +718,17 @@ impl<'a> Val<'a> {
             return None;
         }
         Some(t)
+    }
+
+    /// `true` or `false`.
+    fn boolean(&self) -> Option<bool> {
+        match self.node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.expected("true or false");
+                None
+            }
+        }
     }
 
     /// A string of 1..=`max_chars` characters.

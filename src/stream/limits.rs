@@ -73,3 +73,42 @@ pub const LAMBDA_PAYLOAD_MAX_BYTES: u64 = 6 * MIB;
 /// Lambda's base polling rate of a shard with a standard iterator: once
 /// per second (§10).
 pub const LAMBDA_POLL_INTERVAL_MS: f64 = 1_000.0;
+
+/// KPL `AggregationMaxCount` default and maximum (§8.1).
+pub const KPL_AGGREGATION_MAX_COUNT_DEFAULT: u64 = 4_294_967_295;
+pub const KPL_AGGREGATION_MAX_COUNT_MAX: u64 = i64::MAX as u64;
+/// KPL `AggregationMaxSize` default and range, bytes (§8.1).
+pub const KPL_AGGREGATION_MAX_SIZE_DEFAULT_BYTES: u64 = 51_200;
+pub const KPL_AGGREGATION_MAX_SIZE_MIN_BYTES: u64 = 64;
+pub const KPL_AGGREGATION_MAX_SIZE_MAX_BYTES: u64 = 10 * MIB;
+/// KPL `CollectionMaxCount` default and maximum: Kinesis records per
+/// PutRecords (§8.1).
+pub const KPL_COLLECTION_MAX_COUNT_DEFAULT: u64 = 500;
+/// KPL `CollectionMaxSize` default and range, bytes (§8.1).
+pub const KPL_COLLECTION_MAX_SIZE_DEFAULT_BYTES: u64 = 5 * MIB;
+pub const KPL_COLLECTION_MAX_SIZE_MIN_BYTES: u64 = 52_224;
+pub const KPL_COLLECTION_MAX_SIZE_MAX_BYTES: u64 = i64::MAX as u64;
+/// KPL `RateLimit` default and maximum, percent of a shard's limits (§8.1).
+pub const KPL_RATE_LIMIT_DEFAULT_PERCENT: u64 = 150;
+pub const KPL_RATE_LIMIT_MAX_PERCENT: u64 = i64::MAX as u64;
+/// KPL `RecordMaxBufferedTime` default (§8.1).
+pub const KPL_RECORD_MAX_BUFFERED_TIME_DEFAULT_MS: f64 = 100.0;
+/// KPL `RecordTtl` default and minimum (§8.1).
+pub const KPL_RECORD_TTL_DEFAULT_MS: f64 = 30_000.0;
+pub const KPL_RECORD_TTL_MIN_MS: f64 = 100.0;
+/// The KPL limiter's buckets per shard: 1,000 records and 10 MiB deep,
+/// refilled at `RateLimit` % of 1,000 records/s and 1 MiB/s, starting empty
+/// (§8.4).
+pub const KPL_LIMITER_RECORDS_DEPTH: u64 = 1_000;
+pub const KPL_LIMITER_BYTES_DEPTH: u64 = 10 * MIB;
+pub const KPL_LIMITER_RECORDS_PER_S: u64 = 1_000;
+pub const KPL_LIMITER_BYTES_PER_S: u64 = MIB;
+/// The KPL limiter drains its queues every 25 ms (§8.4).
+pub const KPL_LIMITER_DRAIN_INTERVAL_MS: f64 = 25.0;
+/// The KPL collector sends a PutRecords early once one shard's Kinesis
+/// records in it reach 256 KiB (§8.2).
+pub const KPL_COLLECTOR_SHARD_FLUSH_BYTES: u64 = 256 * 1_024;
+/// Aggregated record framing: 4 magic bytes and a 16-byte MD5 (§8.3).
+pub const KPL_AGGREGATE_FIXED_OVERHEAD_BYTES: u64 = 4 + 16;
+/// The partition key of an aggregated record (§8.3).
+pub const KPL_AGGREGATE_PARTITION_KEY: &str = "a";

@@ -9,35 +9,60 @@
 
 use crate::time::SimTime;
 
-/// A record's size (data plus partition key, below 16 MiB) and its key tag
-/// (the low byte of its partition key's MD5 hash), packed in 32 bits so
-/// records in flight and in the log stay 16 bytes. The tag is what spreads
-/// one shard's keys over a Lambda mapping's concurrent batches.
+/// A record's size (data plus partition key, below 8 MiB), whether it
+/// continues an aggregated Kinesis record, and its key tag (the low byte of
+/// its partition key's MD5 hash), packed in 32 bits so records in the log
+/// stay 8 bytes. The tag is what spreads one shard's keys over a Lambda
+/// mapping's concurrent batches.
+///
+/// A KPL aggregate is one Kinesis record holding many user records. The log
+/// stores each user record (each has its own creation time, so its own
+/// latency): the first carries the whole Kinesis record's size, the others
+/// are *continuations* of size 0. Readers count Kinesis records (what
+/// GetRecords `Limit` and Lambda's batch size count) as the entries that
+/// are not continuations, and never split an aggregate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SizeTag(u32);
 
 /// Bits of [`SizeTag`] holding the size.
-const SIZE_BITS: u32 = 24;
+const SIZE_BITS: u32 = 23;
+/// The continuation flag, just above the size.
+const CONTINUATION: u32 = 1 << SIZE_BITS;
+/// Where the key tag starts.
+const TAG_SHIFT: u32 = 24;
 const _: () = assert!(crate::stream::limits::MAX_RECORD_DATA_BYTES + 256 < 1 << SIZE_BITS);
 
 impl SizeTag {
-    /// `bytes` (< 2²⁴) with key tag `tag`.
+    /// `bytes` (< 2²³) with key tag `tag`.
     #[inline]
     pub fn new(bytes: u32, tag: u8) -> Self {
         debug_assert!(bytes < 1 << SIZE_BITS);
-        SizeTag(bytes | (tag as u32) << SIZE_BITS)
+        SizeTag(bytes | (tag as u32) << TAG_SHIFT)
     }
 
-    /// Data plus partition key bytes.
+    /// A user record after the first in an aggregated Kinesis record whose
+    /// key tag is `tag`: no bytes of its own.
+    #[inline]
+    pub fn continuation(tag: u8) -> Self {
+        SizeTag(CONTINUATION | (tag as u32) << TAG_SHIFT)
+    }
+
+    /// Data plus partition key bytes (0 for a continuation).
     #[inline]
     pub fn bytes(self) -> u32 {
-        self.0 & ((1 << SIZE_BITS) - 1)
+        self.0 & (CONTINUATION - 1)
+    }
+
+    /// Whether this user record continues the Kinesis record before it.
+    #[inline]
+    pub fn is_continuation(self) -> bool {
+        self.0 & CONTINUATION != 0
     }
 
     /// The key tag, uniform over 0..=255 across distinct keys.
     #[inline]
     pub fn tag(self) -> u8 {
-        (self.0 >> SIZE_BITS) as u8
+        (self.0 >> TAG_SHIFT) as u8
     }
 }
 
@@ -117,6 +142,33 @@ impl<'a> Chunk<'a> {
         Chunk { recs: &self.recs[..n.min(self.recs.len())], ..self }
     }
 
+    /// How many Kinesis records start in this chunk.
+    #[inline]
+    pub fn kinesis_len(&self) -> u64 {
+        self.recs.iter().filter(|p| !p.size.is_continuation()).count() as u64
+    }
+
+    /// The records of the first `n` Kinesis records (all if fewer), with
+    /// how many Kinesis records that is: an aggregate's continuations stay
+    /// with its first record.
+    #[inline]
+    pub fn kinesis_prefix(self, n: u64) -> (Self, u64) {
+        let all = self.kinesis_len();
+        if all <= n {
+            return (self, all);
+        }
+        let mut starts = self.recs.iter().enumerate().filter(|(_, p)| !p.size.is_continuation());
+        let cut = starts.nth(n as usize).map_or(self.recs.len(), |(i, _)| i);
+        (self.prefix(cut), n)
+    }
+
+    /// How many leading records continue a Kinesis record begun before
+    /// this chunk (an aggregate split by the ring's wrap).
+    #[inline]
+    pub fn leading_continuations(&self) -> usize {
+        self.recs.iter().take_while(|p| p.size.is_continuation()).count()
+    }
+
     /// The records from sequence number `seq` on.
     #[inline]
     pub fn from_seq(self, seq: u64) -> Self {
@@ -125,6 +177,7 @@ impl<'a> Chunk<'a> {
     }
 
     /// The longest prefix within `budget` bytes: its length and bytes.
+    /// Continuations weigh nothing, so an aggregate is taken whole or not.
     #[inline]
     pub fn fit(&self, budget: u64) -> (usize, u64) {
         let all: u64 = self.recs.iter().map(|p| p.size.bytes() as u64).sum();

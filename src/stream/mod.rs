@@ -75,13 +75,45 @@ impl Stream {
     /// the shard accepted it. `stored` is its size as readers see it.
     #[inline]
     pub fn put(&mut self, shard: u32, bytes: u64, stored: SizeTag, created: SimTime, at: PutAt) -> bool {
+        let ok = self.admit(shard, bytes, at);
+        if ok && self.keep_records {
+            self.logs[shard as usize].push(LogRec::new(at.now, created, stored));
+        }
+        ok
+    }
+
+    /// One Kinesis record of `bytes` (data + key) holding the user records
+    /// created at `created`, in order — one sent plain, or a KPL aggregate —
+    /// with key tag `tag`, offered to `shard`; returns whether it was
+    /// accepted. Readers see one record per user record, the first carrying
+    /// the Kinesis record's size (see [`SizeTag::continuation`]).
+    pub fn put_kinesis(
+        &mut self,
+        shard: u32,
+        bytes: u64,
+        tag: u8,
+        created: impl Iterator<Item = SimTime>,
+        at: PutAt,
+    ) -> bool {
+        let ok = self.admit(shard, bytes, at);
+        if ok && self.keep_records {
+            let log = &mut self.logs[shard as usize];
+            let mut size = SizeTag::new(bytes as u32, tag);
+            for c in created {
+                log.push(LogRec::new(at.now, c, size));
+                size = SizeTag::continuation(tag);
+            }
+        }
+        ok
+    }
+
+    /// Admits (or rejects) one record of `bytes` and meters the attempt.
+    #[inline]
+    fn admit(&mut self, shard: u32, bytes: u64, at: PutAt) -> bool {
         let i = shard as usize;
         let ok = self.limiters[i].try_admit(self.limits, at.now, bytes);
         let pair = self.limit_pair();
         self.meters[i].attempt(at.second, at.counted, bytes, ok, pair);
-        if ok && self.keep_records {
-            self.logs[i].push(LogRec::new(at.now, created, stored));
-        }
         ok
     }
 

@@ -19,13 +19,23 @@ use crate::stream::hash::{ShardMap, hash_key};
 /// does for aggregated records).
 pub const EXPLICIT_HASH_PARTITION_KEY: &str = "a";
 
+/// [`KeyDraw::id`] of a key never drawn before or again (`unique` keys).
+pub const KEY_ALWAYS_NEW: u32 = u32::MAX;
+
 /// Where a drawn record goes and what its key adds to its size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyDraw {
     /// Index of the shard the key hashes to.
     pub shard: u32,
+    /// Which key of the producer's key space this is: equal ids are equal
+    /// keys (the KPL stores each partition key once per aggregate), and
+    /// [`KEY_ALWAYS_NEW`] is a key unlike any other.
+    pub id: u32,
     /// Length of the partition key in bytes (counted against shard limits).
     pub key_bytes: u16,
+    /// Length of the explicit hash key as a decimal string (0 when none is
+    /// sent); every drawn explicit hash key is taken as distinct.
+    pub explicit_hash_key_bytes: u8,
     /// Low byte of the key's hash (see `SizeTag`).
     pub tag: u8,
 }
@@ -54,8 +64,14 @@ impl Entry {
     }
 
     #[inline]
-    fn draw(self) -> KeyDraw {
-        KeyDraw { shard: self.shard as u32, key_bytes: self.key_bytes as u16, tag: self.tag }
+    fn draw(self, id: u32) -> KeyDraw {
+        KeyDraw {
+            shard: self.shard as u32,
+            id,
+            key_bytes: self.key_bytes as u16,
+            explicit_hash_key_bytes: 0,
+            tag: self.tag,
+        }
     }
 }
 
@@ -108,7 +124,10 @@ impl KeySpace {
     #[inline]
     pub fn draw(&self, state: &mut KeyState, map: &ShardMap) -> KeyDraw {
         match self {
-            KeySpace::Table { entries, sampler } => entries[sampler.draw(entries.len(), &mut state.rng)].draw(),
+            KeySpace::Table { entries, sampler } => {
+                let i = sampler.draw(entries.len(), &mut state.rng);
+                entries[i].draw(i as u32)
+            }
             KeySpace::Fixed(key) => *key,
             KeySpace::Unique { prefix } => {
                 state.buf.clear();
@@ -116,11 +135,17 @@ impl KeySpace {
                 // Writing to a String cannot fail.
                 let _ = write!(state.buf, "{}", state.next_unique);
                 state.next_unique += state.unique_step;
-                route(&state.buf, map)
+                KeyDraw { id: KEY_ALWAYS_NEW, ..route(&state.buf, map) }
             }
             KeySpace::RandomHash { key_bytes } => {
                 let hash = ((state.rng.next_u64() as u128) << 64) | state.rng.next_u64() as u128;
-                KeyDraw { shard: map.shard_of(hash), key_bytes: *key_bytes, tag: hash as u8 }
+                KeyDraw {
+                    shard: map.shard_of(hash),
+                    id: 0,
+                    key_bytes: *key_bytes,
+                    explicit_hash_key_bytes: decimal_digits(hash),
+                    tag: hash as u8,
+                }
             }
         }
     }
@@ -129,7 +154,24 @@ impl KeySpace {
 fn route(key: &str, map: &ShardMap) -> KeyDraw {
     let hash = hash_key(key.as_bytes());
     // Keys are at most 256 characters of up to 4 bytes each.
-    KeyDraw { shard: map.shard_of(hash), key_bytes: key.len() as u16, tag: hash as u8 }
+    KeyDraw {
+        shard: map.shard_of(hash),
+        id: 0,
+        key_bytes: key.len() as u16,
+        explicit_hash_key_bytes: 0,
+        tag: hash as u8,
+    }
+}
+
+/// Length of `n` written in decimal (1 to 39 digits).
+fn decimal_digits(n: u128) -> u8 {
+    let mut digits = 1;
+    let mut rest = n / 10;
+    while rest > 0 {
+        digits += 1;
+        rest /= 10;
+    }
+    digits
 }
 
 impl Sampler {
@@ -238,8 +280,8 @@ mod tests {
         let mut st = state();
         let first = space.draw(&mut st, &map);
         let second = space.draw(&mut st, &map);
-        assert_eq!(first, route("orders-0", &map));
-        assert_eq!(second, route("orders-1", &map));
+        assert_eq!(first, KeyDraw { id: KEY_ALWAYS_NEW, ..route("orders-0", &map) });
+        assert_eq!(second, KeyDraw { id: KEY_ALWAYS_NEW, ..route("orders-1", &map) });
         assert_eq!(first.key_bytes, 8);
     }
 
@@ -249,12 +291,25 @@ mod tests {
         let map = ShardMap::new(&initial_ranges(3));
         let space = KeySpace::new(&KeyDist::Uniform { keys: 1_000 }, "p", &map);
         let KeySpace::Table { entries, .. } = &space else { panic!("table expected") };
-        assert_eq!(entries[999].draw(), route("key-999", &map));
+        assert_eq!(entries[999].draw(999), KeyDraw { id: 999, ..route("key-999", &map) });
         // 256 four-byte characters: the longest key AWS accepts.
         let key = "\u{1F600}".repeat(256);
         let space = KeySpace::new(&KeyDist::Fixed { key: key.clone() }, "p", &map);
         let drawn = space.draw(&mut state(), &map);
         assert_eq!((drawn.key_bytes, drawn), (1_024, route(&key, &map)));
+    }
+
+    #[test]
+    fn explicit_hash_keys_are_measured_in_decimal_digits() {
+        assert_eq!(decimal_digits(0), 1);
+        assert_eq!(decimal_digits(9), 1);
+        assert_eq!(decimal_digits(10), 2);
+        // 2^128 − 1 = 340282366920938463463374607431768211455.
+        assert_eq!(decimal_digits(u128::MAX), 39);
+        assert_eq!(decimal_digits(10u128.pow(38) - 1), 38);
+        let map = ShardMap::new(&initial_ranges(2));
+        let drawn = KeySpace::new(&KeyDist::RandomHash, "p", &map).draw(&mut state(), &map);
+        assert!((1..=39).contains(&drawn.explicit_hash_key_bytes) && drawn.key_bytes == 1);
     }
 
     #[test]

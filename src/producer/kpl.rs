@@ -1,0 +1,713 @@
+//! The Kinesis Producer Library (reference §8), one instance per client:
+//! user record → **aggregator** (one aggregate per predicted shard) →
+//! **limiter** (per-shard token buckets at `rate_limit` % of the shard's
+//! limits) → **collector** (PutRecords of up to `collection_max_count`
+//! Kinesis records and `collection_max_size` bytes) → the stream →
+//! **retrier**, as the KPL's `pipeline.h` wires them.
+//!
+//! Timing follows the KPL's code. Each user record gets a deadline
+//! `record_max_buffered_time_ms` after it arrives and an expiry `record_ttl_ms`
+//! after. An aggregate is flushed when its earliest deadline passes, or at
+//! once when adding a record brings its estimated size (§8.3) to
+//! `aggregation_max_size` or its count to `aggregation_max_count`; records
+//! that make the serialized aggregate too large start the next one. A
+//! single-record aggregate is sent as a plain record with its own key. The
+//! limiter forwards a Kinesis record when both buckets hold its tokens —
+//! checked when the record arrives and every 25 ms — and fails records that
+//! expired while queued. On entering the collector, an aggregated record's
+//! deadline is pushed to at least `min(50 ms, record_max_buffered_time / 5)`
+//! from then, so records flushed together share a PutRecords (the current
+//! KPL's `putrecords_buffer_duration`). The collector sends when its
+//! earliest deadline passes, when full, or when one shard's records in it
+//! reach 256 KiB. Records a shard rejects are retried through the
+//! aggregator with a deadline half `record_max_buffered_time` away and no
+//! back-off, unless expired or `fail_if_throttled`.
+//!
+//! Not modelled: the HTTP connections and request latency (a PutRecords is
+//! answered at once, as for the SDK client), CPU time, and shard-map
+//! refreshes (the stream does not reshard yet, so predictions are right).
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use crate::producer::InstanceSources;
+use crate::scenario::model::KplSpec;
+use crate::stream::hash::{ShardMap, hash_key};
+use crate::stream::limits::{
+    KPL_AGGREGATE_FIXED_OVERHEAD_BYTES, KPL_AGGREGATE_PARTITION_KEY, KPL_COLLECTOR_SHARD_FLUSH_BYTES,
+    KPL_LIMITER_BYTES_DEPTH, KPL_LIMITER_BYTES_PER_S, KPL_LIMITER_DRAIN_INTERVAL_MS, KPL_LIMITER_RECORDS_DEPTH,
+    KPL_LIMITER_RECORDS_PER_S,
+};
+use crate::time::{NANOS_PER_MS, SimTime};
+use crate::workload::keys::{KEY_ALWAYS_NEW, KeySpace};
+
+/// Longest extra wait a Kinesis record gets on entering the collector, and
+/// its share of `record_max_buffered_time` (KPL `pipeline.h`:
+/// `max_putrecords_buffer_time`, `putrecords_buffer_ratio`).
+const COLLECTOR_BUFFER_MAX_MS: u64 = 50;
+const COLLECTOR_BUFFER_RATIO: f64 = 0.2;
+
+/// A user record inside the KPL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserRec {
+    /// When the application handed it to the KPL.
+    pub created: SimTime,
+    /// When it must leave the aggregator (and the collector).
+    deadline: SimTime,
+    /// The shard its key routes to under the KPL's shard map.
+    pub shard: u32,
+    /// Data bytes.
+    pub data_bytes: u32,
+    /// Identity of its partition key (see [`crate::workload::keys::KeyDraw::id`]).
+    key_id: u32,
+    /// Partition key bytes.
+    pub key_bytes: u16,
+    /// Explicit hash key bytes as a decimal string (0 when none).
+    explicit_hash_key_bytes: u8,
+    /// Its key's tag.
+    pub tag: u8,
+    /// Whether a PutRecords carried it already.
+    pub sent: bool,
+}
+
+/// A Kinesis record as the KPL sends it: one user record sent plain, or an
+/// aggregate of several.
+#[derive(Debug)]
+pub struct KinesisRec {
+    /// The shard its first user record routes to (an aggregate's explicit
+    /// hash key is that record's hash key).
+    pub shard: u32,
+    /// Its user records, in the order they were added.
+    pub users: Vec<UserRec>,
+    /// Bytes of its data blob: the record's data, or the serialized
+    /// aggregate with its framing (the KPL's `accurate_size`).
+    pub data_bytes: u64,
+    deadline: SimTime,
+    expiration: SimTime,
+}
+
+impl KinesisRec {
+    /// Whether it aggregates several user records.
+    pub fn is_aggregate(&self) -> bool {
+        self.users.len() > 1
+    }
+
+    /// Bytes of its partition key: the user record's own, or `a`.
+    pub fn key_bytes(&self) -> u64 {
+        if self.is_aggregate() { KPL_AGGREGATE_PARTITION_KEY.len() as u64 } else { self.users[0].key_bytes as u64 }
+    }
+
+    /// What the shard's bytes limit and a PutRecords' size count: data
+    /// plus partition key.
+    pub fn charged_bytes(&self) -> u64 {
+        self.data_bytes + self.key_bytes()
+    }
+}
+
+/// Length of `n` as a protobuf varint.
+fn varint_bytes(n: u64) -> u64 {
+    (64 - (n | 1).leading_zeros() as u64).div_ceil(7)
+}
+
+/// Bytes of a length-delimited protobuf field (tag, length, payload) of
+/// `len` bytes.
+fn field_bytes(len: u64) -> u64 {
+    1 + varint_bytes(len) + len
+}
+
+/// Partition key identities → their index in one aggregate's key table.
+/// Entries of older aggregates are told apart by a stamp, so starting a new
+/// aggregate costs nothing.
+#[derive(Debug)]
+struct KeyTable {
+    /// (stamp, key id, index); a slot is free unless its stamp is current.
+    slots: Vec<(u32, u32, u32)>,
+    /// Never 0, the stamp of slots never used.
+    stamp: u32,
+    len: u32,
+}
+
+impl Default for KeyTable {
+    fn default() -> Self {
+        KeyTable { slots: Vec::new(), stamp: 1, len: 0 }
+    }
+}
+
+impl KeyTable {
+    fn clear(&mut self) {
+        self.len = 0;
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // After 2³² aggregates, old stamps could look current.
+            self.slots.fill((0, 0, 0));
+            self.stamp = 1;
+        }
+    }
+
+    /// The index of key `id` in the table, and whether it was added now.
+    fn index_of(&mut self, id: u32) -> (u32, bool) {
+        if id == KEY_ALWAYS_NEW {
+            self.len += 1;
+            return (self.len - 1, true);
+        }
+        if (self.len as usize + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = Self::home(id, mask);
+        loop {
+            let (stamp, key, index) = self.slots[i];
+            if stamp != self.stamp {
+                self.slots[i] = (self.stamp, id, self.len);
+                self.len += 1;
+                return (self.len - 1, true);
+            }
+            if key == id {
+                return (index, false);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn home(id: u32, mask: usize) -> usize {
+        ((id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & mask
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0, 0); size]);
+        let mask = size - 1;
+        for entry in old.into_iter().filter(|e| e.0 == self.stamp) {
+            let mut i = Self::home(entry.1, mask);
+            while self.slots[i].0 == self.stamp {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = entry;
+        }
+    }
+}
+
+/// The aggregate being built for one shard, with its size both as the KPL
+/// estimates it (to decide when to flush) and as it serializes (§8.3).
+#[derive(Debug, Default)]
+struct Aggregate {
+    users: Vec<UserRec>,
+    /// Serialized size with framing after each record was added (for the
+    /// records after the first).
+    wire_after: Vec<u32>,
+    /// Protobuf bytes so far.
+    body: u64,
+    /// The KPL's running estimate (§8.3), framing excluded.
+    estimate: u64,
+    keys: KeyTable,
+    explicit_hash_keys: u32,
+    deadline: SimTime,
+    /// Whether a retried record joined, so records are out of deadline order.
+    retried: bool,
+    /// Bumped at each flush, to recognise stale deadline entries.
+    epoch: u32,
+}
+
+impl Aggregate {
+    fn clear(&mut self) {
+        self.users.clear();
+        self.wire_after.clear();
+        self.body = 0;
+        self.estimate = 0;
+        self.keys.clear();
+        self.explicit_hash_keys = 0;
+        self.retried = false;
+        self.epoch = self.epoch.wrapping_add(1);
+    }
+
+    /// Adds a user record as the KPL's `KinesisRecord::after_add` does.
+    fn add(&mut self, u: UserRec) {
+        let (key_index, key_new) = self.keys.index_of(u.key_id);
+        let data = u.data_bytes as u64;
+        self.estimate += data + 3 + 2;
+        let mut record = 1 + varint_bytes(key_index as u64) + field_bytes(data);
+        let mut tables = 0;
+        if key_new {
+            self.estimate += u.key_bytes as u64 + 3;
+            tables += field_bytes(u.key_bytes as u64);
+        }
+        if u.explicit_hash_key_bytes > 0 {
+            // Drawn explicit hash keys are all distinct.
+            let index = self.explicit_hash_keys as u64;
+            self.explicit_hash_keys += 1;
+            self.estimate += u.explicit_hash_key_bytes as u64 + 3 + 2;
+            record += 1 + varint_bytes(index);
+            tables += field_bytes(u.explicit_hash_key_bytes as u64);
+        }
+        self.body += tables + field_bytes(record);
+        self.deadline = if self.users.is_empty() { u.deadline } else { self.deadline.min(u.deadline) };
+        self.users.push(u);
+        self.wire_after.push((KPL_AGGREGATE_FIXED_OVERHEAD_BYTES + self.body) as u32);
+    }
+
+    /// The serialized size of its first `n >= 1` records.
+    fn wire_bytes(&self, n: usize) -> u64 {
+        if n == 1 { self.users[0].data_bytes as u64 } else { self.wire_after[n - 1] as u64 }
+    }
+
+    /// The size the KPL compares with `aggregation_max_size`.
+    fn estimated_bytes(&self) -> u64 {
+        if self.users.len() < 2 { self.users.first().map_or(0, |u| u.data_bytes as u64) } else { self.estimate }
+    }
+}
+
+/// Token-bucket levels are kept in units of 10⁻¹¹ token, in which both
+/// refill rates (`rate_limit` % of 1,000 records/s and of 1 MiB/s) are whole
+/// units per nanosecond for any integer `rate_limit`.
+const TOKEN_UNIT: u128 = 100_000_000_000;
+
+/// One shard's client-side limiter (§8.4): a queue in front of two token
+/// buckets that start empty.
+#[derive(Debug)]
+struct Limiter {
+    queue: VecDeque<KinesisRec>,
+    records: u128,
+    bytes: u128,
+    refilled_at: SimTime,
+}
+
+/// Everything the KPL keeps for one shard it has sent to.
+#[derive(Debug)]
+struct ShardPipe {
+    aggregate: Aggregate,
+    limiter: Limiter,
+    /// Data bytes of this shard's Kinesis records waiting in the collector.
+    collected_bytes: u64,
+    /// Whether it is listed in `backlogged`.
+    backlogged: bool,
+}
+
+/// The PutRecords being filled.
+#[derive(Debug, Default)]
+struct Collector {
+    records: Vec<KinesisRec>,
+    bytes: u64,
+    deadline: SimTime,
+}
+
+/// What happened to user records the instance gave up on, and retries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KplOutcomes {
+    /// User records sent again after their Kinesis record was rejected.
+    pub retries: u64,
+    /// User records failed: expired, or throttled with `fail_if_throttled`.
+    pub dropped: u64,
+    /// Of those, the ones older than `record_ttl_ms` (`UserRecordExpired`).
+    pub expired: u64,
+}
+
+/// One KPL instance.
+#[derive(Debug)]
+pub struct KplInstance {
+    /// Producer group index.
+    pub group: u32,
+    src: InstanceSources,
+    spec: KplSpec,
+    warmup: SimTime,
+    /// The next user record to arrive, already drawn.
+    next: Option<UserRec>,
+    /// Shard index → index in `pipes` (`u32::MAX`: not used yet).
+    pipe_of: Vec<u32>,
+    pipes: Vec<ShardPipe>,
+    /// Aggregate deadlines: (when, pipe, epoch); stale entries are skipped.
+    deadlines: BinaryHeap<Reverse<(SimTime, u32, u32)>>,
+    /// Pipes whose limiter holds records, in the order they filled.
+    backlogged: Vec<u32>,
+    /// The next limiter drain, while any limiter holds records.
+    tick_at: Option<SimTime>,
+    collector: Collector,
+    /// PutRecords ready to send at `now`.
+    ready: VecDeque<Vec<KinesisRec>>,
+    now: SimTime,
+    /// Spare user-record vectors.
+    pool: Vec<Vec<UserRec>>,
+    /// Counted after the warm-up.
+    pub outcomes: KplOutcomes,
+    limits: Rates,
+}
+
+/// Derived constants of an instance.
+#[derive(Clone, Copy, Debug)]
+struct Rates {
+    records_per_ns: u128,
+    bytes_per_ns: u128,
+    drain_interval: SimTime,
+    collector_buffer: SimTime,
+    retry_delay: SimTime,
+}
+
+impl KplInstance {
+    /// An instance of `group`, with metrics counted from `warmup`; draws
+    /// its first arrival.
+    pub fn new(
+        group: u32,
+        spec: &KplSpec,
+        src: InstanceSources,
+        warmup: SimTime,
+        space: &KeySpace,
+        map: &ShardMap,
+    ) -> Self {
+        let buffered = spec.record_max_buffered_time;
+        let collector_buffer_ns =
+            ((buffered.as_nanos() as f64 * COLLECTOR_BUFFER_RATIO) as u64).min(COLLECTOR_BUFFER_MAX_MS * NANOS_PER_MS);
+        let rate = spec.rate_limit as u128;
+        let limits = Rates {
+            // X/s × rate/100 in 10⁻¹¹ units per ns = X × rate.
+            records_per_ns: KPL_LIMITER_RECORDS_PER_S as u128 * rate,
+            bytes_per_ns: KPL_LIMITER_BYTES_PER_S as u128 * rate,
+            drain_interval: SimTime::from_millis_f64(KPL_LIMITER_DRAIN_INTERVAL_MS),
+            collector_buffer: SimTime(collector_buffer_ns),
+            retry_delay: SimTime(buffered.as_nanos() / 2),
+        };
+        let mut inst = KplInstance {
+            group,
+            src,
+            spec: spec.clone(),
+            warmup,
+            next: None,
+            pipe_of: Vec::new(),
+            pipes: Vec::new(),
+            deadlines: BinaryHeap::new(),
+            backlogged: Vec::new(),
+            tick_at: None,
+            collector: Collector::default(),
+            ready: VecDeque::new(),
+            now: SimTime::ZERO,
+            pool: Vec::new(),
+            outcomes: KplOutcomes::default(),
+            limits,
+        };
+        inst.next = inst.draw(space, map);
+        inst
+    }
+
+    fn draw(&mut self, space: &KeySpace, map: &ShardMap) -> Option<UserRec> {
+        let (created, key, data) = self.src.draw(space, map)?;
+        Some(UserRec {
+            created,
+            deadline: created + self.spec.record_max_buffered_time,
+            shard: key.shard,
+            data_bytes: data,
+            key_id: key.id,
+            key_bytes: key.key_bytes,
+            explicit_hash_key_bytes: key.explicit_hash_key_bytes,
+            tag: key.tag,
+            sent: false,
+        })
+    }
+
+    /// Runs the pipeline until a PutRecords is ready and returns when it is
+    /// sent, or `None` if nothing more happens before `horizon`. Each user
+    /// record's arrival is passed to `arrived`.
+    pub fn next_send(
+        &mut self,
+        space: &KeySpace,
+        map: &ShardMap,
+        horizon: SimTime,
+        mut arrived: impl FnMut(SimTime),
+    ) -> Option<SimTime> {
+        loop {
+            if !self.ready.is_empty() {
+                return Some(self.now);
+            }
+            let arrival = self.next.map_or(SimTime::NEVER, |u| u.created);
+            let deadline = self.next_deadline();
+            let tick = self.tick_at.unwrap_or(SimTime::NEVER);
+            let collect = if self.collector.records.is_empty() { SimTime::NEVER } else { self.collector.deadline };
+            let t = arrival.min(deadline).min(tick).min(collect);
+            if t >= horizon {
+                return None;
+            }
+            self.now = self.now.max(t);
+            if t == arrival {
+                let Some(u) = self.next else { unreachable!("an arrival is due") };
+                self.next = self.draw(space, map);
+                arrived(u.created);
+                self.aggregate(u);
+            } else if t == deadline {
+                let Some(Reverse((_, pipe, _))) = self.deadlines.pop() else { unreachable!("a deadline is due") };
+                self.flush_aggregate(pipe as usize);
+            } else if t == tick {
+                self.drain_backlog();
+            } else {
+                self.flush_collector();
+            }
+        }
+    }
+
+    /// Takes the PutRecords that [`Self::next_send`] announced.
+    pub fn take_request(&mut self) -> Vec<KinesisRec> {
+        self.ready.pop_front().unwrap_or_default()
+    }
+
+    /// Returns the user-record vector of a Kinesis record that was put.
+    pub fn recycle(&mut self, mut rec: KinesisRec) {
+        rec.users.clear();
+        self.pool.push(rec.users);
+    }
+
+    /// The retrier: the user records of `rec`, which a shard rejected at
+    /// `now` (the current time), are retried through the aggregator or fail.
+    pub fn rejected(&mut self, mut rec: KinesisRec) {
+        let now = self.now;
+        let counted = now >= self.warmup;
+        for mut u in rec.users.drain(..) {
+            let expiration = u.created + self.spec.record_ttl;
+            let expired = now > expiration;
+            if expired || self.spec.fail_if_throttled {
+                if counted {
+                    self.outcomes.dropped += 1;
+                    self.outcomes.expired += expired as u64;
+                }
+                continue;
+            }
+            if counted {
+                self.outcomes.retries += 1;
+            }
+            u.deadline = (now + self.limits.retry_delay).min(expiration);
+            self.aggregate(u);
+        }
+        self.pool.push(rec.users);
+    }
+
+    /// User records inside the pipeline (buffered, queued or collected).
+    pub fn in_flight(&self) -> u64 {
+        let count = |recs: &mut dyn Iterator<Item = &KinesisRec>| recs.map(|r| r.users.len() as u64).sum::<u64>();
+        let pipes: u64 =
+            self.pipes.iter().map(|p| p.aggregate.users.len() as u64 + count(&mut p.limiter.queue.iter())).sum();
+        pipes + count(&mut self.collector.records.iter()) + count(&mut self.ready.iter().flatten())
+    }
+
+    /// The earliest aggregate deadline, dropping stale entries.
+    fn next_deadline(&mut self) -> SimTime {
+        while let Some(&Reverse((at, pipe, epoch))) = self.deadlines.peek() {
+            let a = &self.pipes[pipe as usize].aggregate;
+            if a.epoch == epoch && !a.users.is_empty() && a.deadline == at {
+                return at;
+            }
+            self.deadlines.pop();
+        }
+        SimTime::NEVER
+    }
+
+    fn pipe(&mut self, shard: u32) -> usize {
+        let s = shard as usize;
+        if s >= self.pipe_of.len() {
+            self.pipe_of.resize(s + 1, u32::MAX);
+        }
+        if self.pipe_of[s] == u32::MAX {
+            self.pipe_of[s] = self.pipes.len() as u32;
+            let limiter = Limiter { queue: VecDeque::new(), records: 0, bytes: 0, refilled_at: self.now };
+            self.pipes.push(ShardPipe {
+                aggregate: Aggregate::default(),
+                limiter,
+                collected_bytes: 0,
+                backlogged: false,
+            });
+        }
+        self.pipe_of[s] as usize
+    }
+
+    /// A user record enters the aggregator of its predicted shard.
+    fn aggregate(&mut self, u: UserRec) {
+        if !self.spec.aggregation_enabled {
+            let mut users = self.pool.pop().unwrap_or_default();
+            users.push(u);
+            let rec = KinesisRec {
+                shard: u.shard,
+                users,
+                data_bytes: u.data_bytes as u64,
+                deadline: u.deadline,
+                expiration: u.created + self.spec.record_ttl,
+            };
+            return self.limit(rec);
+        }
+        let p = self.pipe(u.shard);
+        let retried = u.sent;
+        let a = &mut self.pipes[p].aggregate;
+        let before = if a.users.is_empty() { SimTime::NEVER } else { a.deadline };
+        a.add(u);
+        a.retried |= retried;
+        if a.users.len() as u64 >= self.spec.aggregation_max_count
+            || a.estimated_bytes() >= self.spec.aggregation_max_size
+        {
+            return self.flush_aggregate(p);
+        }
+        if a.deadline < before {
+            self.deadlines.push(Reverse((a.deadline, p as u32, a.epoch)));
+        }
+    }
+
+    /// Closes pipe `p`'s aggregate as the KPL's `Reducer::flush` does and
+    /// hands the Kinesis record to the limiter.
+    fn flush_aggregate(&mut self, p: usize) {
+        let spare = self.pool.pop().unwrap_or_default();
+        let a = &mut self.pipes[p].aggregate;
+        if a.retried {
+            // The KPL orders an aggregate's records by deadline on flush;
+            // the sizes are recomputed in that order.
+            let mut users = std::mem::take(&mut a.users);
+            users.sort_by_key(|u| u.deadline);
+            a.clear();
+            users.into_iter().for_each(|u| a.add(u));
+        }
+        let mut n = a.users.len();
+        while n > 1 && (n as u64 > self.spec.aggregation_max_count || a.wire_bytes(n) > self.spec.aggregation_max_size)
+        {
+            n -= 1;
+        }
+        let data_bytes = a.wire_bytes(n);
+        let mut users = std::mem::replace(&mut a.users, spare);
+        a.clear();
+        for u in users.drain(n..) {
+            a.add(u);
+        }
+        if !a.users.is_empty() {
+            self.deadlines.push(Reverse((a.deadline, p as u32, a.epoch)));
+        }
+        let deadline = users.iter().map(|u| u.deadline).min().unwrap_or(self.now);
+        let oldest = users.iter().map(|u| u.created).min().unwrap_or(self.now);
+        let rec = KinesisRec {
+            shard: users[0].shard,
+            users,
+            data_bytes,
+            deadline,
+            expiration: oldest + self.spec.record_ttl,
+        };
+        self.limit(rec);
+    }
+
+    /// A Kinesis record joins its shard's limiter queue, which drains at
+    /// once as far as the tokens allow.
+    fn limit(&mut self, rec: KinesisRec) {
+        let p = self.pipe(rec.shard);
+        self.pipes[p].limiter.queue.push_back(rec);
+        self.drain(p);
+        let pipe = &mut self.pipes[p];
+        if !pipe.limiter.queue.is_empty() && !pipe.backlogged {
+            pipe.backlogged = true;
+            self.backlogged.push(p as u32);
+            if self.tick_at.is_none() {
+                // The KPL drains all limiters every 25 ms from its start.
+                let interval = self.limits.drain_interval.as_nanos();
+                self.tick_at = Some(SimTime((self.now.as_nanos() / interval + 1) * interval));
+            }
+        }
+    }
+
+    /// Forwards pipe `p`'s queued records to the collector while its
+    /// buckets hold their tokens; fails those that expired while queued.
+    fn drain(&mut self, p: usize) {
+        let now = self.now;
+        let rates = self.limits;
+        loop {
+            let l = &mut self.pipes[p].limiter;
+            let Some(front) = l.queue.front() else { return };
+            if front.expiration < now {
+                let rec = l.queue.pop_front().unwrap_or_else(|| unreachable!("front exists"));
+                self.expire(rec);
+                continue;
+            }
+            if now > l.refilled_at {
+                let elapsed = (now - l.refilled_at).as_nanos() as u128;
+                l.records =
+                    (l.records + elapsed * rates.records_per_ns).min(KPL_LIMITER_RECORDS_DEPTH as u128 * TOKEN_UNIT);
+                l.bytes = (l.bytes + elapsed * rates.bytes_per_ns).min(KPL_LIMITER_BYTES_DEPTH as u128 * TOKEN_UNIT);
+                l.refilled_at = now;
+            }
+            let need = front.data_bytes as u128 * TOKEN_UNIT;
+            if l.records < TOKEN_UNIT || l.bytes < need {
+                return;
+            }
+            l.records -= TOKEN_UNIT;
+            l.bytes -= need;
+            let rec = l.queue.pop_front().unwrap_or_else(|| unreachable!("front exists"));
+            self.collect(rec);
+        }
+    }
+
+    /// The 25 ms drain of every limiter holding records.
+    fn drain_backlog(&mut self) {
+        let backlogged = std::mem::take(&mut self.backlogged);
+        for &p in &backlogged {
+            self.drain(p as usize);
+        }
+        let pipes = &mut self.pipes;
+        self.backlogged = backlogged;
+        self.backlogged.retain(|&p| {
+            let pipe = &mut pipes[p as usize];
+            pipe.backlogged = !pipe.limiter.queue.is_empty();
+            pipe.backlogged
+        });
+        self.tick_at = if self.backlogged.is_empty() { None } else { Some(self.now + self.limits.drain_interval) };
+    }
+
+    /// User records of a Kinesis record that expired in the limiter fail.
+    fn expire(&mut self, mut rec: KinesisRec) {
+        if self.now >= self.warmup {
+            let n = rec.users.len() as u64;
+            self.outcomes.dropped += n;
+            self.outcomes.expired += n;
+        }
+        rec.users.clear();
+        self.pool.push(rec.users);
+    }
+
+    /// A Kinesis record joins the PutRecords being filled.
+    fn collect(&mut self, mut rec: KinesisRec) {
+        if self.spec.aggregation_enabled {
+            rec.deadline = rec.deadline.max(self.now + self.limits.collector_buffer);
+        }
+        let p = self.pipe(rec.shard);
+        self.pipes[p].collected_bytes += rec.data_bytes;
+        let shard_full = self.pipes[p].collected_bytes >= KPL_COLLECTOR_SHARD_FLUSH_BYTES;
+        let c = &mut self.collector;
+        c.deadline = if c.records.is_empty() { rec.deadline } else { c.deadline.min(rec.deadline) };
+        c.bytes += rec.charged_bytes();
+        c.records.push(rec);
+        if c.records.len() as u64 >= self.spec.collection_max_count
+            || c.bytes >= self.spec.collection_max_size
+            || shard_full
+        {
+            self.flush_collector();
+        }
+    }
+
+    /// Closes the PutRecords as the KPL's `Reducer::flush` does: records in
+    /// deadline order, those beyond the count or size limit kept for the
+    /// next one.
+    fn flush_collector(&mut self) {
+        let mut records = std::mem::take(&mut self.collector.records);
+        records.sort_by_key(|r| r.deadline);
+        let mut bytes: u64 = records.iter().map(KinesisRec::charged_bytes).sum();
+        let mut keep = Vec::new();
+        while records.len() > 1
+            && (records.len() as u64 > self.spec.collection_max_count || bytes > self.spec.collection_max_size)
+        {
+            let Some(last) = records.pop() else { break };
+            bytes -= last.charged_bytes();
+            keep.push(last);
+        }
+        for r in &records {
+            let p = self.pipe_of[r.shard as usize] as usize;
+            self.pipes[p].collected_bytes -= r.data_bytes;
+        }
+        let c = &mut self.collector;
+        c.bytes = keep.iter().map(KinesisRec::charged_bytes).sum();
+        c.deadline = keep.iter().map(|r| r.deadline).min().unwrap_or(SimTime::NEVER);
+        keep.reverse();
+        c.records = keep;
+        self.ready.push_back(records);
+    }
+}
+
+/// The low byte of the hash of an aggregate's partition key `a`: its key tag.
+pub fn aggregate_tag() -> u8 {
+    hash_key(KPL_AGGREGATE_PARTITION_KEY.as_bytes()) as u8
+}
