@@ -377,6 +377,40 @@ mod tests {
     }
 
     #[test]
+    fn scans_count_kinesis_records_and_take_an_aggregate_whole() {
+        let mut log = ShardLog::default();
+        let at = |s| SimTime::from_secs(s);
+        // 1 s: a plain record, an aggregate of 4 (1,000 bytes), a plain one.
+        log.push(LogRec::new(at(1), SimTime::ZERO, SizeTag::new(100, 0)));
+        log.push(LogRec::new(at(1), SimTime::ZERO, SizeTag::new(1_000, 9)));
+        (0..3).for_each(|_| log.push(LogRec::new(at(1), SimTime::ZERO, SizeTag::continuation(9))));
+        log.push(LogRec::new(at(1), SimTime::ZERO, SizeTag::new(100, 0)));
+        let taken = |max_records, max_bytes| {
+            let s = scan(&log, 0, SimTime::NEVER, SimTime::ZERO, max_records, max_bytes, |_| ());
+            (s.n, s.kinesis_records, s.bytes, s.blocked_by)
+        };
+        assert_eq!(taken(2, u64::MAX), (5, 2, 1_100, None), "the aggregate counts once");
+        assert_eq!(taken(3, u64::MAX), (6, 3, 1_200, None));
+        assert_eq!(taken(10, 1_099), (1, 1, 100, Some(1_000)), "an aggregate is never split");
+        assert_eq!(taken(1, u64::MAX), (1, 1, 100, None));
+    }
+
+    #[test]
+    fn an_aggregate_split_by_the_ring_wrap_is_still_taken_whole() {
+        let mut log = ShardLog::default();
+        // 62 plain records, read and trimmed, so the next ones wrap at 64.
+        (0..62).for_each(|_| log.push(LogRec::new(SimTime::ZERO, SimTime::ZERO, SizeTag::new(1, 0))));
+        log.trim(SimTime::ZERO, 62);
+        log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(500, 9)));
+        (0..4).for_each(|_| log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::continuation(9))));
+        log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(7, 0)));
+        let mut chunks = Vec::new();
+        let s = scan(&log, 62, SimTime::NEVER, SimTime::ZERO, 1, u64::MAX, |c| chunks.push((c.first_seq, c.len())));
+        assert_eq!((s.n, s.kinesis_records, s.bytes), (5, 1, 500));
+        assert_eq!(chunks, vec![(62, 2), (64, 3)], "two pieces either side of the wrap");
+    }
+
+    #[test]
     fn skipping_expired_records_counts_only_undelivered_ones() {
         let mut log = ShardLog::default();
         (0..10).for_each(|i| log.push(LogRec::new(SimTime::from_secs(i), SimTime::ZERO, SizeTag::new(1, 0))));

@@ -711,3 +711,153 @@ impl KplInstance {
 pub fn aggregate_tag() -> u8 {
     hash_key(KPL_AGGREGATE_PARTITION_KEY.as_bytes()) as u8
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, StreamId, rng_for};
+    use crate::scenario::model::{Arrival, KeyDist, SizeDist};
+    use crate::stream::hash::initial_ranges;
+    use crate::workload::arrival::ArrivalGen;
+    use crate::workload::keys::KeyState;
+    use crate::workload::pattern::Multiplier;
+    use crate::workload::size::SizeGen;
+
+    fn user(key_id: u32, key_bytes: u16, data_bytes: u32) -> UserRec {
+        UserRec {
+            created: SimTime::ZERO,
+            deadline: SimTime::ZERO,
+            shard: 0,
+            data_bytes,
+            key_id,
+            key_bytes,
+            explicit_hash_key_bytes: 0,
+            tag: 0,
+            sent: false,
+        }
+    }
+
+    /// A protobuf varint, written out.
+    fn varint(mut n: u64, out: &mut Vec<u8>) {
+        while n >= 0x80 {
+            out.push(n as u8 | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+
+    fn delimited(field: u8, bytes: &[u8], out: &mut Vec<u8>) {
+        out.push(field << 3 | 2);
+        varint(bytes.len() as u64, out);
+        out.extend_from_slice(bytes);
+    }
+
+    #[test]
+    fn aggregate_sizes_match_the_protobuf_encoding_and_the_kpl_estimate() {
+        // Keys 7, 9, 7 (7 repeats), then 200 new keys: indices past 127
+        // need two-byte varints; data of 10, 300 (two-byte length) bytes.
+        let mut keys: Vec<(u32, u16, u32)> = vec![(7, 5, 10), (9, 6, 300), (7, 5, 10)];
+        keys.extend((100..300).map(|k| (k, 7, 20)));
+        let mut a = Aggregate::default();
+        keys.iter().for_each(|&(id, kb, db)| a.add(user(id, kb, db)));
+        // Encode AggregatedRecord { partition_key_table = 1, records = 3 }.
+        let mut table: Vec<u32> = Vec::new();
+        let mut body = Vec::new();
+        let mut estimate = 0;
+        for &(id, kb, db) in &keys {
+            let index = match table.iter().position(|&k| k == id) {
+                Some(i) => i,
+                None => {
+                    table.push(id);
+                    delimited(1, &vec![b'k'; kb as usize], &mut body);
+                    estimate += kb as u64 + 3;
+                    table.len() - 1
+                }
+            };
+            let mut record = vec![1 << 3];
+            varint(index as u64, &mut record);
+            delimited(3, &vec![0; db as usize], &mut record);
+            delimited(3, &record, &mut body);
+            estimate += db as u64 + 3 + 2;
+        }
+        assert_eq!(a.wire_bytes(keys.len()), 4 + body.len() as u64 + 16, "magic + protobuf + MD5");
+        assert_eq!(a.estimated_bytes(), estimate);
+        assert_eq!(a.wire_bytes(1), 10, "a single record is sent plain");
+        assert_eq!(varint_bytes(127), 1);
+        assert_eq!(varint_bytes(128), 2);
+        assert_eq!(varint_bytes(16_384), 3);
+    }
+
+    fn instance(shards: u32, records_per_s: f64, spec: KplSpec) -> (KplInstance, KeySpace, ShardMap) {
+        let map = ShardMap::new(&initial_ranges(shards));
+        let space = KeySpace::new(&KeyDist::Uniform { keys: 10_000 }, "p", &map);
+        let id = |purpose| StreamId { replication: 0, producer: 0, instance: 0, purpose };
+        let src = InstanceSources {
+            arrivals: ArrivalGen::new(
+                Arrival::Poisson,
+                records_per_s,
+                1,
+                0,
+                Multiplier::new(None),
+                SimTime::from_secs(10),
+                rng_for(3, id(Purpose::Arrivals)),
+            ),
+            keys: KeyState::new(rng_for(3, id(Purpose::Keys)), 0, 1),
+            sizes: (SizeGen::new(&SizeDist::Fixed { bytes: 200 }), rng_for(3, id(Purpose::Sizes))),
+        };
+        let inst = KplInstance::new(0, &spec, src, SimTime::ZERO, &space, &map);
+        (inst, space, map)
+    }
+
+    fn default_spec() -> KplSpec {
+        KplSpec {
+            aggregation_enabled: true,
+            aggregation_max_count: 4_294_967_295,
+            aggregation_max_size: 51_200,
+            collection_max_count: 500,
+            collection_max_size: 5 * 1_048_576,
+            fail_if_throttled: false,
+            rate_limit: 150,
+            record_max_buffered_time: SimTime::from_millis_f64(100.0),
+            record_ttl: SimTime::from_secs(30),
+        }
+    }
+
+    #[test]
+    fn an_aggregate_holds_only_records_of_its_predicted_shard() {
+        let (mut inst, space, map) = instance(8, 5_000.0, default_spec());
+        let (mut arrived, mut sent, mut aggregates) = (0u64, 0u64, 0);
+        while inst.next_send(&space, &map, SimTime::from_secs(10), |_| arrived += 1).is_some() {
+            for rec in inst.take_request() {
+                assert!(rec.users.iter().all(|u| u.shard == rec.shard), "an aggregate spans shards");
+                assert!(rec.data_bytes <= 51_200);
+                aggregates += rec.is_aggregate() as u32;
+                sent += rec.users.len() as u64;
+                inst.recycle(rec);
+            }
+        }
+        assert!(aggregates > 700, "{aggregates}");
+        assert_eq!(arrived, sent + inst.in_flight());
+    }
+
+    #[test]
+    fn rejected_records_come_back_within_half_the_buffered_time() {
+        let (mut inst, space, map) = instance(1, 2_000.0, default_spec());
+        let first = inst.next_send(&space, &map, SimTime::from_secs(10), |_| ()).expect("a request");
+        let request = inst.take_request();
+        let n: usize = request.iter().map(|r| r.users.len()).sum();
+        request.into_iter().for_each(|mut r| {
+            r.users.iter_mut().for_each(|u| u.sent = true);
+            inst.rejected(r)
+        });
+        assert_eq!(inst.outcomes.retries, n as u64);
+        // Retried records' deadline is 50 ms away; fresh records since
+        // joined the same aggregate, whose deadline is now the retries'.
+        let p = inst.pipe_of[0] as usize;
+        assert_eq!(inst.pipes[p].aggregate.deadline, first + SimTime::from_millis_f64(50.0));
+        let again = inst.next_send(&space, &map, SimTime::from_secs(10), |_| ()).expect("a request");
+        let request = inst.take_request();
+        assert!(request.iter().flat_map(|r| &r.users).filter(|u| u.sent).count() == n, "all retried together");
+        assert!(again >= first + SimTime::from_millis_f64(50.0) && again <= first + SimTime::from_millis_f64(70.0));
+    }
+}

@@ -9,5 +9,6 @@ mod consumers;
 mod determinism;
 mod fan_out;
 mod hashing;
+mod kpl;
 mod lambda;
 mod scenarios;
