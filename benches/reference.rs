@@ -1,7 +1,8 @@
 //! The performance benchmark: runs `scenarios/bench/reference.toml` in this
-//! process, as written and again with one default polling consumer reading
-//! every shard, and prints simulated user records per second of wall time
-//! and the process's peak resident memory. Run with
+//! process, as written, again with one default polling consumer reading
+//! every shard, and again with the KPL client (default settings) instead of
+//! the SDK's, and prints simulated user records per second of wall time and
+//! the process's peak resident memory. Run with
 //! `cargo bench --bench reference`; timing is printed, never asserted.
 //!
 //! The two variants run in turns, `ROUNDS` times each, and the fastest run
@@ -47,18 +48,22 @@ fn main() {
     let producers = shardsim::scenario::load(path, &text, &[]).expect("reference scenario is valid");
     let with_reader = format!("{text}\n[[consumers]]\nname = \"reader\"\nkind = \"polling\"\n");
     let consumer = shardsim::scenario::load(path, &with_reader, &[]).expect("reference scenario is valid");
+    let kpl = shardsim::scenario::load(path, &text, &["producers.0.client=kpl".to_string()])
+        .expect("reference scenario is valid with the KPL");
     println!(
         "reference scenario: {} shards, {} s simulated, {ROUNDS} rounds",
         producers.stream.shard_count,
         producers.duration.as_secs_f64()
     );
-    let (mut best_producers, mut best_consumer) = (0f64, 0f64);
+    let (mut best_producers, mut best_consumer, mut best_kpl) = (0f64, 0f64, 0f64);
     for _ in 0..ROUNDS {
         best_producers = best_producers.max(measure("producers only", &producers));
         best_consumer = best_consumer.max(measure("with one default polling consumer", &consumer));
+        best_kpl = best_kpl.max(measure("KPL client, producers only", &kpl));
     }
     println!("best of {ROUNDS}: producers only {:.2} million user records/s", best_producers / 1e6);
     println!("best of {ROUNDS}: with one default polling consumer {:.2} million user records/s", best_consumer / 1e6);
+    println!("best of {ROUNDS}: KPL client, producers only {:.2} million user records/s", best_kpl / 1e6);
     println!(
         "cost of the consumer: {:.1} % of the producers-only rate",
         100.0 * (1.0 - best_consumer / best_producers)

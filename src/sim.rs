@@ -264,7 +264,7 @@ impl<'a> Sim<'a> {
                 let (series, warmup) = (&mut self.series, self.scenario.warmup);
                 let user_records = &mut self.counters[g].user_records;
                 kpl.next_send(&self.spaces[g], map, horizon, |created| {
-                    series.add_user_records(created, 1);
+                    series.add_user_record(created);
                     *user_records += (created >= warmup) as u64;
                 })
             }

@@ -329,6 +329,8 @@ pub struct KplInstance {
     pool: Vec<Vec<UserRec>>,
     /// Counted after the warm-up.
     pub outcomes: KplOutcomes,
+    /// Aggregates closed so far.
+    flushes: u64,
     limits: Rates,
 }
 
@@ -381,6 +383,7 @@ impl KplInstance {
             now: SimTime::ZERO,
             pool: Vec::new(),
             outcomes: KplOutcomes::default(),
+            flushes: 0,
             limits,
         };
         inst.next = inst.draw(space, map);
@@ -426,10 +429,25 @@ impl KplInstance {
             }
             self.now = self.now.max(t);
             if t == arrival {
-                let Some(u) = self.next else { unreachable!("an arrival is due") };
-                self.next = self.draw(space, map);
-                arrived(u.created);
-                self.aggregate(u);
+                // Arrivals before anything else is due run in a tight loop:
+                // only a new aggregate's deadline or a flush can change
+                // what is due next (a stale heap entry only ends it early).
+                let flushes = self.flushes;
+                let mut due = deadline.min(tick).min(collect).min(horizon);
+                // This arrival is due (it wins ties); later ones only
+                // while they come first.
+                let mut first = true;
+                while let Some(u) = self.next.filter(|u| first || u.created < due) {
+                    first = false;
+                    self.now = u.created;
+                    self.next = self.draw(space, map);
+                    arrived(u.created);
+                    self.aggregate(u);
+                    if self.flushes != flushes {
+                        break;
+                    }
+                    due = due.min(self.deadlines.peek().map_or(SimTime::NEVER, |e| e.0.0));
+                }
             } else if t == deadline {
                 let Some(Reverse((_, pipe, _))) = self.deadlines.pop() else { unreachable!("a deadline is due") };
                 self.flush_aggregate(pipe as usize);
@@ -526,6 +544,7 @@ impl KplInstance {
                 deadline: u.deadline,
                 expiration: u.created + self.spec.record_ttl,
             };
+            self.flushes += 1;
             return self.limit(rec);
         }
         let p = self.pipe(u.shard);
@@ -547,6 +566,7 @@ impl KplInstance {
     /// Closes pipe `p`'s aggregate as the KPL's `Reducer::flush` does and
     /// hands the Kinesis record to the limiter.
     fn flush_aggregate(&mut self, p: usize) {
+        self.flushes += 1;
         let spare = self.pool.pop().unwrap_or_default();
         let a = &mut self.pipes[p].aggregate;
         if a.retried {
