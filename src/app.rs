@@ -20,8 +20,9 @@ use crate::sim::{estimate, simulate};
 /// Runs larger than this many user records are refused without `--force`
 /// (minutes of work even at full speed).
 const MAX_USER_RECORDS: f64 = 5e9;
-/// Pre-hashed key tables larger than this are refused without `--force`.
-const MAX_KEY_TABLE_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+/// Pre-hashed key tables, or KPL per-shard state, larger than this are
+/// refused without `--force`.
+const MAX_STATE_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
 
 /// Exit code: bad input, usage or I/O.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -137,11 +138,17 @@ fn refuse_absurd(scenarios: &[Scenario]) -> Result<(), String> {
                     "{}: about {:.1e} user records to simulate (limit {MAX_USER_RECORDS:.0e}); shorten duration_s or lower records_per_s, or pass --force",
                     s.name, e.user_records
                 ))
-            } else if e.key_table_bytes > MAX_KEY_TABLE_BYTES {
+            } else if e.key_table_bytes > MAX_STATE_BYTES {
                 Some(format!(
                     "{}: key tables need about {:.1} GiB of memory; use fewer keys, or `unique`/`random_hash` keys, or pass --force",
                     s.name,
                     e.key_table_bytes / 1024f64.powi(3)
+                ))
+            } else if e.kpl_state_bytes > MAX_STATE_BYTES {
+                Some(format!(
+                    "{}: KPL instances × shards need about {:.1} GiB for per-shard aggregates and limiters; use fewer instances or shards, or pass --force",
+                    s.name,
+                    e.kpl_state_bytes / 1024f64.powi(3)
                 ))
             } else {
                 None

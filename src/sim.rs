@@ -457,6 +457,9 @@ pub struct WorkEstimate {
     pub user_records: f64,
     /// Bytes of pre-hashed key tables.
     pub key_table_bytes: f64,
+    /// Bytes of KPL state per (instance, shard): an aggregate, a limiter
+    /// and their bookkeeping, if every instance writes to every shard.
+    pub kpl_state_bytes: f64,
 }
 
 /// Estimates the work and memory a run of `scenario` needs.
@@ -464,7 +467,12 @@ pub fn estimate(scenario: &Scenario) -> WorkEstimate {
     const ENTRY_BYTES: f64 = std::mem::size_of::<crate::workload::keys::Entry>() as f64;
     let mut user_records = 0.0;
     let mut key_table_bytes = 0.0;
+    let mut kpl_state_bytes = 0.0;
     for p in &scenario.producers {
+        if matches!(p.client, ClientSpec::Kpl(_)) {
+            let per_shard = crate::producer::kpl::STATE_BYTES_PER_SHARD as f64;
+            kpl_state_bytes += p.instances as f64 * scenario.stream.shard_count as f64 * per_shard;
+        }
         let peak = Multiplier::new(p.rate_pattern.clone()).max_before(scenario.duration);
         user_records += p.records_per_s * peak * scenario.duration.as_secs_f64();
         let keys = match p.partition_key {
@@ -476,5 +484,5 @@ pub fn estimate(scenario: &Scenario) -> WorkEstimate {
         };
         key_table_bytes += keys;
     }
-    WorkEstimate { user_records, key_table_bytes }
+    WorkEstimate { user_records, key_table_bytes, kpl_state_bytes }
 }

@@ -283,6 +283,10 @@ struct ShardPipe {
     backlogged: bool,
 }
 
+/// Memory an instance keeps for each shard it writes to, before the
+/// records themselves: for refusing absurd runs up front.
+pub const STATE_BYTES_PER_SHARD: usize = std::mem::size_of::<ShardPipe>() + std::mem::size_of::<u32>();
+
 /// The PutRecords being filled.
 #[derive(Debug, Default)]
 struct Collector {

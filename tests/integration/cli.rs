@@ -137,3 +137,13 @@ fn table_and_markdown_show_the_hot_shard() {
         .success()
         .stdout(predicate::str::contains("## Shards").and(predicate::str::contains("| shardId-")));
 }
+
+#[test]
+fn kpl_state_beyond_memory_is_refused_up_front() {
+    // 10,000 KPL instances × 10,000 shards: an aggregate and a limiter for
+    // each pair would need tens of GiB.
+    let text = GOOD
+        .replace("shard_count = 2", "shard_count = 10000")
+        .replace("records_per_s = 100\n", "records_per_s = 100\nclient = \"kpl\"\ninstances = 10000\n");
+    rejects(&text, &["run"], &["KPL instances × shards need about", "GiB", "--force"]);
+}
