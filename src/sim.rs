@@ -12,7 +12,7 @@ use crate::consumer::kcl::CONTROL;
 use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
 use crate::engine::EventQueue;
 use crate::metrics::{KplCounters, ProducerCounters, StreamSeries};
-use crate::producer::kpl::{KplInstance, aggregate_tag};
+use crate::producer::kpl::KplInstance;
 use crate::producer::sdk::SdkInstance;
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
@@ -95,7 +95,6 @@ struct Sim<'a> {
     instances: Vec<Instance>,
     counters: Vec<ProducerCounters>,
     kpl: Vec<Option<KplCounters>>,
-    aggregate_tag: u8,
     series: StreamSeries,
     queue: EventQueue<Ev>,
     retries: Vec<Batch>,
@@ -166,7 +165,6 @@ impl<'a> Sim<'a> {
             series: StreamSeries::new(scenario.duration),
             counters: vec![ProducerCounters::default(); scenario.producers.len()],
             kpl,
-            aggregate_tag: aggregate_tag(),
             stream,
             spaces,
             instances,
@@ -234,17 +232,13 @@ impl<'a> Sim<'a> {
     fn send_batches(&mut self, i: u32, mut now: SimTime, horizon: SimTime) {
         loop {
             self.events += 1;
-            let spare = self.pool.take();
             match &mut self.instances[i as usize] {
                 Instance::Sdk(sdk) => {
-                    let records = sdk.take_batch(spare);
+                    let records = sdk.take_batch(self.pool.take());
                     self.count_arrivals(i, &records);
                     self.put(i, 1, records, now);
                 }
-                Instance::Kpl(_) => {
-                    self.pool.give(spare);
-                    self.put_kpl(i, now);
-                }
+                Instance::Kpl(_) => self.put_kpl(i, now),
             }
             match self.next_send_time(i, horizon) {
                 Some(t) if t < self.queue.next_time() => now = t,
@@ -389,8 +383,7 @@ impl<'a> Sim<'a> {
                 }
             }
             let bytes = rec.charged_bytes();
-            let tag = if rec.is_aggregate() { self.aggregate_tag } else { rec.users[0].tag };
-            if self.stream.put_kinesis(rec.shard, bytes, tag, rec.users.iter().map(|u| u.created), at) {
+            if self.stream.put_kinesis(rec.shard, bytes, rec.tag, rec.users.iter().map(|u| u.created), at) {
                 ok_kinesis += 1;
                 ok_users += rec.users.len() as u64;
                 ok_bytes += bytes;

@@ -82,6 +82,8 @@ pub struct KinesisRec {
     /// Bytes of its data blob: the record's data, or the serialized
     /// aggregate with its framing (the KPL's `accurate_size`).
     pub data_bytes: u64,
+    /// Its partition key's tag: the user record's, or that of `a`.
+    pub tag: u8,
     deadline: SimTime,
     expiration: SimTime,
 }
@@ -335,7 +337,9 @@ pub struct KplInstance {
     pub outcomes: KplOutcomes,
     /// Aggregates closed so far.
     flushes: u64,
-    limits: Rates,
+    rates: Rates,
+    /// The key tag of an aggregate's partition key `a`.
+    aggregate_tag: u8,
 }
 
 /// Derived constants of an instance.
@@ -363,7 +367,7 @@ impl KplInstance {
         let collector_buffer_ns =
             ((buffered.as_nanos() as f64 * COLLECTOR_BUFFER_RATIO) as u64).min(COLLECTOR_BUFFER_MAX_MS * NANOS_PER_MS);
         let rate = spec.rate_limit as u128;
-        let limits = Rates {
+        let rates = Rates {
             // X/s × rate/100 in 10⁻¹¹ units per ns = X × rate.
             records_per_ns: KPL_LIMITER_RECORDS_PER_S as u128 * rate,
             bytes_per_ns: KPL_LIMITER_BYTES_PER_S as u128 * rate,
@@ -388,7 +392,8 @@ impl KplInstance {
             pool: Vec::new(),
             outcomes: KplOutcomes::default(),
             flushes: 0,
-            limits,
+            rates,
+            aggregate_tag: hash_key(KPL_AGGREGATE_PARTITION_KEY.as_bytes()) as u8,
         };
         inst.next = inst.draw(space, map);
         inst
@@ -492,7 +497,7 @@ impl KplInstance {
             if counted {
                 self.outcomes.retries += 1;
             }
-            u.deadline = (now + self.limits.retry_delay).min(expiration);
+            u.deadline = (now + self.rates.retry_delay).min(expiration);
             self.aggregate(u);
         }
         self.pool.push(rec.users);
@@ -500,10 +505,11 @@ impl KplInstance {
 
     /// User records inside the pipeline (buffered, queued or collected).
     pub fn in_flight(&self) -> u64 {
-        let count = |recs: &mut dyn Iterator<Item = &KinesisRec>| recs.map(|r| r.users.len() as u64).sum::<u64>();
-        let pipes: u64 =
-            self.pipes.iter().map(|p| p.aggregate.users.len() as u64 + count(&mut p.limiter.queue.iter())).sum();
-        pipes + count(&mut self.collector.records.iter()) + count(&mut self.ready.iter().flatten())
+        fn users<'a>(recs: impl IntoIterator<Item = &'a KinesisRec>) -> u64 {
+            recs.into_iter().map(|r| r.users.len() as u64).sum()
+        }
+        let pipes: u64 = self.pipes.iter().map(|p| p.aggregate.users.len() as u64 + users(&p.limiter.queue)).sum();
+        pipes + users(&self.collector.records) + users(self.ready.iter().flatten())
     }
 
     /// The earliest aggregate deadline, dropping stale entries.
@@ -545,6 +551,7 @@ impl KplInstance {
                 shard: u.shard,
                 users,
                 data_bytes: u.data_bytes as u64,
+                tag: u.tag,
                 deadline: u.deadline,
                 expiration: u.created + self.spec.record_ttl,
             };
@@ -597,13 +604,9 @@ impl KplInstance {
         }
         let deadline = users.iter().map(|u| u.deadline).min().unwrap_or(self.now);
         let oldest = users.iter().map(|u| u.created).min().unwrap_or(self.now);
-        let rec = KinesisRec {
-            shard: users[0].shard,
-            users,
-            data_bytes,
-            deadline,
-            expiration: oldest + self.spec.record_ttl,
-        };
+        let tag = if n > 1 { self.aggregate_tag } else { users[0].tag };
+        let expiration = oldest + self.spec.record_ttl;
+        let rec = KinesisRec { shard: users[0].shard, users, data_bytes, tag, deadline, expiration };
         self.limit(rec);
     }
 
@@ -619,7 +622,7 @@ impl KplInstance {
             self.backlogged.push(p as u32);
             if self.tick_at.is_none() {
                 // The KPL drains all limiters every 25 ms from its start.
-                let interval = self.limits.drain_interval.as_nanos();
+                let interval = self.rates.drain_interval.as_nanos();
                 self.tick_at = Some(SimTime((self.now.as_nanos() / interval + 1) * interval));
             }
         }
@@ -629,7 +632,7 @@ impl KplInstance {
     /// buckets hold their tokens; fails those that expired while queued.
     fn drain(&mut self, p: usize) {
         let now = self.now;
-        let rates = self.limits;
+        let rates = self.rates;
         loop {
             let l = &mut self.pipes[p].limiter;
             let Some(front) = l.queue.front() else { return };
@@ -669,7 +672,7 @@ impl KplInstance {
             pipe.backlogged = !pipe.limiter.queue.is_empty();
             pipe.backlogged
         });
-        self.tick_at = if self.backlogged.is_empty() { None } else { Some(self.now + self.limits.drain_interval) };
+        self.tick_at = if self.backlogged.is_empty() { None } else { Some(self.now + self.rates.drain_interval) };
     }
 
     /// User records of a Kinesis record that expired in the limiter fail.
@@ -686,7 +689,7 @@ impl KplInstance {
     /// A Kinesis record joins the PutRecords being filled.
     fn collect(&mut self, mut rec: KinesisRec) {
         if self.spec.aggregation_enabled {
-            rec.deadline = rec.deadline.max(self.now + self.limits.collector_buffer);
+            rec.deadline = rec.deadline.max(self.now + self.rates.collector_buffer);
         }
         let p = self.pipe(rec.shard);
         self.pipes[p].collected_bytes += rec.data_bytes;
@@ -709,7 +712,7 @@ impl KplInstance {
     fn flush_collector(&mut self) {
         let mut records = std::mem::take(&mut self.collector.records);
         records.sort_by_key(|r| r.deadline);
-        let mut bytes: u64 = records.iter().map(KinesisRec::charged_bytes).sum();
+        let mut bytes = self.collector.bytes;
         let mut keep = Vec::new();
         while records.len() > 1
             && (records.len() as u64 > self.spec.collection_max_count || bytes > self.spec.collection_max_size)
@@ -723,17 +726,12 @@ impl KplInstance {
             self.pipes[p].collected_bytes -= r.data_bytes;
         }
         let c = &mut self.collector;
-        c.bytes = keep.iter().map(KinesisRec::charged_bytes).sum();
+        c.bytes -= bytes;
         c.deadline = keep.iter().map(|r| r.deadline).min().unwrap_or(SimTime::NEVER);
         keep.reverse();
         c.records = keep;
         self.ready.push_back(records);
     }
-}
-
-/// The low byte of the hash of an aggregate's partition key `a`: its key tag.
-pub fn aggregate_tag() -> u8 {
-    hash_key(KPL_AGGREGATE_PARTITION_KEY.as_bytes()) as u8
 }
 
 #[cfg(test)]

@@ -15,9 +15,9 @@ use crate::rng::SimRng;
 use crate::scenario::model::KeyDist;
 use crate::stream::hash::{ShardMap, hash_key};
 
-/// Partition key sent alongside an explicit hash key (one byte, as the KPL
-/// does for aggregated records).
-pub const EXPLICIT_HASH_PARTITION_KEY: &str = "a";
+/// Partition key sent alongside an explicit hash key: the one byte the KPL
+/// sends with its aggregated records.
+pub const EXPLICIT_HASH_PARTITION_KEY: &str = crate::stream::limits::KPL_AGGREGATE_PARTITION_KEY;
 
 /// [`KeyDraw::id`] of a key never drawn before or again (`unique` keys).
 pub const KEY_ALWAYS_NEW: u32 = u32::MAX;
@@ -165,13 +165,7 @@ fn route(key: &str, map: &ShardMap) -> KeyDraw {
 
 /// Length of `n` written in decimal (1 to 39 digits).
 fn decimal_digits(n: u128) -> u8 {
-    let mut digits = 1;
-    let mut rest = n / 10;
-    while rest > 0 {
-        digits += 1;
-        rest /= 10;
-    }
-    digits
+    n.checked_ilog10().map_or(1, |d| d as u8 + 1)
 }
 
 impl Sampler {
