@@ -12,6 +12,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, Cli, Command, Format, LoadArgs, RunArgs};
+use crate::cost::prices::PriceTable;
 use crate::report::table::{Flavour, render, thousands};
 use crate::report::{Report, json};
 use crate::scenario::{self, model::Scenario};
@@ -43,8 +44,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Reads and validates every scenario, reporting all failures together.
-fn load_all(args: &LoadArgs) -> Result<Vec<Scenario>, String> {
+/// Reads and validates every scenario and its price table, reporting all
+/// failures together.
+fn load_all(args: &LoadArgs) -> Result<Vec<(Scenario, PriceTable)>, String> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for path in &args.scenarios {
@@ -59,31 +61,56 @@ fn load_all(args: &LoadArgs) -> Result<Vec<Scenario>, String> {
     if errors.is_empty() { Ok(scenarios) } else { Err(errors.join("\n")) }
 }
 
-fn load_one(path: &Path, args: &LoadArgs) -> Result<Scenario, String> {
+fn load_one(path: &Path, args: &LoadArgs) -> Result<(Scenario, PriceTable), String> {
     let name = path.display().to_string();
     let text = fs::read_to_string(path).map_err(|e| format!("{name}: cannot read scenario file: {e}"))?;
     let mut s = scenario::load(&name, &text, &args.set).map_err(|e| e.to_string())?;
     if let Some(seed) = args.seed {
         s.seed = seed;
     }
-    Ok(s)
+    let prices = prices_for(&s, path)?;
+    Ok((s, prices))
 }
 
-fn duplicate_name(scenarios: &[Scenario]) -> Option<&str> {
-    let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+/// The price table of scenario `s` read from `scenario_path`: the file it
+/// names (relative to the scenario's folder, or to the working directory
+/// when `--set` named it) or the built-in table, with its `[pricing]` rates
+/// applied.
+pub fn prices_for(s: &Scenario, scenario_path: &Path) -> Result<PriceTable, String> {
+    let base = match &s.pricing.file {
+        None => scenario::built_in_prices(),
+        Some(f) => {
+            let path = match scenario_path.parent() {
+                Some(dir) if !f.from_command_line => dir.join(&f.path),
+                _ => PathBuf::from(&f.path),
+            };
+            let name = path.display().to_string();
+            let text = fs::read_to_string(&path).map_err(|e| {
+                format!("{}: pricing: cannot read price table file {name}: {e}", scenario_path.display())
+            })?;
+            scenario::load_prices(&name, &text).map_err(|e| e.to_string())?
+        }
+    };
+    Ok(base.with_overrides(&s.pricing.overrides))
+}
+
+fn duplicate_name(scenarios: &[(Scenario, PriceTable)]) -> Option<&str> {
+    let mut names: Vec<&str> = scenarios.iter().map(|(s, _)| s.name.as_str()).collect();
     names.sort_unstable();
     names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
 fn check(args: &CheckArgs) -> Result<(), String> {
-    for s in load_all(&args.load)? {
+    for (s, prices) in load_all(&args.load)? {
         println!(
-            "ok: {} — {} shards, {} producer group(s), {} consumer(s), {} s",
+            "ok: {} — {} shards, {} producer group(s), {} consumer(s), {} s, prices {} of {}",
             s.name,
             s.stream.shard_count,
             s.producers.len(),
             s.consumers.len(),
-            s.duration.as_secs_f64()
+            s.duration.as_secs_f64(),
+            prices.region,
+            prices.as_of
         );
     }
     Ok(())
@@ -97,10 +124,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let started = Instant::now();
     let outcomes: Vec<(Report, u64)> = scenarios
         .par_iter()
-        .map(|s| {
+        .map(|(s, prices)| {
             let o = simulate(s, s.seed, 0);
             let users = o.producers.iter().map(|c| c.user_records).sum::<u64>();
-            (Report::single(s, s.seed, &o), users)
+            (Report::single(s, s.seed, &o, prices), users)
         })
         .collect();
     let wall = started.elapsed().as_secs_f64();
@@ -128,10 +155,10 @@ fn run(args: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn refuse_absurd(scenarios: &[Scenario]) -> Result<(), String> {
+fn refuse_absurd(scenarios: &[(Scenario, PriceTable)]) -> Result<(), String> {
     let problems: Vec<String> = scenarios
         .iter()
-        .filter_map(|s| {
+        .filter_map(|(s, _)| {
             let e = estimate(s);
             if e.user_records > MAX_USER_RECORDS {
                 Some(format!(

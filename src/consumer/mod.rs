@@ -40,6 +40,9 @@ pub struct ConsumerMeter {
     pub get_records_calls: u64,
     /// SubscribeToShard calls (one per shard every 5 minutes).
     pub subscribe_calls: u64,
+    /// Bytes GetRecords returned or SubscribeToShard pushed (what AWS
+    /// bills as data read), re-reads included.
+    pub bytes_read: u64,
     /// Lambda invocations, retries included.
     pub invocations: u64,
     /// Records of Lambda batches given up after their retries.
@@ -62,6 +65,7 @@ impl Default for ConsumerMeter {
             read_throttled: 0,
             get_records_calls: 0,
             subscribe_calls: 0,
+            bytes_read: 0,
             invocations: 0,
             records_failed: 0,
             records_expired: 0,
@@ -107,6 +111,7 @@ impl ConsumerMeter {
             None => self.read_throttled += 1,
             Some(s) => {
                 self.get_records_calls += 1;
+                self.bytes_read += s.bytes;
                 self.age(now, s.last_put);
             }
         }
@@ -122,6 +127,7 @@ impl ConsumerMeter {
     /// Counts a push event at `now`.
     pub fn pushed(&mut self, counted: bool, now: SimTime, s: &Scan) {
         if counted {
+            self.bytes_read += s.bytes;
             self.age(now, s.last_put);
         }
     }

@@ -2,6 +2,8 @@
 //! (accepted and attempted), which is what reveals a hot shard that a
 //! one-minute CloudWatch average hides.
 
+use crate::cost::meter::{on_demand_kib, put_payload_units};
+
 /// Write-side counters of one shard.
 #[derive(Clone, Debug, Default)]
 pub struct ShardMeter {
@@ -11,6 +13,11 @@ pub struct ShardMeter {
     pub incoming_bytes: u64,
     /// Record attempts rejected (WriteProvisionedThroughputExceeded).
     pub write_throttled: u64,
+    /// PUT payload units of the accepted records (provisioned billing).
+    pub put_payload_units: u64,
+    /// Accepted records' sizes rounded up to whole KB each (on-demand
+    /// billing), in KB.
+    pub on_demand_kib: u64,
     /// Seconds in which at least one attempt was rejected.
     pub throttled_seconds: u64,
     /// Highest accepted load of any second, as a fraction of the limit.
@@ -52,6 +59,8 @@ impl ShardMeter {
             if accepted {
                 self.incoming_records += 1;
                 self.incoming_bytes += bytes;
+                self.put_payload_units += put_payload_units(bytes);
+                self.on_demand_kib += on_demand_kib(bytes);
             } else {
                 self.write_throttled += 1;
             }
@@ -95,6 +104,9 @@ mod tests {
         m.attempt(2, true, 524_288, true, limits);
         m.finish(limits);
         assert_eq!(m.incoming_records, 1_501);
+        // 1,500 records of 100 B (1 unit, 1 KB each) and one of 512 KiB.
+        assert_eq!(m.put_payload_units, 1_500 + 21);
+        assert_eq!(m.on_demand_kib, 1_500 + 512);
         assert_eq!(m.write_throttled, 500);
         assert_eq!(m.throttled_seconds, 1);
         assert_eq!(m.write_utilization_max, 1.0);

@@ -5,12 +5,16 @@
 
 pub mod grid;
 pub mod json;
+pub mod sizing;
 pub mod table;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::cost::meter::{BYTES_PER_GB, HOURS_PER_MONTH, Usage};
+use crate::cost::prices::{PriceTable, Rate};
+use crate::cost::{Costs, bill};
 use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
@@ -73,8 +77,49 @@ pub struct Point {
     pub shards: Vec<ShardReport>,
     /// Per consumer, in scenario order.
     pub consumers: Vec<ConsumerReport>,
+    /// What the workload costs in each capacity mode.
+    pub cost: CostReport,
+    /// AWS's shard formula against the simulated answer.
+    pub sizing: sizing::Sizing,
     /// Stream totals over time.
     pub timeseries: Timeseries,
+}
+
+/// The bill of one point, with everything needed to audit it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CostReport {
+    /// Which price table, and what the scenario changed in it.
+    pub price_table: PriceTableInfo,
+    /// The month of `usd_per_month` and of GB-months.
+    pub hours_per_month: f64,
+    /// The billed GB.
+    pub bytes_per_gb: u64,
+    /// The billable quantities the run metered.
+    pub usage: Usage,
+    /// Each mode's bill.
+    #[serde(flatten)]
+    pub modes: Costs,
+    /// The mode with the lowest `usd_per_hour`.
+    pub cheapest: &'static str,
+    /// Assumptions behind these figures that depend on this run.
+    pub notes: Vec<String>,
+}
+
+/// Identity of the price table used.
+#[derive(Clone, Debug, Serialize)]
+pub struct PriceTableInfo {
+    /// Its file: the built-in table or the scenario's.
+    pub file: String,
+    /// Its Region.
+    pub region: String,
+    /// Its currency.
+    pub currency: String,
+    /// The date of its newest source.
+    pub as_of: String,
+    /// Its version.
+    pub version: u32,
+    /// Rates the scenario's `[pricing]` changed.
+    pub overridden: BTreeMap<String, f64>,
 }
 
 /// Producer counters, with the throttle rate derived from them.
@@ -318,12 +363,13 @@ pub struct Timeseries {
 }
 
 impl Report {
-    /// The report of a single run of `scenario` with `seed`.
-    pub fn single(scenario: &Scenario, seed: u64, outcome: &RunOutcome) -> Report {
+    /// The report of a single run of `scenario` with `seed`, priced with
+    /// `prices`.
+    pub fn single(scenario: &Scenario, seed: u64, outcome: &RunOutcome, prices: &PriceTable) -> Report {
         Report {
             shardsim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: ScenarioInfo::new(scenario, seed),
-            points: vec![Point::new(scenario, outcome)],
+            points: vec![Point::new(scenario, outcome, prices)],
         }
     }
 }
@@ -349,7 +395,7 @@ impl ScenarioInfo {
 }
 
 impl Point {
-    fn new(s: &Scenario, o: &RunOutcome) -> Self {
+    fn new(s: &Scenario, o: &RunOutcome, prices: &PriceTable) -> Self {
         let shards = shard_reports(o);
         let mut total = ProducerCounters::default();
         o.producers.iter().for_each(|c| total += c);
@@ -376,15 +422,59 @@ impl Point {
                 }),
             })
             .collect();
+        let producers =
+            ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer };
+        let stream = stream_report(s, o, &shards);
+        let timeseries = timeseries(o);
         Point {
             parameters: BTreeMap::new(),
             replications: 1,
-            producers: ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer },
-            stream: stream_report(s, o, &shards),
+            cost: cost_report(s, o, prices, &producers),
+            sizing: sizing::check(s, &producers, &stream, &shards, &timeseries),
+            producers,
+            stream,
             shards,
             consumers: consumer_reports(s, o),
-            timeseries: timeseries(o),
+            timeseries,
         }
+    }
+}
+
+fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &ProducersReport) -> CostReport {
+    let usage = Usage::measure(s, o);
+    let modes = bill(&usage, prices);
+    let mut notes = Vec::new();
+    let lost = producers.total.records_dropped;
+    if producers.total.write_throttled > 0 || lost > 0 {
+        notes.push(format!(
+            "every mode is metered from the records this run's {} provisioned shards accepted; {} user records were \
+             dropped, which a stream with more capacity would have accepted and billed",
+            s.stream.shard_count, lost
+        ));
+    }
+    let share = prices[Rate::AdvantageCommitmentShare];
+    notes.push(format!(
+        "on-demand Advantage: the {} MiB/s ingest + {} MiB/s retrieval commitment is account-wide (all on-demand \
+         streams in the Region); this stream is charged {:.0} % of it (pricing.on_demand_advantage.commitment_share)",
+        prices[Rate::AdvantageCommitmentIngestMibPerS],
+        prices[Rate::AdvantageCommitmentRetrievalMibPerS],
+        share * 100.0
+    ));
+    CostReport {
+        price_table: PriceTableInfo {
+            file: prices.source_file.clone(),
+            region: prices.region.clone(),
+            currency: prices.currency.clone(),
+            as_of: prices.as_of.clone(),
+            version: prices.version,
+            overridden: prices.overridden.clone(),
+        },
+        hours_per_month: HOURS_PER_MONTH,
+        bytes_per_gb: BYTES_PER_GB as u64,
+        usage,
+        cheapest: modes.cheapest(),
+        modes,
+        notes,
     }
 }
 

@@ -57,7 +57,84 @@ fn sections(p: &Point) -> Vec<Section> {
     if !p.consumers.is_empty() {
         all.push(consumer_section(p));
     }
+    all.push(cost_section(p));
+    all.push(sizing_section(p));
     all
+}
+
+fn cost_section(p: &Point) -> Section {
+    let c = &p.cost;
+    let mut g = Grid::new(&[
+        ("mode", Align::Left),
+        ("USD/hour", Align::Right),
+        ("USD/month", Align::Right),
+        ("", Align::Left),
+        ("per hour", Align::Left),
+    ]);
+    let modes = [
+        ("provisioned", "provisioned", &c.modes.provisioned),
+        ("on_demand", "on-demand", &c.modes.on_demand),
+        ("on_demand_advantage", "on-demand Advantage", &c.modes.on_demand_advantage),
+    ];
+    for (key, label, m) in modes {
+        let items: Vec<String> = m
+            .line_items
+            .iter()
+            .filter(|i| i.usd > 0.0)
+            .map(|i| format!("{} {}", i.item.replace('_', " "), usd(i.usd_per_hour)))
+            .collect();
+        g.row(vec![
+            label.to_string(),
+            usd(m.usd_per_hour),
+            usd(m.usd_per_month),
+            if key == c.cheapest { "← cheapest".into() } else { String::new() },
+            items.join(" · "),
+        ]);
+    }
+    let t = &c.price_table;
+    let mut notes = vec![format!(
+        "prices: {} as of {} (version {}, from {}); month = {} h; GB = 2^30 bytes; line items in report.json",
+        t.region, t.as_of, t.version, t.file, c.hours_per_month
+    )];
+    if !t.overridden.is_empty() {
+        let changed: Vec<String> = t.overridden.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        notes.push(format!("changed by the scenario: {}", changed.join(", ")));
+    }
+    notes.extend(c.notes.iter().cloned());
+    ("Cost".to_string(), g, Some(notes.join("\n")))
+}
+
+fn sizing_section(p: &Point) -> Section {
+    let z = &p.sizing;
+    let mut g = Grid::new(&[("", Align::Left), ("", Align::Left)]);
+    let mut kv = |k: &str, v: String| g.row(vec![k.to_string(), v]);
+    kv(
+        "AWS formula",
+        format!(
+            "{} shard(s): {} records/s × {:.0} KB (mean {:.2} KB, rounded up) = {} KiB/s in ÷ 1,024; \
+             × {} consumer(s) = {} KiB/s out ÷ 2,048",
+            z.aws_formula_shards,
+            thousands(z.user_records_per_s.round() as u64),
+            z.record_kib_rounded,
+            z.record_kib_mean,
+            thousands(z.incoming_write_kib_per_s.round() as u64),
+            z.consumers,
+            thousands(z.outgoing_read_kib_per_s.round() as u64)
+        ),
+    );
+    kv(
+        "records/s limit",
+        format!(
+            "{} shard(s): {} Kinesis records/s ÷ 1,000",
+            z.records_limit_shards,
+            thousands(z.kinesis_records_per_s.round() as u64)
+        ),
+    );
+    kv("simulated", format!("{} shard(s): {} of writes throttled", z.configured_shards, percent(z.throttle_rate)));
+    kv("verdict", z.verdict.clone());
+    let note =
+        (!z.reasons.is_empty()).then(|| z.reasons.iter().map(|r| format!("why: {r}")).collect::<Vec<_>>().join("\n"));
+    ("Sizing cross-check (reference §12)".to_string(), g, note)
 }
 
 fn consumer_section(p: &Point) -> Section {
@@ -281,6 +358,16 @@ pub fn percent(f: f64) -> String {
     if p > 0.0 && p < 1.0 { format!("{p:.2} %") } else { format!("{p:.1} %") }
 }
 
+/// US dollars: cents above a dollar, four decimals below.
+pub fn usd(x: f64) -> String {
+    if x >= 1.0 {
+        let cents = (x * 100.0).round() as u64;
+        format!("${}.{:02}", thousands(cents / 100), cents % 100)
+    } else {
+        format!("${x:.4}")
+    }
+}
+
 /// Bytes as MiB with two decimals.
 fn mib(bytes: u64) -> String {
     format!("{:.2}", bytes as f64 / 1_048_576.0)
@@ -298,5 +385,8 @@ mod tests {
         assert_eq!(percent(0.5), "50.0 %");
         assert_eq!(percent(0.0012), "0.12 %");
         assert_eq!(mib(3 * 1_048_576 / 2), "1.50");
+        assert_eq!(usd(0.07008), "$0.0701");
+        assert_eq!(usd(52.13952), "$52.14");
+        assert_eq!(usd(29_760.0), "$29,760.00");
     }
 }

@@ -14,6 +14,7 @@ mod validate;
 
 pub use errors::{Diagnostic, Location, ScenarioErrors};
 
+use crate::cost::prices::{self, PriceTable};
 use errors::{Problem, Sink};
 use tree::Origin;
 
@@ -21,6 +22,30 @@ use tree::Origin;
 /// messages), applies `overrides` ("PATH=VALUE" strings from `--set`, in
 /// order), validates.
 pub fn load(source_name: &str, text: &str, overrides: &[String]) -> Result<model::Scenario, ScenarioErrors> {
+    checked(source_name, text, overrides, validate::scenario)
+}
+
+/// Parses and validates a price table file (`pricing/us-east-1.toml` or a
+/// file a scenario names); `source_name` names it in messages and in the
+/// report.
+pub fn load_prices(source_name: &str, text: &str) -> Result<PriceTable, ScenarioErrors> {
+    checked(source_name, text, &[], |root, sink| validate::price_table(root, sink, source_name))
+}
+
+/// The built-in us-east-1 table.
+pub fn built_in_prices() -> PriceTable {
+    // A unit test proves the built-in text valid.
+    load_prices(prices::BUILT_IN_NAME, prices::BUILT_IN_TEXT).unwrap_or_else(|e| panic!("built-in price table: {e}"))
+}
+
+/// Parses `text`, applies `overrides`, and validates the tree with `read`,
+/// collecting every problem.
+fn checked<T>(
+    source_name: &str,
+    text: &str,
+    overrides: &[String],
+    read: impl FnOnce(&tree::Node, &Sink) -> Option<T>,
+) -> Result<T, ScenarioErrors> {
     let fail = |problems| ScenarioErrors::new(source_name, text, overrides, problems);
     // A syntax error leaves nothing trustworthy to validate.
     let mut root = tree::parse_document(text).map_err(|p| fail(vec![p]))?;
@@ -30,9 +55,9 @@ pub fn load(source_name: &str, text: &str, overrides: &[String]) -> Result<model
             sink.push(problem);
         }
     }
-    let scenario = validate::scenario(&root, &sink);
-    match scenario {
-        Some(scenario) if sink.is_empty() => Ok(scenario),
+    let value = read(&root, &sink);
+    match value {
+        Some(value) if sink.is_empty() => Ok(value),
         _ if sink.is_empty() => Err(fail(vec![Problem {
             origin: Origin::WholeFile,
             path: String::new(),
@@ -113,6 +138,7 @@ records_per_s = 100
                 rate_pattern: None,
             }],
             consumers: vec![],
+            pricing: PricingSpec::default(),
         };
         assert_eq!(load_ok(MINIMAL, &[]), expected);
     }
@@ -331,7 +357,7 @@ kind = "lambda"
         let text = format!("{MINIMAL}\n[sweep]\nname = \"a\"\n");
         assert_eq!(
             errors(&text, &[]),
-            ["x.toml:12:2: sweep: unknown key; valid keys: scenario, stream, producers, consumers"]
+            ["x.toml:12:2: sweep: unknown key; valid keys: scenario, stream, producers, consumers, pricing"]
         );
     }
 

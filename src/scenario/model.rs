@@ -1,6 +1,7 @@
 //! The validated scenario: every value present, in range and in simulator
 //! units. Nothing downstream of `scenario::load` re-checks these invariants.
 
+use crate::cost::prices::Rate;
 use crate::time::SimTime;
 
 /// A scenario after parsing, `--set` overrides and validation.
@@ -21,6 +22,29 @@ pub struct Scenario {
     pub producers: Vec<ProducerSpec>,
     /// `[[consumers]]`: any number (none by default); names unique.
     pub consumers: Vec<ConsumerSpec>,
+    /// `pricing = "file.toml"` or `[pricing]`: which price table, and which
+    /// of its rates to change. Default: the built-in table, unchanged.
+    pub pricing: PricingSpec,
+}
+
+/// The scenario's price table choice.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PricingSpec {
+    /// `pricing = "path.toml"` or `[pricing].file`: a price table file to
+    /// use instead of the built-in one.
+    pub file: Option<PriceFile>,
+    /// `[pricing.<mode>]` keys: rates to change, in table order.
+    pub overrides: Vec<(Rate, f64)>,
+}
+
+/// A price table file named by the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceFile {
+    /// The path as written.
+    pub path: String,
+    /// Whether it came from `--set` (relative to the working directory)
+    /// rather than the file (relative to the scenario's folder).
+    pub from_command_line: bool,
 }
 
 /// `[stream].capacity_mode`.

@@ -8,12 +8,16 @@
 //! over as unknown. A [`Val`] is one value with its key path, converting it
 //! to a simulator type or reporting why it cannot.
 
+mod pricing;
+
 use std::collections::BTreeMap;
+
+pub(crate) use pricing::price_table;
 
 use super::errors::Sink;
 use super::model::{
     Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, PollingSpec,
-    ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, StreamSpec, WorkerFailure,
+    PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, StreamSpec, WorkerFailure,
     WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
@@ -55,6 +59,7 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         let stream = top.section("stream", stream);
         let producers = top.req("producers", producers);
         let consumers = top.opt("consumers", Vec::new(), consumers);
+        let pricing = top.opt("pricing", PricingSpec::default(), pricing::pricing);
         let header = header?;
         let consumers = consumers?;
         if !failures_within(&consumers, header.duration, top) {
@@ -68,6 +73,7 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             stream: stream?,
             producers: producers?,
             consumers,
+            pricing: pricing?,
         })
     })
 }

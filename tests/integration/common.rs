@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use shardsim::cost::prices::PriceTable;
 use shardsim::report::Report;
 use shardsim::scenario::model::Scenario;
 use shardsim::sim::{RunOutcome, simulate};
@@ -19,10 +20,17 @@ pub fn run(text: &str) -> (Scenario, RunOutcome) {
     (s, o)
 }
 
-/// Loads, runs and reports a scenario.
+/// Loads, runs and reports a scenario (built-in prices with its
+/// `[pricing]` rates).
 pub fn report(text: &str) -> Report {
     let (s, o) = run(text);
-    Report::single(&s, s.seed, &o)
+    Report::single(&s, s.seed, &o, &prices(&s))
+}
+
+/// The built-in price table with the scenario's `[pricing]` rates.
+pub fn prices(s: &Scenario) -> PriceTable {
+    assert!(s.pricing.file.is_none(), "tests with a price table file go through app::prices_for");
+    shardsim::scenario::built_in_prices().with_overrides(&s.pricing.overrides)
 }
 
 /// The shardsim binary, run from the repository root.

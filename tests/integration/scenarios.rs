@@ -32,7 +32,10 @@ fn every_scenario_runs_on_a_short_horizon() {
     assert!(files.len() >= 3, "{files:?}");
     for path in files {
         let s = load(&path, &["scenario.duration_s=10", "scenario.warmup_s=0"]);
+        let prices = shardsim::app::prices_for(&s, &path).unwrap_or_else(|e| panic!("{e}"));
         let o = simulate(&s, s.seed, 0);
+        let r = Report::single(&s, s.seed, &o, &prices);
+        assert!(r.points[0].cost.modes.provisioned.usd_per_hour > 0.0, "{}", path.display());
         let c = &o.producers[0];
         assert!(c.user_records > 0, "{} produced nothing", path.display());
         assert_eq!(
@@ -47,7 +50,8 @@ fn every_scenario_runs_on_a_short_horizon() {
 fn hot_key_report(overrides: &[&str]) -> Report {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hot-key.toml");
     let s = load(&path, overrides);
-    Report::single(&s, s.seed, &simulate(&s, s.seed, 0))
+    let prices = shardsim::app::prices_for(&s, &path).unwrap();
+    Report::single(&s, s.seed, &simulate(&s, s.seed, 0), &prices)
 }
 
 #[test]

@@ -1,0 +1,193 @@
+//! Cost: the [`Usage`] a run metered, priced with a [`PriceTable`], in each
+//! capacity mode — provisioned, on-demand Standard and on-demand Advantage —
+//! as line items anyone can audit (quantity × rate = amount), totalled per
+//! hour and per 720-hour month. Pure: the table is loaded by the caller.
+
+pub mod meter;
+pub mod prices;
+
+use serde::Serialize;
+
+use meter::{HOURS_PER_MONTH, INCLUDED_RETENTION_HOURS, LONG_TERM_AFTER_HOURS, Usage, gb, mib_per_s_as_gb};
+use prices::{PriceTable, Rate};
+
+/// One billed item of one mode.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LineItem {
+    /// What is billed, e.g. `shard_hours`.
+    pub item: &'static str,
+    /// How much of it the metered window used.
+    pub quantity: f64,
+    /// The unit of `quantity` (and of the rate).
+    pub unit: &'static str,
+    /// The rate's key in the price table.
+    pub rate_key: String,
+    /// USD per `unit`.
+    pub usd_per_unit: f64,
+    /// `quantity × usd_per_unit`: the amount for the metered window.
+    pub usd: f64,
+    /// The amount per hour.
+    pub usd_per_hour: f64,
+}
+
+/// One capacity mode's bill for the workload.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModeCost {
+    /// Total per hour.
+    pub usd_per_hour: f64,
+    /// Total per 30-day month (720 hours).
+    pub usd_per_month: f64,
+    /// Total for the metered window.
+    pub usd_for_run: f64,
+    /// Every item, in a fixed order.
+    pub line_items: Vec<LineItem>,
+}
+
+/// The three modes' bills.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Costs {
+    /// Provisioned capacity with this run's shards.
+    pub provisioned: ModeCost,
+    /// On-demand Standard.
+    pub on_demand: ModeCost,
+    /// On-demand Advantage, with the stream's share of the account
+    /// commitment.
+    pub on_demand_advantage: ModeCost,
+}
+
+impl Costs {
+    /// The cheapest mode's report name (the first on a tie, in the order
+    /// provisioned, on-demand, Advantage).
+    pub fn cheapest(&self) -> &'static str {
+        let modes = [
+            ("provisioned", &self.provisioned),
+            ("on_demand", &self.on_demand),
+            ("on_demand_advantage", &self.on_demand_advantage),
+        ];
+        modes.iter().fold(modes[0], |best, m| if m.1.usd_per_hour < best.1.usd_per_hour { *m } else { best }).0
+    }
+}
+
+/// Prices `usage` in every mode.
+pub fn bill(usage: &Usage, prices: &PriceTable) -> Costs {
+    Costs {
+        provisioned: provisioned(usage, prices),
+        on_demand: on_demand(usage, prices),
+        on_demand_advantage: on_demand_advantage(usage, prices),
+    }
+}
+
+/// Collects line items for one mode.
+struct Bill<'a> {
+    usage: &'a Usage,
+    prices: &'a PriceTable,
+    items: Vec<LineItem>,
+}
+
+impl<'a> Bill<'a> {
+    fn new(usage: &'a Usage, prices: &'a PriceTable) -> Self {
+        Bill { usage, prices, items: Vec::new() }
+    }
+
+    fn item(&mut self, item: &'static str, quantity: f64, unit: &'static str, rate: Rate) -> &mut Self {
+        let usd_per_unit = self.prices[rate];
+        let usd = quantity * usd_per_unit;
+        let usd_per_hour = per_hour(usd, self.usage.metered_hours);
+        self.items.push(LineItem { item, quantity, unit, rate_key: rate.path(), usd_per_unit, usd, usd_per_hour });
+        self
+    }
+
+    fn finish(&mut self) -> ModeCost {
+        let usd_for_run: f64 = self.items.iter().map(|i| i.usd).sum();
+        let usd_per_hour = per_hour(usd_for_run, self.usage.metered_hours);
+        ModeCost {
+            usd_per_hour,
+            usd_per_month: usd_per_hour * HOURS_PER_MONTH,
+            usd_for_run,
+            line_items: std::mem::take(&mut self.items),
+        }
+    }
+}
+
+fn per_hour(usd: f64, hours: f64) -> f64 {
+    if hours > 0.0 { usd / hours } else { 0.0 }
+}
+
+const GB: &str = "GB";
+const GB_MONTH: &str = "GB-month";
+
+fn provisioned(u: &Usage, p: &PriceTable) -> ModeCost {
+    let mut b = Bill::new(u, p);
+    b.item("shard_hours", u.shard_hours, "shard-hour", Rate::ShardHour).item(
+        "put_payload_units",
+        u.put_payload_units as f64 / 1e6,
+        "million PUT payload units",
+        Rate::MillionPutPayloadUnits,
+    );
+    if u.efo_consumers > 0 {
+        b.item(
+            "efo_consumer_shard_hours",
+            u.efo_consumer_shard_hours,
+            "consumer-shard-hour",
+            Rate::ProvisionedEfoConsumerShardHour,
+        )
+        .item("efo_data_retrieved", gb(u.efo_bytes_read), GB, Rate::ProvisionedEfoGb);
+    }
+    if u.retention_hours > INCLUDED_RETENTION_HOURS {
+        b.item("extended_retention", u.shard_hours, "shard-hour", Rate::ProvisionedExtendedRetentionShardHour);
+    }
+    if u.retention_hours > LONG_TERM_AFTER_HOURS {
+        let stored = u.stored_gb_months(LONG_TERM_AFTER_HOURS, f64::INFINITY);
+        b.item("long_term_retention", stored, GB_MONTH, Rate::ProvisionedLongTermGbMonth);
+    }
+    b.finish()
+}
+
+fn on_demand(u: &Usage, p: &PriceTable) -> ModeCost {
+    let mut b = Bill::new(u, p);
+    b.item("stream_hours", u.metered_hours, "stream-hour", Rate::StreamHour)
+        .item("data_written", gb(u.on_demand_bytes_written), GB, Rate::OnDemandGbWritten)
+        .item("data_read", gb(u.bytes_read), GB, Rate::OnDemandGbRead);
+    if u.efo_consumers > 0 {
+        b.item("efo_data_retrieved", gb(u.efo_bytes_read), GB, Rate::OnDemandEfoGb);
+    }
+    if u.retention_hours > INCLUDED_RETENTION_HOURS {
+        let stored = u.stored_gb_months(INCLUDED_RETENTION_HOURS, LONG_TERM_AFTER_HOURS);
+        b.item("extended_retention", stored, GB_MONTH, Rate::OnDemandExtendedRetentionGbMonth);
+    }
+    if u.retention_hours > LONG_TERM_AFTER_HOURS {
+        let stored = u.stored_gb_months(LONG_TERM_AFTER_HOURS, f64::INFINITY);
+        b.item("long_term_retention", stored, GB_MONTH, Rate::OnDemandLongTermGbMonth);
+    }
+    b.finish()
+}
+
+/// Advantage has no stream-hour charge; the account commits to a minimum
+/// ingest and retrieval, of which this stream carries
+/// `commitment_share`. Whatever the stream's traffic falls short of its
+/// share is billed at the same per-GB rates (reference §5.3, §11.2).
+fn on_demand_advantage(u: &Usage, p: &PriceTable) -> ModeCost {
+    let written = gb(u.on_demand_bytes_written);
+    let read = gb(u.bytes_read);
+    let efo = gb(u.efo_bytes_read);
+    let share = p[Rate::AdvantageCommitmentShare];
+    let committed = |rate| share * mib_per_s_as_gb(p[rate], u.metered_hours);
+    let ingest_short = (committed(Rate::AdvantageCommitmentIngestMibPerS) - written).max(0.0);
+    let retrieval_short = (committed(Rate::AdvantageCommitmentRetrievalMibPerS) - read - efo).max(0.0);
+    let mut b = Bill::new(u, p);
+    b.item("data_written", written, GB, Rate::AdvantageGbWritten).item("data_read", read, GB, Rate::AdvantageGbRead);
+    if u.efo_consumers > 0 {
+        b.item("efo_data_retrieved", efo, GB, Rate::AdvantageEfoGb);
+    }
+    if u.retention_hours > INCLUDED_RETENTION_HOURS {
+        let stored = u.stored_gb_months(INCLUDED_RETENTION_HOURS, f64::INFINITY);
+        b.item("retention", stored, GB_MONTH, Rate::AdvantageRetentionGbMonth);
+    }
+    b.item("ingest_commitment_shortfall", ingest_short, GB, Rate::AdvantageGbWritten).item(
+        "retrieval_commitment_shortfall",
+        retrieval_short,
+        GB,
+        Rate::AdvantageGbRead,
+    );
+    b.finish()
+}

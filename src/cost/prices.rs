@@ -1,0 +1,188 @@
+//! The price table: every number the bill multiplies by, named by its key
+//! in the table file (`provisioned.usd_per_shard_hour`, …). Rates live in
+//! data — `pricing/us-east-1.toml`, carried in the binary and parsed at run
+//! time, or a file the scenario names — never in the cost logic; the
+//! scenario's `[pricing]` keys override single rates.
+
+use std::collections::BTreeMap;
+
+/// The table shipped with shardsim (us-east-1), as text; parse it with
+/// `scenario::load_prices`.
+pub const BUILT_IN_TEXT: &str = include_str!("../../pricing/us-east-1.toml");
+
+/// How the report names the built-in table.
+pub const BUILT_IN_NAME: &str = "built-in pricing/us-east-1.toml";
+
+/// One number of the price table. The discriminant indexes
+/// [`PriceTable::values`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rate {
+    /// Provisioned: per shard-hour.
+    ShardHour,
+    /// Provisioned: per million PUT payload units (25 KB chunks).
+    MillionPutPayloadUnits,
+    /// Provisioned: per enhanced fan-out consumer-shard-hour.
+    ProvisionedEfoConsumerShardHour,
+    /// Provisioned: per GB delivered by enhanced fan-out.
+    ProvisionedEfoGb,
+    /// Provisioned: per shard-hour when retention exceeds 24 h.
+    ProvisionedExtendedRetentionShardHour,
+    /// Provisioned: per GB-month stored beyond 7 days.
+    ProvisionedLongTermGbMonth,
+    /// On-demand Standard: per stream-hour.
+    StreamHour,
+    /// On-demand Standard: per GB written (records rounded up to 1 KB).
+    OnDemandGbWritten,
+    /// On-demand Standard: per GB read with GetRecords.
+    OnDemandGbRead,
+    /// On-demand Standard: per GB delivered by enhanced fan-out.
+    OnDemandEfoGb,
+    /// On-demand Standard: per GB-month stored from 24 h to 7 days.
+    OnDemandExtendedRetentionGbMonth,
+    /// On-demand Standard: per GB-month stored beyond 7 days.
+    OnDemandLongTermGbMonth,
+    /// On-demand Advantage: per GB written.
+    AdvantageGbWritten,
+    /// On-demand Advantage: per GB read with GetRecords.
+    AdvantageGbRead,
+    /// On-demand Advantage: per GB delivered by enhanced fan-out.
+    AdvantageEfoGb,
+    /// On-demand Advantage: per GB-month stored beyond 24 h.
+    AdvantageRetentionGbMonth,
+    /// On-demand Advantage: committed ingest, MiB/s (account-wide).
+    AdvantageCommitmentIngestMibPerS,
+    /// On-demand Advantage: committed retrieval, MiB/s (account-wide).
+    AdvantageCommitmentRetrievalMibPerS,
+    /// On-demand Advantage: the share of the commitment this stream carries.
+    AdvantageCommitmentShare,
+}
+
+/// How many rates a table has.
+pub const RATE_COUNT: usize = Rate::ALL.len();
+
+/// Table sections, in file order: the report's capacity-mode names.
+pub const SECTIONS: [&str; 3] = ["provisioned", "on_demand", "on_demand_advantage"];
+
+impl Rate {
+    /// Every rate, in table order.
+    pub const ALL: [Rate; 19] = [
+        Rate::ShardHour,
+        Rate::MillionPutPayloadUnits,
+        Rate::ProvisionedEfoConsumerShardHour,
+        Rate::ProvisionedEfoGb,
+        Rate::ProvisionedExtendedRetentionShardHour,
+        Rate::ProvisionedLongTermGbMonth,
+        Rate::StreamHour,
+        Rate::OnDemandGbWritten,
+        Rate::OnDemandGbRead,
+        Rate::OnDemandEfoGb,
+        Rate::OnDemandExtendedRetentionGbMonth,
+        Rate::OnDemandLongTermGbMonth,
+        Rate::AdvantageGbWritten,
+        Rate::AdvantageGbRead,
+        Rate::AdvantageEfoGb,
+        Rate::AdvantageRetentionGbMonth,
+        Rate::AdvantageCommitmentIngestMibPerS,
+        Rate::AdvantageCommitmentRetrievalMibPerS,
+        Rate::AdvantageCommitmentShare,
+    ];
+
+    /// Its table section and key: `("provisioned", "usd_per_shard_hour")`.
+    pub fn section_key(self) -> (&'static str, &'static str) {
+        let [prov, od, oda] = SECTIONS;
+        match self {
+            Rate::ShardHour => (prov, "usd_per_shard_hour"),
+            Rate::MillionPutPayloadUnits => (prov, "usd_per_million_put_payload_units"),
+            Rate::ProvisionedEfoConsumerShardHour => (prov, "efo_usd_per_consumer_shard_hour"),
+            Rate::ProvisionedEfoGb => (prov, "efo_usd_per_gb"),
+            Rate::ProvisionedExtendedRetentionShardHour => (prov, "extended_retention_usd_per_shard_hour"),
+            Rate::ProvisionedLongTermGbMonth => (prov, "long_term_retention_usd_per_gb_month"),
+            Rate::StreamHour => (od, "usd_per_stream_hour"),
+            Rate::OnDemandGbWritten => (od, "usd_per_gb_written"),
+            Rate::OnDemandGbRead => (od, "usd_per_gb_read"),
+            Rate::OnDemandEfoGb => (od, "efo_usd_per_gb"),
+            Rate::OnDemandExtendedRetentionGbMonth => (od, "extended_retention_usd_per_gb_month"),
+            Rate::OnDemandLongTermGbMonth => (od, "long_term_retention_usd_per_gb_month"),
+            Rate::AdvantageGbWritten => (oda, "usd_per_gb_written"),
+            Rate::AdvantageGbRead => (oda, "usd_per_gb_read"),
+            Rate::AdvantageEfoGb => (oda, "efo_usd_per_gb"),
+            Rate::AdvantageRetentionGbMonth => (oda, "retention_usd_per_gb_month"),
+            Rate::AdvantageCommitmentIngestMibPerS => (oda, "commitment_ingest_mib_per_s"),
+            Rate::AdvantageCommitmentRetrievalMibPerS => (oda, "commitment_retrieval_mib_per_s"),
+            Rate::AdvantageCommitmentShare => (oda, "commitment_share"),
+        }
+    }
+
+    /// `provisioned.usd_per_shard_hour`: the key path in a table file, and
+    /// under `[pricing]` in a scenario.
+    pub fn path(self) -> String {
+        let (section, key) = self.section_key();
+        format!("{section}.{key}")
+    }
+
+    /// The rates of one section, in table order.
+    pub fn in_section(section: &str) -> impl Iterator<Item = Rate> + '_ {
+        Rate::ALL.into_iter().filter(move |r| r.section_key().0 == section)
+    }
+
+    /// The largest valid value: a share is at most 1; anything else is
+    /// unbounded.
+    pub fn max(self) -> f64 {
+        if self == Rate::AdvantageCommitmentShare { 1.0 } else { f64::INFINITY }
+    }
+}
+
+/// A complete price table, with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceTable {
+    /// `[table].region`, e.g. `us-east-1`.
+    pub region: String,
+    /// `[table].currency`: always `USD` (rates are named `usd_…`).
+    pub currency: String,
+    /// `[table].as_of`: the date of the newest source, `YYYY-MM-DD`.
+    pub as_of: String,
+    /// `[table].version`: bumped whenever a rate changes.
+    pub version: u32,
+    /// Which file: [`BUILT_IN_NAME`] or the path the scenario gave.
+    pub source_file: String,
+    /// Every rate, indexed by `Rate as usize`.
+    pub values: [f64; RATE_COUNT],
+    /// `[sources]`: where each rate comes from, by key path.
+    pub sources: BTreeMap<String, String>,
+    /// Rates the scenario's `[pricing]` changed, by key path.
+    pub overridden: BTreeMap<String, f64>,
+}
+
+impl std::ops::Index<Rate> for PriceTable {
+    type Output = f64;
+    fn index(&self, rate: Rate) -> &f64 {
+        &self.values[rate as usize]
+    }
+}
+
+impl PriceTable {
+    /// This table with the scenario's `[pricing]` rates applied.
+    pub fn with_overrides(mut self, overrides: &[(Rate, f64)]) -> PriceTable {
+        for &(rate, value) in overrides {
+            self.values[rate as usize] = value;
+            self.overridden.insert(rate.path(), value);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rate_has_a_distinct_path_in_a_known_section() {
+        let mut paths: Vec<String> = Rate::ALL.iter().map(|r| r.path()).collect();
+        assert!(Rate::ALL.iter().enumerate().all(|(i, r)| *r as usize == i), "ALL is in discriminant order");
+        assert!(Rate::ALL.iter().all(|r| SECTIONS.contains(&r.section_key().0)));
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), RATE_COUNT);
+        assert_eq!(Rate::in_section("provisioned").count(), 6);
+    }
+}
