@@ -61,7 +61,8 @@ pub struct Usage {
     pub efo_consumer_shard_hours: f64,
     /// Kinesis records accepted.
     pub kinesis_records_written: u64,
-    /// Their bytes (data + partition key, as the shard limit counts them).
+    /// Their bytes (data + partition key; PutRecord's 1 KB rounding for
+    /// the shard limit is not billed).
     pub bytes_written: u64,
     /// Their PUT payload units (provisioned).
     pub put_payload_units: u64,
@@ -98,7 +99,7 @@ impl Usage {
             efo_consumers,
             efo_consumer_shard_hours: efo_consumers as f64 * shard_hours,
             kinesis_records_written: meters.iter().map(|m| m.incoming_records).sum(),
-            bytes_written: meters.iter().map(|m| m.incoming_bytes).sum(),
+            bytes_written: meters.iter().map(|m| m.payload_bytes).sum(),
             put_payload_units: meters.iter().map(|m| m.put_payload_units).sum(),
             on_demand_bytes_written: meters.iter().map(|m| m.on_demand_kib).sum::<u64>() * ON_DEMAND_ROUNDING_BYTES,
             bytes_read,

@@ -13,9 +13,12 @@ pub struct ShardMeter {
     pub incoming_bytes: u64,
     /// Record attempts rejected (WriteProvisionedThroughputExceeded).
     pub write_throttled: u64,
+    /// Accepted records' real sizes (data + key, without PutRecord's 1 KB
+    /// rounding for the limit): what is stored and billed.
+    pub payload_bytes: u64,
     /// PUT payload units of the accepted records (provisioned billing).
     pub put_payload_units: u64,
-    /// Accepted records' sizes rounded up to whole KB each (on-demand
+    /// Accepted records' real sizes rounded up to whole KB each (on-demand
     /// billing), in KB.
     pub on_demand_kib: u64,
     /// Seconds in which at least one attempt was rejected.
@@ -59,12 +62,18 @@ impl ShardMeter {
             if accepted {
                 self.incoming_records += 1;
                 self.incoming_bytes += bytes;
-                self.put_payload_units += put_payload_units(bytes);
-                self.on_demand_kib += on_demand_kib(bytes);
             } else {
                 self.write_throttled += 1;
             }
         }
+    }
+
+    /// Bills one accepted, counted record of real size `bytes`.
+    #[inline]
+    pub fn billed(&mut self, bytes: u64) {
+        self.payload_bytes += bytes;
+        self.put_payload_units += put_payload_units(bytes);
+        self.on_demand_kib += on_demand_kib(bytes);
     }
 
     /// Folds the second in progress into the peaks; call once at the end.
@@ -104,13 +113,19 @@ mod tests {
         m.attempt(2, true, 524_288, true, limits);
         m.finish(limits);
         assert_eq!(m.incoming_records, 1_501);
-        // 1,500 records of 100 B (1 unit, 1 KB each) and one of 512 KiB.
-        assert_eq!(m.put_payload_units, 1_500 + 21);
-        assert_eq!(m.on_demand_kib, 1_500 + 512);
         assert_eq!(m.write_throttled, 500);
         assert_eq!(m.throttled_seconds, 1);
         assert_eq!(m.write_utilization_max, 1.0);
         assert_eq!(m.write_demand_max, 1.5);
+    }
+
+    #[test]
+    fn billing_counts_each_record_in_its_own_units() {
+        let mut m = ShardMeter::default();
+        (0..1_500).for_each(|_| m.billed(100));
+        m.billed(524_288);
+        // 1,500 records of 100 B (1 unit, 1 KB each) and one of 512 KiB.
+        assert_eq!((m.payload_bytes, m.put_payload_units, m.on_demand_kib), (674_288, 1_500 + 21, 1_500 + 512));
     }
 
     #[test]

@@ -426,11 +426,13 @@ impl Point {
             ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer };
         let stream = stream_report(s, o, &shards);
         let timeseries = timeseries(o);
+        let cost = cost_report(s, o, prices, &producers);
+        let sizing = sizing::check(s, &producers, &stream, &shards, &timeseries, cost.usage.bytes_written);
         Point {
             parameters: BTreeMap::new(),
             replications: 1,
-            cost: cost_report(s, o, prices, &producers),
-            sizing: sizing::check(s, &producers, &stream, &shards, &timeseries),
+            cost,
+            sizing,
             producers,
             stream,
             shards,
@@ -449,7 +451,8 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
         notes.push(format!(
             "every mode is metered from the records this run's {} provisioned shards accepted; {} user records were \
              dropped, which a stream with more capacity would have accepted and billed",
-            s.stream.shard_count, lost
+            s.stream.shard_count,
+            table::thousands(lost)
         ));
     }
     let share = prices[Rate::AdvantageCommitmentShare];

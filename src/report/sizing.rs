@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::table::thousands;
 use super::{ProducersReport, ShardReport, StreamReport, Timeseries};
 use crate::scenario::model::Scenario;
 use crate::stream::limits::{SHARD_READ_BYTES_PER_S, SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
@@ -13,6 +14,10 @@ use crate::stream::limits::{SHARD_READ_BYTES_PER_S, SHARD_WRITE_BYTES_PER_S, SHA
 /// A factor (skew, burst, rounding, aggregation) is worth naming from this
 /// ratio on.
 const NOTABLE_FACTOR: f64 = 1.2;
+/// A measured mean within this fraction above a whole number of shards
+/// counts as that number: the arrival process's sampling noise (a Poisson
+/// 3,000 records/s measures 3,000.4) must not add a shard.
+const MEASUREMENT_TOLERANCE: f64 = 0.01;
 const KIB: f64 = 1_024.0;
 
 /// The formula's inputs and answer, the simulated answer, and why they
@@ -23,7 +28,8 @@ pub struct Sizing {
     pub formula: &'static str,
     /// User records offered per second (mean over the metered window).
     pub user_records_per_s: f64,
-    /// Mean accepted size per user record (data + partition key), KB.
+    /// Mean accepted size per user record (data + partition key, plus
+    /// aggregation overhead under the KPL), KB.
     pub record_kib_mean: f64,
     /// That size rounded up to a whole KB, as the formula asks.
     pub record_kib_rounded: f64,
@@ -36,7 +42,7 @@ pub struct Sizing {
     pub efo_consumers: u32,
     /// `outgoing_read_bandwidth_in_KiB`: incoming × consumers.
     pub outgoing_read_kib_per_s: f64,
-    /// The formula's answer.
+    /// The formula's answer (at least 1).
     pub aws_formula_shards: u64,
     /// Kinesis records per second the producers sent (user records over
     /// the aggregation factor).
@@ -69,11 +75,14 @@ pub fn check(
     stream: &StreamReport,
     shards: &[ShardReport],
     series: &Timeseries,
+    bytes_written: u64,
 ) -> Sizing {
     let p = &producers.total;
     let metered_s = (s.duration - s.warmup).as_secs_f64();
     let user_records_per_s = p.user_records as f64 / metered_s;
-    let record_kib_mean = if p.records_put > 0 { p.bytes_put as f64 / p.records_put as f64 / KIB } else { 0.0 };
+    // Real sizes: PutRecord's 1 KB rounding is a limit rule, not part of
+    // the record.
+    let record_kib_mean = if p.records_put > 0 { bytes_written as f64 / p.records_put as f64 / KIB } else { 0.0 };
     let record_kib_rounded = record_kib_mean.ceil();
     let incoming = record_kib_rounded * user_records_per_s;
     let consumers = s.consumers.len() as u32;
@@ -81,10 +90,10 @@ pub fn check(
     let outgoing = incoming * consumers as f64;
     let write_kib = (SHARD_WRITE_BYTES_PER_S / 1_024) as f64;
     let read_kib = (SHARD_READ_BYTES_PER_S / 1_024) as f64;
-    let aws_formula_shards = (incoming / write_kib).max(outgoing / read_kib).ceil() as u64;
+    let aws_formula_shards = shards_for((incoming / write_kib).max(outgoing / read_kib));
     let aggregation = if p.kinesis_records_put > 0 { p.records_put as f64 / p.kinesis_records_put as f64 } else { 1.0 };
     let kinesis_records_per_s = user_records_per_s / aggregation;
-    let records_limit_shards = (kinesis_records_per_s / SHARD_WRITE_RECORDS_PER_S as f64).ceil() as u64;
+    let records_limit_shards = shards_for(kinesis_records_per_s / SHARD_WRITE_RECORDS_PER_S as f64);
     let n = stream.shard_count;
     let max_share = shards.iter().map(|x| x.traffic_share).fold(0.0, f64::max);
     let mut out = Sizing {
@@ -111,6 +120,12 @@ pub fn check(
     out.verdict = verdict(&out);
     out.reasons = reasons(&out, aggregation);
     out
+}
+
+/// Whole shards for `load` shards' worth of traffic: at least one, and
+/// see [`MEASUREMENT_TOLERANCE`].
+fn shards_for(load: f64) -> u64 {
+    ((load / (1.0 + MEASUREMENT_TOLERANCE)).ceil() as u64).max(1)
 }
 
 /// The busiest whole bucket (after warm-up) over the mean offered rate.
@@ -180,8 +195,9 @@ fn reasons(z: &Sizing, aggregation: f64) -> Vec<String> {
     let mut out = Vec::new();
     if z.records_limit_shards > z.aws_formula_shards {
         out.push(format!(
-            "records/s: {:.0} Kinesis records/s need {} shards at 1,000 records/s each; AWS's formula counts bandwidth only",
-            z.kinesis_records_per_s, z.records_limit_shards
+            "records/s: {} Kinesis records/s need {} shards at 1,000 records/s each; AWS's formula counts bandwidth only",
+            thousands(z.kinesis_records_per_s.round() as u64),
+            z.records_limit_shards
         ));
     }
     match Case::of(z) {
@@ -245,4 +261,20 @@ fn reasons(z: &Sizing, aggregation: f64) -> Vec<String> {
         Case::AgreeEnough | Case::AgreeShort => {}
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_shards_tolerate_sampling_noise_but_not_real_excess() {
+        assert_eq!(shards_for(0.0), 1);
+        assert_eq!(shards_for(3.0), 3);
+        assert_eq!(shards_for(3.0004), 3);
+        assert_eq!(shards_for(3.05), 4);
+        // Reference §12's worked numbers: 100 records/s of 35 KB is
+        // 3,500 KiB/s, four shards.
+        assert_eq!(shards_for(100.0 * 35.0 / 1_024.0), 4);
+    }
 }

@@ -76,6 +76,9 @@ impl Stream {
     #[inline]
     pub fn put(&mut self, shard: u32, bytes: u64, stored: SizeTag, created: SimTime, at: PutAt) -> bool {
         let ok = self.admit(shard, bytes, at);
+        if ok && at.counted {
+            self.meters[shard as usize].billed(stored.bytes() as u64);
+        }
         if ok && self.keep_records {
             self.logs[shard as usize].push(LogRec::new(at.now, created, stored));
         }
@@ -96,6 +99,9 @@ impl Stream {
         at: PutAt,
     ) -> bool {
         let ok = self.admit(shard, bytes, at);
+        if ok && at.counted {
+            self.meters[shard as usize].billed(bytes);
+        }
         if ok && self.keep_records {
             let log = &mut self.logs[shard as usize];
             let mut size = SizeTag::new(bytes as u32, tag);

@@ -6,6 +6,7 @@ mod cli;
 mod closed_form;
 mod common;
 mod consumers;
+mod cost;
 mod determinism;
 mod fan_out;
 mod hashing;

@@ -67,7 +67,29 @@ fn hot_key_throttles_one_shard_while_the_stream_is_mostly_idle() {
     assert!(p.shards[5].hot && p.shards[5].write_demand_max > 1.2);
     assert!(p.producers.total.throttle_rate > 0.02);
 
+    // AWS's formula is satisfied, and the report says why it is not enough.
+    assert!(p.sizing.verdict.starts_with("the formula is not enough"), "{}", p.sizing.verdict);
+    assert!(p.sizing.reasons.iter().any(|r| r.starts_with("key skew")), "{:?}", p.sizing.reasons);
+
     // More shards do not cool a single key.
     let wider = hot_key_report(&["scenario.duration_s=60", "stream.shard_count=16"]);
     assert_eq!(wider.points[0].shards.iter().filter(|s| s.write_throttled > 0).count(), 1);
+}
+
+#[test]
+fn fan_out_shows_where_the_formula_over_provisions() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fan-out.toml");
+    let s = load(&path, &["scenario.duration_s=30"]);
+    let prices = shardsim::app::prices_for(&s, &path).unwrap();
+    let r = Report::single(&s, s.seed, &simulate(&s, s.seed, 0), &prices);
+    let z = &r.points[0].sizing;
+    // Ten consumers counted against the shared read limit, and records of
+    // about 1.1 KB rounded up to 2 KB, ask for far more than the 8 shards
+    // that carried the load without a throttle.
+    assert_eq!((z.consumers, z.efo_consumers, z.configured_shards), (10, 5, 8));
+    assert!(z.aws_formula_shards >= 20, "{z:?}");
+    assert_eq!(z.throttle_rate, 0.0);
+    assert!(z.verdict.starts_with("the formula over-provisions"), "{}", z.verdict);
+    let reasons = z.reasons.join("\n");
+    assert!(reasons.contains("record size") && reasons.contains("enhanced fan-out"), "{reasons}");
 }

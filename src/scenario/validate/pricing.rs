@@ -153,3 +153,101 @@ fn price_file(v: &Val<'_>) -> Option<PriceFile> {
     let path = v.text(TEXT_MAX_CHARS)?;
     Some(PriceFile { path, from_command_line: matches!(v.node.origin, Origin::Set(_)) })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cost::prices::{BUILT_IN_TEXT, Rate};
+    use crate::scenario::{built_in_prices, load, load_prices};
+
+    const SCENARIO: &str =
+        "[scenario]\nname = \"p\"\n[stream]\nshard_count = 1\n[[producers]]\nname = \"p\"\nrecords_per_s = 1\n";
+
+    fn errors(result: Result<impl std::fmt::Debug, crate::scenario::ScenarioErrors>) -> Vec<String> {
+        match result {
+            Ok(v) => panic!("expected errors, got {v:?}"),
+            Err(e) => e.to_string().lines().map(String::from).collect(),
+        }
+    }
+
+    #[test]
+    fn the_built_in_table_has_the_reference_rates_and_a_source_for_each() {
+        let t = built_in_prices();
+        assert_eq!((t.region.as_str(), t.currency.as_str(), t.as_of.as_str()), ("us-east-1", "USD", "2026-03-09"));
+        // Reference §11.2.
+        let expected = [
+            0.015, 0.014, 0.015, 0.013, 0.02, 0.023, // provisioned
+            0.04, 0.08, 0.04, 0.05, 0.10, 0.023, // on-demand Standard
+            0.032, 0.016, 0.016, 0.023, 25.0, 25.0, 1.0, // Advantage
+        ];
+        assert_eq!(t.values, expected);
+        for rate in Rate::ALL {
+            assert!(t.sources.get(&rate.path()).is_some_and(|s| s.len() > 20), "no source for {}", rate.path());
+        }
+        assert!(t.overridden.is_empty());
+    }
+
+    #[test]
+    fn scenario_rates_override_single_entries() {
+        let text = format!(
+            "{SCENARIO}[pricing.provisioned]\nusd_per_shard_hour = 0.03\n\
+             [pricing.on_demand_advantage]\ncommitment_share = 0.25\n"
+        );
+        let s = load("x.toml", &text, &[]).unwrap();
+        assert_eq!(s.pricing.file, None);
+        assert_eq!(s.pricing.overrides, vec![(Rate::ShardHour, 0.03), (Rate::AdvantageCommitmentShare, 0.25)]);
+        let t = built_in_prices().with_overrides(&s.pricing.overrides);
+        assert_eq!((t[Rate::ShardHour], t[Rate::StreamHour]), (0.03, 0.04));
+        assert_eq!(t.overridden.get("provisioned.usd_per_shard_hour"), Some(&0.03));
+        // The same through --set, and a file path in either form.
+        let set = |a: &[&str]| load("x.toml", SCENARIO, &a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            set(&["pricing.on_demand.usd_per_gb_read=0.5"]).unwrap().pricing.overrides,
+            vec![(Rate::OnDemandGbRead, 0.5)]
+        );
+        let by_set = set(&["pricing=eu.toml"]).unwrap().pricing.file.unwrap();
+        assert_eq!((by_set.path.as_str(), by_set.from_command_line), ("eu.toml", true));
+        let in_file = load("x.toml", &format!("pricing = \"eu.toml\"\n{SCENARIO}"), &[]).unwrap();
+        assert!(!in_file.pricing.file.unwrap().from_command_line);
+    }
+
+    #[test]
+    fn bad_pricing_keys_and_values_are_located_and_explained() {
+        let text = format!(
+            "{SCENARIO}[pricing]\nfiel = \"a.toml\"\n[pricing.provisioned]\nusd_per_shard_hours = 0.03\n\
+             efo_usd_per_gb = -1\n[pricing.on_demand_advantage]\ncommitment_share = 1.5\n"
+        );
+        let lines = errors(load("x.toml", &text, &[]));
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[0].starts_with("x.toml:9:1: pricing.fiel: unknown key; did you mean `file`?"), "{lines:?}");
+        assert!(
+            lines[1].starts_with(
+                "x.toml:11:1: pricing.provisioned.usd_per_shard_hours: unknown key; did you mean `usd_per_shard_hour`?"
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(lines[2], "x.toml:12:18: pricing.provisioned.efo_usd_per_gb: must be >= 0, got -1");
+        assert_eq!(
+            lines[3],
+            "x.toml:14:20: pricing.on_demand_advantage.commitment_share: must be >= 0 and <= 1, got 1.5"
+        );
+        let lines = errors(load("x.toml", &format!("pricing = 3\n{SCENARIO}"), &[]));
+        assert_eq!(
+            lines,
+            ["x.toml:1:11: pricing: expected a price table file path (a string) or a table of rates, got integer 3"]
+        );
+    }
+
+    #[test]
+    fn a_price_table_file_must_be_complete_and_well_formed() {
+        let broken = BUILT_IN_TEXT
+            .replace("as_of = \"2026-03-09\"", "as_of = \"9 March 2026\"")
+            .replace("usd_per_stream_hour = 0.04\n", "")
+            .replace("\"provisioned.usd_per_shard_hour\" =", "\"provisioned.usd_per_shard_hours\" =");
+        let lines = errors(load_prices("eu.toml", &broken));
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].contains("table.as_of: expected a date as \"YYYY-MM-DD\", got \"9 March 2026\""), "{lines:?}");
+        assert!(lines[1].contains("on_demand.usd_per_stream_hour: missing required key"), "{lines:?}");
+        assert!(lines[2].contains("unknown rate; valid keys: provisioned.usd_per_shard_hour, "), "{lines:?}");
+        assert!(lines.iter().all(|l| l.starts_with("eu.toml:")), "{lines:?}");
+    }
+}
