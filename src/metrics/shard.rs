@@ -2,7 +2,7 @@
 //! (accepted and attempted), which is what reveals a hot shard that a
 //! one-minute CloudWatch average hides.
 
-use crate::cost::meter::{on_demand_kib, put_payload_units};
+use crate::cost::meter::{PUT_PAYLOAD_UNIT_BYTES, on_demand_kib, put_payload_units};
 
 /// Write-side counters of one shard.
 #[derive(Clone, Debug, Default)]
@@ -16,8 +16,9 @@ pub struct ShardMeter {
     /// Accepted records' real sizes (data + key, without PutRecord's 1 KB
     /// rounding for the limit): what is stored and billed.
     pub payload_bytes: u64,
-    /// PUT payload units of the accepted records (provisioned billing).
-    pub put_payload_units: u64,
+    /// PUT payload units beyond the first of each accepted record; see
+    /// [`ShardMeter::put_payload_units`].
+    extra_put_payload_units: u64,
     /// Accepted records' real sizes rounded up to whole KB each (on-demand
     /// billing), in KB.
     pub on_demand_kib: u64,
@@ -42,10 +43,18 @@ struct SecondTally {
 }
 
 impl ShardMeter {
-    /// Records one attempt of `bytes` in whole second `second`; `counted`
-    /// is false during warm-up. Seconds arrive in non-decreasing order.
+    /// Records one attempt of `bytes` (as the limit counts them; the record's
+    /// real size is `real_bytes`) in whole second `second`; `counted` is
+    /// false during warm-up. Seconds arrive in non-decreasing order.
     #[inline]
-    pub fn attempt(&mut self, second: u64, counted: bool, bytes: u64, accepted: bool, limits: (u64, u64)) {
+    pub fn attempt(
+        &mut self,
+        second: u64,
+        counted: bool,
+        (bytes, real_bytes): (u64, u64),
+        accepted: bool,
+        limits: (u64, u64),
+    ) {
         if second != self.current.second {
             self.close_second(limits);
             self.current = SecondTally { second, counted, ..SecondTally::default() };
@@ -62,6 +71,7 @@ impl ShardMeter {
             if accepted {
                 self.incoming_records += 1;
                 self.incoming_bytes += bytes;
+                self.billed(real_bytes);
             } else {
                 self.write_throttled += 1;
             }
@@ -70,10 +80,19 @@ impl ShardMeter {
 
     /// Bills one accepted, counted record of real size `bytes`.
     #[inline]
-    pub fn billed(&mut self, bytes: u64) {
+    fn billed(&mut self, bytes: u64) {
         self.payload_bytes += bytes;
-        self.put_payload_units += put_payload_units(bytes);
         self.on_demand_kib += on_demand_kib(bytes);
+        // Most records are one unit: count only the rest, so the common
+        // case costs a predictable branch instead of a division.
+        if bytes > PUT_PAYLOAD_UNIT_BYTES {
+            self.extra_put_payload_units += put_payload_units(bytes) - 1;
+        }
+    }
+
+    /// PUT payload units of the accepted records (provisioned billing).
+    pub fn put_payload_units(&self) -> u64 {
+        self.incoming_records + self.extra_put_payload_units
     }
 
     /// Folds the second in progress into the peaks; call once at the end.
@@ -105,12 +124,12 @@ mod tests {
         let limits = (1_000, 1_048_576);
         let mut m = ShardMeter::default();
         for _ in 0..500 {
-            m.attempt(0, true, 100, true, limits);
+            m.attempt(0, true, (100, 100), true, limits);
         }
         for i in 0..1_500 {
-            m.attempt(1, true, 100, i < 1_000, limits);
+            m.attempt(1, true, (100, 100), i < 1_000, limits);
         }
-        m.attempt(2, true, 524_288, true, limits);
+        m.attempt(2, true, (524_288, 524_288), true, limits);
         m.finish(limits);
         assert_eq!(m.incoming_records, 1_501);
         assert_eq!(m.write_throttled, 500);
@@ -121,19 +140,29 @@ mod tests {
 
     #[test]
     fn billing_counts_each_record_in_its_own_units() {
+        let limits = (1_000_000, 1 << 30);
         let mut m = ShardMeter::default();
-        (0..1_500).for_each(|_| m.billed(100));
-        m.billed(524_288);
-        // 1,500 records of 100 B (1 unit, 1 KB each) and one of 512 KiB.
-        assert_eq!((m.payload_bytes, m.put_payload_units, m.on_demand_kib), (674_288, 1_500 + 21, 1_500 + 512));
+        (0..1_500).for_each(|_| m.attempt(0, true, (100, 100), true, limits));
+        m.attempt(0, true, (524_288, 524_288), true, limits);
+        m.attempt(0, true, (25_600, 25_600), true, limits);
+        m.attempt(0, true, (2_048, 1_000), true, limits);
+        m.attempt(0, true, (25_601, 25_601), false, limits);
+        m.attempt(0, false, (25_601, 25_601), true, limits);
+        // 1,500 records of 100 B (1 unit, 1 KB each), one of 512 KiB (21
+        // units, 512 KB), one of exactly 25 KB (1 unit), and one of 1,000 B
+        // that PutRecord charged as 2 KB against the limit; the rejected and
+        // the warm-up records are not billed.
+        assert_eq!(m.payload_bytes, 1_500 * 100 + 524_288 + 25_600 + 1_000);
+        assert_eq!(m.put_payload_units(), 1_500 + 21 + 1 + 1);
+        assert_eq!(m.on_demand_kib, 1_500 + 512 + 25 + 1);
     }
 
     #[test]
     fn warmup_seconds_are_not_counted() {
         let limits = (1_000, 1_048_576);
         let mut m = ShardMeter::default();
-        m.attempt(0, false, 100, false, limits);
-        m.attempt(1, true, 100, true, limits);
+        m.attempt(0, false, (100, 100), false, limits);
+        m.attempt(1, true, (100, 100), true, limits);
         m.finish(limits);
         assert_eq!((m.incoming_records, m.write_throttled, m.throttled_seconds), (1, 0, 0));
         assert_eq!(m.write_utilization_max, 0.001);

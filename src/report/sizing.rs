@@ -17,7 +17,7 @@ const NOTABLE_FACTOR: f64 = 1.2;
 /// A measured mean within this fraction above a whole number of shards
 /// counts as that number: the arrival process's sampling noise (a Poisson
 /// 3,000 records/s measures 3,000.4) must not add a shard.
-const MEASUREMENT_TOLERANCE: f64 = 0.01;
+const MEASUREMENT_TOLERANCE: f64 = 0.001;
 const KIB: f64 = 1_024.0;
 
 /// The formula's inputs and answer, the simulated answer, and why they
@@ -156,6 +156,10 @@ fn verdict(z: &Sizing) -> String {
     };
     match Case::of(z) {
         Case::AgreeEnough => format!("agree: {formula}; at {n} the run did not throttle"),
+        Case::Untested => format!(
+            "not tested: {formula}; this run had {n} and did not throttle (`--set stream.shard_count={}` tests the formula)",
+            z.aws_formula_shards.max(z.records_limit_shards)
+        ),
         Case::AgreeShort => format!("agree: {formula}; at {n} the run throttled {pct:.2} % of writes"),
         Case::FormulaShort => {
             format!("the formula is not enough: {formula}, yet at {n} the run throttled {pct:.2} % of writes")
@@ -167,8 +171,11 @@ fn verdict(z: &Sizing) -> String {
 /// How the formula's answer and the run relate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Case {
-    /// At least the formula's count, and no throttling.
+    /// The formula's count, and no throttling.
     AgreeEnough,
+    /// More than the formula's count, and no throttling: the formula's own
+    /// count was not run.
+    Untested,
     /// Fewer than the formula's count, and throttling.
     AgreeShort,
     /// At least the formula's count, yet throttling.
@@ -179,8 +186,10 @@ enum Case {
 
 impl Case {
     fn of(z: &Sizing) -> Case {
-        let enough = z.configured_shards as u64 >= z.aws_formula_shards.max(z.records_limit_shards);
+        let needed = z.aws_formula_shards.max(z.records_limit_shards);
+        let enough = z.configured_shards as u64 >= needed;
         match (enough, z.throttle_rate > 0.0) {
+            (true, false) if z.configured_shards as u64 > needed => Case::Untested,
             (true, false) => Case::AgreeEnough,
             (false, true) => Case::AgreeShort,
             (true, true) => Case::FormulaShort,
@@ -210,12 +219,9 @@ fn reasons(z: &Sizing, aggregation: f64) -> Vec<String> {
                 ));
             }
             if z.peak_to_mean >= NOTABLE_FACTOR {
-                let interval = match z.peak_interval_s {
-                    1 => "second".to_string(),
-                    b => format!("{b}-second interval"),
-                };
                 out.push(format!(
-                    "bursts: the busiest {interval} offered {:.1}× the mean rate; the formula sizes for the mean",
+                    "bursts: the busiest {} offered {:.1}× the mean rate; the formula sizes for the mean",
+                    interval(z.peak_interval_s),
                     z.peak_to_mean
                 ));
             }
@@ -258,9 +264,32 @@ fn reasons(z: &Sizing, aggregation: f64) -> Vec<String> {
                 );
             }
         }
+        Case::Untested => {
+            // The formula sizes for the mean; a burst above it is a risk the
+            // run at more shards cannot show.
+            let needed = z.aws_formula_shards.max(z.records_limit_shards);
+            let per_shard_mean = (z.incoming_write_kib_per_s / 1_024.0).max(z.kinesis_records_per_s / 1_000.0);
+            let at_peak = shards_for(per_shard_mean * z.peak_to_mean);
+            if at_peak > needed {
+                out.push(format!(
+                    "bursts: the busiest {} offered {:.1}× the mean rate; at that rate the formula itself asks for {at_peak} \
+                     shards, so {needed} would throttle then",
+                    interval(z.peak_interval_s),
+                    z.peak_to_mean
+                ));
+            }
+        }
         Case::AgreeEnough | Case::AgreeShort => {}
     }
     out
+}
+
+/// `second`, or `10-second interval` for wider series buckets.
+fn interval(bucket_s: u64) -> String {
+    match bucket_s {
+        1 => "second".to_string(),
+        b => format!("{b}-second interval"),
+    }
 }
 
 #[cfg(test)]

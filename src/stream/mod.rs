@@ -75,10 +75,7 @@ impl Stream {
     /// the shard accepted it. `stored` is its size as readers see it.
     #[inline]
     pub fn put(&mut self, shard: u32, bytes: u64, stored: SizeTag, created: SimTime, at: PutAt) -> bool {
-        let ok = self.admit(shard, bytes, at);
-        if ok && at.counted {
-            self.meters[shard as usize].billed(stored.bytes() as u64);
-        }
+        let ok = self.admit(shard, (bytes, stored.bytes() as u64), at);
         if ok && self.keep_records {
             self.logs[shard as usize].push(LogRec::new(at.now, created, stored));
         }
@@ -98,10 +95,7 @@ impl Stream {
         created: impl Iterator<Item = SimTime>,
         at: PutAt,
     ) -> bool {
-        let ok = self.admit(shard, bytes, at);
-        if ok && at.counted {
-            self.meters[shard as usize].billed(bytes);
-        }
+        let ok = self.admit(shard, (bytes, bytes), at);
         if ok && self.keep_records {
             let log = &mut self.logs[shard as usize];
             let mut size = SizeTag::new(bytes as u32, tag);
@@ -113,11 +107,12 @@ impl Stream {
         ok
     }
 
-    /// Admits (or rejects) one record of `bytes` and meters the attempt.
+    /// Admits (or rejects) one record of `bytes` as the limit counts them
+    /// (its real size second) and meters the attempt.
     #[inline]
-    fn admit(&mut self, shard: u32, bytes: u64, at: PutAt) -> bool {
+    fn admit(&mut self, shard: u32, bytes: (u64, u64), at: PutAt) -> bool {
         let i = shard as usize;
-        let ok = self.limiters[i].try_admit(self.limits, at.now, bytes);
+        let ok = self.limiters[i].try_admit(self.limits, at.now, bytes.0);
         let pair = self.limit_pair();
         self.meters[i].attempt(at.second, at.counted, bytes, ok, pair);
         ok

@@ -93,3 +93,30 @@ fn fan_out_shows_where_the_formula_over_provisions() {
     let reasons = z.reasons.join("\n");
     assert!(reasons.contains("record size") && reasons.contains("enhanced fan-out"), "{reasons}");
 }
+
+#[test]
+fn capacity_modes_compares_the_three_bills_it_describes() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/capacity-modes.toml");
+    let run = |overrides: &[&str]| {
+        let s = load(&path, overrides);
+        let prices = shardsim::app::prices_for(&s, &path).unwrap();
+        Report::single(&s, s.seed, &simulate(&s, s.seed, 0), &prices)
+    };
+    let r = run(&[]);
+    let c = &r.points[0].cost;
+    let per_hour = |m: &shardsim::cost::ModeCost| m.usd_per_hour;
+    // The comment's figures, to the cent.
+    let (p, od, oda) =
+        (per_hour(&c.modes.provisioned), per_hour(&c.modes.on_demand), per_hour(&c.modes.on_demand_advantage));
+    assert!((p - 2.28).abs() < 0.005 && (od - 1.68).abs() < 0.005 && (oda - 1.07).abs() < 0.005, "{p} {od} {oda}");
+    assert_eq!(c.cheapest, "on_demand_advantage");
+    assert_eq!(c.price_table.overridden["on_demand_advantage.commitment_share"], 0.25);
+    let z = &r.points[0].sizing;
+    assert_eq!(z.aws_formula_shards, 4);
+    assert!(z.verdict.starts_with("not tested"), "{}", z.verdict);
+    assert!(z.reasons.iter().any(|r| r.contains("asks for 17 shards")), "{:?}", z.reasons);
+    // The whole commitment makes Advantage the dearest.
+    let alone = run(&["pricing.on_demand_advantage.commitment_share=1"]);
+    let alone = &alone.points[0].cost.modes;
+    assert!(alone.on_demand_advantage.usd_per_hour > alone.provisioned.usd_per_hour.max(alone.on_demand.usd_per_hour));
+}
