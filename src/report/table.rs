@@ -41,7 +41,9 @@ pub fn render(report: &Report, flavour: Flavour) -> String {
                 Flavour::Markdown => {
                     out.push_str(&format!("\n## {heading}\n\n{}", grid.to_markdown()));
                     if let Some(n) = note {
-                        out.push_str(&format!("\n{n}\n"));
+                        // One list item per note line, so they do not run together.
+                        out.push('\n');
+                        n.lines().for_each(|line| out.push_str(&format!("- {line}\n")));
                     }
                 }
             }
@@ -69,7 +71,7 @@ fn cost_section(p: &Point) -> Section {
         ("USD/hour", Align::Right),
         ("USD/month", Align::Right),
         ("", Align::Left),
-        ("per hour", Align::Left),
+        ("items, USD per hour", Align::Left),
     ]);
     let modes = [
         ("provisioned", "provisioned", &c.modes.provisioned),
@@ -358,13 +360,14 @@ pub fn percent(f: f64) -> String {
     if p > 0.0 && p < 1.0 { format!("{p:.2} %") } else { format!("{p:.1} %") }
 }
 
-/// US dollars: cents above a dollar, four decimals below.
+/// US dollars (the column says so; no `$`, which Markdown renderers may
+/// take for mathematics): cents from a dollar up, four decimals below.
 pub fn usd(x: f64) -> String {
     if x >= 1.0 {
         let cents = (x * 100.0).round() as u64;
-        format!("${}.{:02}", thousands(cents / 100), cents % 100)
+        format!("{}.{:02}", thousands(cents / 100), cents % 100)
     } else {
-        format!("${x:.4}")
+        format!("{x:.4}")
     }
 }
 
@@ -385,8 +388,8 @@ mod tests {
         assert_eq!(percent(0.5), "50.0 %");
         assert_eq!(percent(0.0012), "0.12 %");
         assert_eq!(mib(3 * 1_048_576 / 2), "1.50");
-        assert_eq!(usd(0.07008), "$0.0701");
-        assert_eq!(usd(52.13952), "$52.14");
-        assert_eq!(usd(29_760.0), "$29,760.00");
+        assert_eq!(usd(0.07008), "0.0701");
+        assert_eq!(usd(52.13952), "52.14");
+        assert_eq!(usd(29_760.0), "29,760.00");
     }
 }
