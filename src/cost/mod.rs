@@ -59,12 +59,17 @@ impl Costs {
     /// The cheapest mode's report name (the first on a tie, in the order
     /// provisioned, on-demand, Advantage).
     pub fn cheapest(&self) -> &'static str {
-        let modes = [
+        let modes = self.modes();
+        modes.iter().fold(modes[0], |best, m| if m.1.usd_per_hour < best.1.usd_per_hour { *m } else { best }).0
+    }
+
+    /// Each mode with its report name, in report order.
+    pub fn modes(&self) -> [(&'static str, &ModeCost); 3] {
+        [
             ("provisioned", &self.provisioned),
             ("on_demand", &self.on_demand),
             ("on_demand_advantage", &self.on_demand_advantage),
-        ];
-        modes.iter().fold(modes[0], |best, m| if m.1.usd_per_hour < best.1.usd_per_hour { *m } else { best }).0
+        ]
     }
 }
 

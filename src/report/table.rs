@@ -73,12 +73,12 @@ fn cost_section(p: &Point) -> Section {
         ("", Align::Left),
         ("items, USD per hour", Align::Left),
     ]);
-    let modes = [
-        ("provisioned", "provisioned", &c.modes.provisioned),
-        ("on_demand", "on-demand", &c.modes.on_demand),
-        ("on_demand_advantage", "on-demand Advantage", &c.modes.on_demand_advantage),
-    ];
-    for (key, label, m) in modes {
+    for (key, m) in c.modes.modes() {
+        let label = match key {
+            "on_demand" => "on-demand",
+            "on_demand_advantage" => "on-demand Advantage",
+            other => other,
+        };
         let items: Vec<String> = m
             .line_items
             .iter()

@@ -22,21 +22,7 @@ pub(crate) fn price_table(root: &Node, sink: &Sink, source_file: &str) -> Option
     root.read_table(|top| {
         let header = top.section("table", header);
         let mut values = [0.0; RATE_COUNT];
-        let mut complete = true;
-        for section in SECTIONS {
-            complete &= top
-                .section(section, |t| {
-                    let mut ok = true;
-                    for rate in Rate::in_section(section) {
-                        match t.req(rate.section_key().1, |v| rate_value(&v, rate)) {
-                            Some(x) => values[rate as usize] = x,
-                            None => ok = false,
-                        }
-                    }
-                    Some(ok)
-                })
-                .unwrap_or(false);
-        }
+        let complete = read_rates(top, true, |rate, x| values[rate as usize] = x);
         let sources = top.opt("sources", BTreeMap::new(), sources);
         let (region, currency, as_of, version) = header?;
         (complete && sources.is_some()).then(|| PriceTable {
@@ -50,6 +36,37 @@ pub(crate) fn price_table(root: &Node, sink: &Sink, source_file: &str) -> Option
             overridden: BTreeMap::new(),
         })
     })
+}
+
+/// Reads the rate keys of the mode sections of `t` — every one when
+/// `required`, else those present — handing each valid value to `found`;
+/// returns whether all were valid (and present, when required).
+fn read_rates(t: &mut TableReader<'_>, required: bool, mut found: impl FnMut(Rate, f64)) -> bool {
+    let mut all_ok = true;
+    for section in SECTIONS {
+        all_ok &= t
+            .section(section, |s| {
+                let mut ok = true;
+                for rate in Rate::in_section(section) {
+                    let key = rate.section_key().1;
+                    let value = match s.take(key) {
+                        Some(v) => rate_value(&v, rate),
+                        None if required => {
+                            s.missing(key, "missing required key".into());
+                            None
+                        }
+                        None => continue,
+                    };
+                    match value {
+                        Some(x) => found(rate, x),
+                        None => ok = false,
+                    }
+                }
+                Some(ok)
+            })
+            .unwrap_or(false);
+    }
+    all_ok
 }
 
 /// `[table]`: region, currency, as_of, version.
@@ -127,23 +144,7 @@ pub(crate) fn pricing(v: Val<'_>) -> Option<PricingSpec> {
             None => None,
         };
         let mut overrides = Vec::new();
-        let mut ok = true;
-        for section in SECTIONS {
-            ok &= t
-                .section(section, |s| {
-                    let mut ok = true;
-                    for rate in Rate::in_section(section) {
-                        if let Some(v) = s.take(rate.section_key().1) {
-                            match rate_value(&v, rate) {
-                                Some(x) => overrides.push((rate, x)),
-                                None => ok = false,
-                            }
-                        }
-                    }
-                    Some(ok)
-                })
-                .unwrap_or(false);
-        }
+        let ok = read_rates(t, false, |rate, x| overrides.push((rate, x)));
         ok.then_some(PricingSpec { file, overrides })
     })
 }
