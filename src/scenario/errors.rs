@@ -20,8 +20,8 @@ pub enum Location {
     /// A position in the scenario file: 1-based line and 1-based column,
     /// counted in characters.
     File { line: usize, column: usize },
-    /// A `--set` argument: its 0-based position among the overrides and its
-    /// text.
+    /// A command-line argument: its 0-based position among the `--set` and
+    /// `--sweep` arguments, and its text with its flag (`--set a.b=1`).
     Set { index: usize, argument: String },
 }
 
@@ -57,13 +57,18 @@ pub struct ScenarioErrors {
 }
 
 impl ScenarioErrors {
-    /// Locates `problems` in `text` / `overrides` and sorts them by position.
-    pub(crate) fn new(source_name: &str, text: &str, overrides: &[String], problems: Vec<Problem>) -> ScenarioErrors {
+    /// Locates `problems` in `text` / `arguments` (command-line arguments
+    /// with their flags, in `Origin::Set` order), sorts them by position and
+    /// drops repeats (each sweep point reports a shared problem again).
+    pub(crate) fn new(source_name: &str, text: &str, arguments: &[String], problems: Vec<Problem>) -> ScenarioErrors {
         let lines = LineIndex::new(text);
-        let mut diagnostics: Vec<Diagnostic> = problems
-            .into_iter()
-            .map(|p| Diagnostic { location: locate(p.origin, &lines, overrides), path: p.path, message: p.message })
-            .collect();
+        let mut diagnostics: Vec<Diagnostic> = Vec::new();
+        for p in problems {
+            let d = Diagnostic { location: locate(p.origin, &lines, arguments), path: p.path, message: p.message };
+            if !diagnostics.contains(&d) {
+                diagnostics.push(d);
+            }
+        }
         // Stable: problems at the same position keep the order found.
         diagnostics.sort_by_key(|d| d.location.sort_key());
         ScenarioErrors { source_name: source_name.to_string(), diagnostics }
@@ -83,7 +88,7 @@ impl ScenarioErrors {
         match &d.location {
             Location::WholeFile => write!(f, "{}: ", self.source_name)?,
             Location::File { line, column } => write!(f, "{}:{line}:{column}: ", self.source_name)?,
-            Location::Set { argument, .. } => write!(f, "--set {argument}: ")?,
+            Location::Set { argument, .. } => write!(f, "{argument}: ")?,
         }
         if !d.path.is_empty() {
             write!(f, "{}: ", d.path)?;
@@ -198,7 +203,7 @@ mod tests {
         let errors = ScenarioErrors::new(
             "x.toml",
             "a = 1\nb = 2\n",
-            &["c=3".to_string()],
+            &["--set c=3".to_string()],
             vec![
                 problem(Origin::Set(0), "c"),
                 problem(Origin::File(10), "b"),

@@ -9,6 +9,7 @@
 
 pub mod errors;
 pub mod model;
+mod sweep;
 mod tree;
 mod validate;
 
@@ -22,14 +23,88 @@ use tree::Origin;
 /// messages), applies `overrides` ("PATH=VALUE" strings from `--set`, in
 /// order), validates.
 pub fn load(source_name: &str, text: &str, overrides: &[String]) -> Result<model::Scenario, ScenarioErrors> {
-    checked(source_name, text, overrides, validate::scenario)
+    let mut plan = load_plan(source_name, text, overrides, &[], None)?;
+    if plan.points.len() > 1 {
+        let problem = Problem {
+            origin: Origin::WholeFile,
+            path: "sweep".into(),
+            message: format!("this file sweeps {} configurations; load it as a plan", plan.points.len()),
+        };
+        return Err(ScenarioErrors::new(source_name, text, &[], vec![problem]));
+    }
+    Ok(plan.points.remove(0).scenario)
+}
+
+/// Parses `text`, applies `overrides` (`--set`), expands its `[sweep]`
+/// and the `sweeps` (`--sweep PATH=V1,V2,…`) into one validated scenario
+/// per combination, and takes `replications` (`--replications`) over the
+/// file's.
+pub fn load_plan(
+    source_name: &str,
+    text: &str,
+    overrides: &[String],
+    sweeps: &[String],
+    replications: Option<u32>,
+) -> Result<model::Plan, ScenarioErrors> {
+    let arguments: Vec<String> =
+        overrides.iter().map(|o| format!("--set {o}")).chain(sweeps.iter().map(|s| format!("--sweep {s}"))).collect();
+    let fail = |problems| ScenarioErrors::new(source_name, text, &arguments, problems);
+    let mut root = tree::parse_document(text).map_err(|p| fail(vec![p]))?;
+    let sink = Sink::default();
+    for (index, argument) in overrides.iter().enumerate() {
+        if let Err(problem) = tree::apply_override(&mut root, index, argument) {
+            sink.push(problem);
+        }
+    }
+    let (mut axes, file_replications) = sweep::take_sweep_table(&mut root, &sink);
+    for (i, argument) in sweeps.iter().enumerate() {
+        if let Some(axis) = sweep::parse_sweep_argument(argument, overrides.len() + i, &sink) {
+            // The command line replaces the file's values for the same path.
+            axes.retain(|a| a.path != axis.path);
+            axes.push(axis);
+        }
+    }
+    let replications = replications.or(file_replications.map(|(r, _)| r)).unwrap_or(1);
+    let combinations = sweep::combinations(&axes);
+    let runs = combinations.len() as u64 * replications as u64;
+    if runs > sweep::MAX_RUNS {
+        let origin = axes.first().map_or(Origin::WholeFile, |a| a.origin);
+        sink.report(
+            origin,
+            "sweep",
+            format!(
+                "{} combinations × {replications} replications = {runs} runs; at most {} are allowed",
+                combinations.len(),
+                sweep::MAX_RUNS
+            ),
+        );
+        return Err(fail(sink.into_problems()));
+    }
+    let mut points = Vec::new();
+    for choice in &combinations {
+        let Some(tree) = sweep::apply(&root, &axes, choice, &sink) else { continue };
+        if let Some(scenario) = validate::scenario(&tree, &sink) {
+            let parameters =
+                axes.iter().zip(choice).map(|(a, &i)| (a.path.clone(), sweep::to_json(&a.values[i]))).collect();
+            points.push(model::PlanPoint { parameters, scenario });
+        }
+    }
+    match sink.is_empty() {
+        true if points.len() == combinations.len() => Ok(model::Plan { points, replications }),
+        true => Err(fail(vec![Problem {
+            origin: Origin::WholeFile,
+            path: String::new(),
+            message: "internal error: validation failed without saying why".into(),
+        }])),
+        false => Err(fail(sink.into_problems())),
+    }
 }
 
 /// Parses and validates a price table file (`pricing/us-east-1.toml` or a
 /// file a scenario names); `source_name` names it in messages and in the
 /// report.
 pub fn load_prices(source_name: &str, text: &str) -> Result<PriceTable, ScenarioErrors> {
-    checked(source_name, text, &[], |root, sink| validate::price_table(root, sink, source_name))
+    checked(source_name, text, |root, sink| validate::price_table(root, sink, source_name))
 }
 
 /// The built-in us-east-1 table.
@@ -38,25 +113,18 @@ pub fn built_in_prices() -> PriceTable {
     load_prices(prices::BUILT_IN_NAME, prices::BUILT_IN_TEXT).unwrap_or_else(|e| panic!("built-in price table: {e}"))
 }
 
-/// Parses `text`, applies `overrides`, and validates the tree with `read`,
-/// collecting every problem.
+/// Parses `text` and validates the tree with `read`, collecting every
+/// problem.
 fn checked<T>(
     source_name: &str,
     text: &str,
-    overrides: &[String],
     read: impl FnOnce(&tree::Node, &Sink) -> Option<T>,
 ) -> Result<T, ScenarioErrors> {
-    let fail = |problems| ScenarioErrors::new(source_name, text, overrides, problems);
+    let fail = |problems| ScenarioErrors::new(source_name, text, &[], problems);
     // A syntax error leaves nothing trustworthy to validate.
-    let mut root = tree::parse_document(text).map_err(|p| fail(vec![p]))?;
+    let root = tree::parse_document(text).map_err(|p| fail(vec![p]))?;
     let sink = Sink::default();
-    for (index, argument) in overrides.iter().enumerate() {
-        if let Err(problem) = tree::apply_override(&mut root, index, argument) {
-            sink.push(problem);
-        }
-    }
-    let value = read(&root, &sink);
-    match value {
+    match read(&root, &sink) {
         Some(value) if sink.is_empty() => Ok(value),
         _ if sink.is_empty() => Err(fail(vec![Problem {
             origin: Origin::WholeFile,
@@ -354,10 +422,12 @@ kind = "lambda"
 
     #[test]
     fn unknown_top_level_tables_list_the_valid_ones() {
-        let text = format!("{MINIMAL}\n[sweep]\nname = \"a\"\n");
+        let text = format!("{MINIMAL}\n[sweeps]\nname = \"a\"\n");
         assert_eq!(
             errors(&text, &[]),
-            ["x.toml:12:2: sweep: unknown key; valid keys: scenario, stream, producers, consumers, pricing"]
+            [
+                "x.toml:12:2: sweeps: unknown key; did you mean `sweep`? valid keys: scenario, stream, producers, consumers, pricing, sweep"
+            ]
         );
     }
 

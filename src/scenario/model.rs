@@ -27,6 +27,26 @@ pub struct Scenario {
     pub pricing: PricingSpec,
 }
 
+/// A scenario file expanded: one scenario per sweep combination.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// In expansion order (see `scenario::sweep`); exactly one without a
+    /// sweep.
+    pub points: Vec<PlanPoint>,
+    /// Runs of each point, with replication indices 0.. (default 1).
+    pub replications: u32,
+}
+
+/// One configuration of a plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanPoint {
+    /// The swept paths and this point's values, in axis order (empty
+    /// without a sweep).
+    pub parameters: Vec<(String, serde_json::Value)>,
+    /// The scenario with those values applied.
+    pub scenario: Scenario,
+}
+
 /// The scenario's price table choice.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PricingSpec {

@@ -190,7 +190,7 @@ pub(crate) fn apply_override(root: &mut Node, index: usize, argument: &str) -> R
 
 /// VALUE as a TOML value if it is one (`5000`, `"x"`, `{ dist = "fixed" }`),
 /// else as a bare string (`poisson`).
-fn parse_override_value(raw: &str, index: usize) -> Node {
+pub(super) fn parse_override_value(raw: &str, index: usize) -> Node {
     let document = format!("v = {raw}");
     if let Ok(table) = DeTable::parse(&document) {
         let mut entries = table.into_inner().into_iter();
@@ -206,9 +206,9 @@ fn parse_override_value(raw: &str, index: usize) -> Node {
 
 /// Error from walking an override path: the display path reached and why it
 /// cannot go on.
-type WalkError = (String, String);
+pub(super) type WalkError = (String, String);
 
-fn set_path(root: &mut Node, segments: &[&str], value: Node, origin: Origin) -> Result<(), WalkError> {
+pub(super) fn set_path(root: &mut Node, segments: &[&str], value: Node, origin: Origin) -> Result<(), WalkError> {
     let mut node = root;
     let mut shown = String::new();
     for (i, segment) in segments.iter().enumerate() {

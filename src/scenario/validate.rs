@@ -60,6 +60,9 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         let producers = top.req("producers", producers);
         let consumers = top.opt("consumers", Vec::new(), consumers);
         let pricing = top.opt("pricing", PricingSpec::default(), pricing::pricing);
+        // Read (and removed) before validation by `sweep`; named here so
+        // that it is listed, and suggested, among the valid tables.
+        let _ = top.take("sweep");
         let header = header?;
         let consumers = consumers?;
         if !failures_within(&consumers, header.duration, top) {
