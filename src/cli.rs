@@ -21,6 +21,8 @@ pub enum Command {
     Run(RunArgs),
     /// Validate scenarios without running them.
     Check(CheckArgs),
+    /// Find the cheapest configuration that meets the scenario's [slo].
+    Recommend(RecommendArgs),
 }
 
 /// Options shared by commands that load scenarios.
@@ -36,6 +38,25 @@ pub struct LoadArgs {
     /// Master seed, overriding `[scenario].seed`.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Sweep a scenario key over values, e.g. `--sweep stream.shard_count=4,8,16`
+    /// (repeatable; with `[sweep]`, the Cartesian product). Values holding
+    /// commas go in a TOML array: `--sweep 'PATH=[{ … }, { … }]'`.
+    #[arg(long = "sweep", value_name = "PATH=V1,V2,...")]
+    pub sweep: Vec<String>,
+    /// Runs per configuration, overriding `[sweep].replications`.
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+}
+
+/// How runs are spread over cores.
+#[derive(Debug, clap::Args)]
+pub struct ParallelArgs {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_024))]
+    pub threads: Option<u32>,
+    /// Print nothing on standard output or standard error except errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `shardsim run`.
@@ -50,12 +71,29 @@ pub struct RunArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Print nothing on standard output or standard error except errors.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Threads and quiet.
+    #[command(flatten)]
+    pub parallel: ParallelArgs,
     /// Run even when the up-front estimate says the run is too large.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `shardsim recommend`.
+#[derive(Debug, clap::Args)]
+pub struct RecommendArgs {
+    /// The scenario (one file; its [sweep] is not used) and overrides.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Folder for the search's report: <DIR>/<name>/recommend.json.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Largest shard count to try.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_shards: u32,
+    /// Threads and quiet.
+    #[command(flatten)]
+    pub parallel: ParallelArgs,
 }
 
 /// `shardsim check`.

@@ -14,6 +14,7 @@ pub mod cost;
 pub mod engine;
 pub mod metrics;
 pub mod producer;
+pub mod recommend;
 pub mod report;
 pub mod rng;
 pub mod scenario;

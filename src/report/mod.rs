@@ -5,7 +5,9 @@
 
 pub mod grid;
 pub mod json;
+pub mod replicate;
 pub mod sizing;
+pub mod slo;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -67,8 +69,16 @@ pub struct ScenarioInfo {
 pub struct Point {
     /// Swept values (empty without a sweep).
     pub parameters: BTreeMap<String, serde_json::Value>,
-    /// Runs behind this point.
+    /// Runs behind this point. With more than one, every other field is
+    /// replication 0's, and `estimates` summarises all of them.
     pub replications: u32,
+    /// Key metrics across replications: mean and 95 % interval, by report
+    /// path (absent for a single run).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub estimates: BTreeMap<String, replicate::Estimate>,
+    /// The `[slo]` verdict (absent without an `[slo]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo: Option<slo::SloReport>,
     /// Producer totals and per-group detail.
     pub producers: ProducersReport,
     /// Stream-level totals and peaks.
@@ -366,16 +376,26 @@ impl Report {
     /// The report of a single run of `scenario` with `seed`, priced with
     /// `prices`.
     pub fn single(scenario: &Scenario, seed: u64, outcome: &RunOutcome, prices: &PriceTable) -> Report {
+        let run = Point::of_run(scenario, outcome, prices);
+        let metrics = vec![replicate::metrics(&run)];
+        let point = Point::combine(run, metrics, BTreeMap::new(), scenario);
+        Report::new(scenario, seed, vec![point])
+    }
+
+    /// The report of `points`; the `scenario` section describes `scenario`
+    /// (the first point's, for a sweep) run with master seed `seed`.
+    pub fn new(scenario: &Scenario, seed: u64, points: Vec<Point>) -> Report {
         Report {
             shardsim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: ScenarioInfo::new(scenario, seed),
-            points: vec![Point::new(scenario, outcome, prices)],
+            points,
         }
     }
 }
 
 impl ScenarioInfo {
-    fn new(s: &Scenario, seed: u64) -> Self {
+    /// The identity and settings of `s` run with master seed `seed`.
+    pub fn new(s: &Scenario, seed: u64) -> Self {
         ScenarioInfo {
             name: s.name.clone(),
             seed,
@@ -395,7 +415,27 @@ impl ScenarioInfo {
 }
 
 impl Point {
-    fn new(s: &Scenario, o: &RunOutcome, prices: &PriceTable) -> Self {
+    /// One configuration: replication 0's point `first`, every
+    /// replication's [`replicate::metrics`] (in replication order), its
+    /// swept `parameters`, and the verdict of its scenario `s`'s `[slo]`.
+    pub fn combine(
+        first: Point,
+        per_run: Vec<Vec<(String, f64)>>,
+        parameters: BTreeMap<String, serde_json::Value>,
+        s: &Scenario,
+    ) -> Point {
+        let estimates = replicate::estimates(&per_run);
+        let replications = per_run.len() as u32;
+        let mut p = first;
+        p.parameters = parameters;
+        p.replications = replications;
+        p.estimates = estimates;
+        p.slo = s.slo.as_ref().map(|o| slo::evaluate(o, &p));
+        p
+    }
+
+    /// The point of one run `o` of `s`, priced with `prices`.
+    pub fn of_run(s: &Scenario, o: &RunOutcome, prices: &PriceTable) -> Self {
         let shards = shard_reports(o);
         let mut total = ProducerCounters::default();
         o.producers.iter().for_each(|c| total += c);
@@ -431,6 +471,8 @@ impl Point {
         Point {
             parameters: BTreeMap::new(),
             replications: 1,
+            estimates: BTreeMap::new(),
+            slo: None,
             cost,
             sizing,
             producers,

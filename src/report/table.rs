@@ -21,30 +21,38 @@ pub enum Flavour {
 /// Renders the report.
 pub fn render(report: &Report, flavour: Flavour) -> String {
     let s = &report.scenario;
+    let shape = match report.points.len() {
+        1 => format!("{} shards", s.shard_count),
+        n => format!("{n} configurations"),
+    };
     let title = format!(
-        "shardsim {} · scenario {} · seed {} · {} s simulated · {} shards, {}",
-        report.shardsim_version, s.name, s.seed, s.duration_s, s.shard_count, s.write_limit_model
+        "shardsim {} · scenario {} · seed {} · {} s simulated · {shape}, {}",
+        report.shardsim_version, s.name, s.seed, s.duration_s, s.write_limit_model
     );
     let mut out = match flavour {
         Flavour::Text => format!("{title}\n"),
         Flavour::Markdown => format!("# {title}\n"),
     };
-    for point in &report.points {
-        for (heading, grid, note) in sections(point) {
-            match flavour {
-                Flavour::Text => {
-                    out.push_str(&format!("\n{heading}\n{}", grid.to_text("  ")));
-                    for line in note.iter().flat_map(|n| n.lines()) {
-                        out.push_str(&format!("  {line}\n"));
-                    }
+    // A sweep compares its points; a single point is shown in full.
+    let all = if report.points.len() > 1 {
+        vec![comparison_section(&report.points)]
+    } else {
+        report.points.iter().flat_map(sections).collect()
+    };
+    for (heading, grid, note) in all {
+        match flavour {
+            Flavour::Text => {
+                out.push_str(&format!("\n{heading}\n{}", grid.to_text("  ")));
+                for line in note.iter().flat_map(|n| n.lines()) {
+                    out.push_str(&format!("  {line}\n"));
                 }
-                Flavour::Markdown => {
-                    out.push_str(&format!("\n## {heading}\n\n{}", grid.to_markdown()));
-                    if let Some(n) = note {
-                        // One list item per note line, so they do not run together.
-                        out.push('\n');
-                        n.lines().for_each(|line| out.push_str(&format!("- {line}\n")));
-                    }
+            }
+            Flavour::Markdown => {
+                out.push_str(&format!("\n## {heading}\n\n{}", grid.to_markdown()));
+                if let Some(n) = note {
+                    // One list item per note line, so they do not run together.
+                    out.push('\n');
+                    n.lines().for_each(|line| out.push_str(&format!("- {line}\n")));
                 }
             }
         }
@@ -61,7 +69,159 @@ fn sections(p: &Point) -> Vec<Section> {
     }
     all.push(cost_section(p));
     all.push(sizing_section(p));
+    if !p.estimates.is_empty() {
+        all.push(replication_section(p));
+    }
+    if p.slo.is_some() {
+        all.push(slo_section(p));
+    }
     all
+}
+
+/// One row per sweep point: its parameters and the figures that decide.
+fn comparison_section(points: &[Point]) -> Section {
+    let params: Vec<&String> = points[0].parameters.keys().collect();
+    let consumers = !points[0].consumers.is_empty();
+    let mut columns: Vec<(&str, Align)> = params.iter().map(|k| (k.as_str(), Align::Right)).collect();
+    columns.extend([("shards", Align::Right), ("throttle rate", Align::Right)]);
+    if consumers {
+        columns.push(("worst p99 ms", Align::Right));
+    }
+    columns.extend([
+        ("dropped", Align::Right),
+        ("provisioned USD/h", Align::Right),
+        ("cheapest USD/h", Align::Right),
+        ("SLO", Align::Left),
+    ]);
+    let mut g = Grid::new(&columns);
+    for p in points {
+        let mut row: Vec<String> = params.iter().map(|k| value_text(&p.parameters[*k])).collect();
+        row.push(p.stream.shard_count.to_string());
+        let t = &p.producers.total;
+        row.push(with_interval(p, "producers.throttle_rate", percent(t.throttle_rate), percent));
+        if consumers {
+            let worst =
+                p.consumers.iter().max_by(|a, b| a.end_to_end_latency_ms.p99.total_cmp(&b.end_to_end_latency_ms.p99));
+            row.push(worst.map_or(String::new(), |c| {
+                let path = format!("consumers.{}.end_to_end_latency_ms.p99", c.name);
+                with_interval(p, &path, format!("{:.0}", c.end_to_end_latency_ms.p99), |x| format!("{x:.0}"))
+            }));
+        }
+        row.push(with_interval(p, "producers.records_dropped", thousands(t.records_dropped), |x| {
+            thousands(x.round() as u64)
+        }));
+        let prov = &p.cost.modes.provisioned;
+        row.push(with_interval(p, "cost.provisioned.usd_per_hour", usd(prov.usd_per_hour), usd));
+        let (mode, cheapest) =
+            p.cost.modes.modes().into_iter().find(|(m, _)| *m == p.cost.cheapest).unwrap_or(("provisioned", prov));
+        row.push(format!("{} ({})", usd(cheapest.usd_per_hour), mode_label(mode)));
+        row.push(p.slo.as_ref().map_or(String::new(), slo_verdict));
+        g.row(row);
+    }
+    let replications = points[0].replications;
+    let mut notes = vec![format!(
+        "{} configurations{}; report.json has every figure of each",
+        points.len(),
+        if replications > 1 {
+            format!(" × {replications} replications (mean ± half the 95 % interval)")
+        } else {
+            String::new()
+        }
+    )];
+    if points.iter().any(|p| p.slo.is_some()) {
+        let meeting: Vec<String> = points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.slo.as_ref().is_some_and(|v| v.met))
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        notes.push(match meeting.len() {
+            0 => "no configuration meets the SLO".to_string(),
+            _ => format!("rows meeting the SLO: {}", meeting.join(", ")),
+        });
+    }
+    ("Sweep".to_string(), g, Some(notes.join("\n")))
+}
+
+/// A swept value as written in TOML, strings unquoted.
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `text`, or with replications the mean ± half the interval of `path`.
+fn with_interval(p: &Point, path: &str, text: String, fmt: impl Fn(f64) -> String) -> String {
+    match p.estimates.get(path) {
+        Some(e) => format!("{} ± {}", fmt(e.mean), fmt(e.half_width())),
+        None => text,
+    }
+}
+
+/// `met`, or `BROKEN: max_throttle_rate` naming the broken objectives.
+fn slo_verdict(v: &super::slo::SloReport) -> String {
+    if v.met {
+        "met".to_string()
+    } else {
+        let broken: Vec<&str> = v.objectives.iter().filter(|o| !o.met).map(|o| o.name).collect();
+        format!("BROKEN: {}", broken.join(", "))
+    }
+}
+
+fn mode_label(mode: &str) -> &str {
+    match mode {
+        "on_demand" => "on-demand",
+        "on_demand_advantage" => "on-demand Advantage",
+        other => other,
+    }
+}
+
+fn slo_section(p: &Point) -> Section {
+    let v = p.slo.as_ref().expect("called with an SLO");
+    let mut g = Grid::new(&[
+        ("objective", Align::Left),
+        ("limit", Align::Right),
+        ("measured", Align::Right),
+        ("", Align::Left),
+    ]);
+    for o in &v.objectives {
+        let fmt = |x: f64| match o.name {
+            "max_throttle_rate" => percent(x),
+            "max_end_to_end_latency_ms_p99" | "max_iterator_age_ms" => format!("{x:.0} ms"),
+            _ => thousands(x.round() as u64),
+        };
+        let at = o.consumer.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+        g.row(vec![
+            format!("{}{at}", o.name),
+            fmt(o.limit),
+            fmt(o.measured),
+            if o.met { "met".into() } else { "BROKEN".into() },
+        ]);
+    }
+    let basis = if p.estimates.is_empty() {
+        "measured in this run".to_string()
+    } else {
+        "measured = upper end of the 95 % interval over the replications".to_string()
+    };
+    (format!("SLO: {}", if v.met { "met" } else { "BROKEN" }), g, Some(basis))
+}
+
+fn replication_section(p: &Point) -> Section {
+    let mut g = Grid::new(&[
+        ("metric", Align::Left),
+        ("mean", Align::Right),
+        ("95 % interval", Align::Right),
+        ("min", Align::Right),
+        ("max", Align::Right),
+    ]);
+    for (name, e) in &p.estimates {
+        let f = |x: f64| if x.abs() >= 100.0 { format!("{x:.0}") } else { format!("{x:.4}") };
+        g.row(vec![name.clone(), f(e.mean), format!("{} – {}", f(e.ci95_low), f(e.ci95_high)), f(e.min), f(e.max)]);
+    }
+    let note =
+        "the tables above show replication 0; the replications draw different workloads (seeds by replication index)";
+    (format!("Replications ({})", p.replications), g, Some(note.to_string()))
 }
 
 fn cost_section(p: &Point) -> Section {
@@ -74,11 +234,7 @@ fn cost_section(p: &Point) -> Section {
         ("items, USD per hour", Align::Left),
     ]);
     for (key, m) in c.modes.modes() {
-        let label = match key {
-            "on_demand" => "on-demand",
-            "on_demand_advantage" => "on-demand Advantage",
-            other => other,
-        };
+        let label = mode_label(key);
         let items: Vec<String> = m
             .line_items
             .iter()

@@ -207,6 +207,7 @@ records_per_s = 100
             }],
             consumers: vec![],
             pricing: PricingSpec::default(),
+            slo: None,
         };
         assert_eq!(load_ok(MINIMAL, &[]), expected);
     }
@@ -426,7 +427,7 @@ kind = "lambda"
         assert_eq!(
             errors(&text, &[]),
             [
-                "x.toml:12:2: sweeps: unknown key; did you mean `sweep`? valid keys: scenario, stream, producers, consumers, pricing, sweep"
+                "x.toml:12:2: sweeps: unknown key; did you mean `sweep`? valid keys: scenario, stream, producers, consumers, pricing, sweep, slo"
             ]
         );
     }

@@ -25,6 +25,23 @@ pub struct Scenario {
     /// `pricing = "file.toml"` or `[pricing]`: which price table, and which
     /// of its rates to change. Default: the built-in table, unchanged.
     pub pricing: PricingSpec,
+    /// `[slo]`: the objectives a run must meet (none by default).
+    pub slo: Option<Slo>,
+}
+
+/// `[slo]`: service-level objectives, each an upper limit; at least one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Slo {
+    /// `max_throttle_rate`: producers' throttle rate, 0..=1.
+    pub max_throttle_rate: Option<f64>,
+    /// `max_end_to_end_latency_ms_p99`: every consumer's p99, > 0.
+    pub max_end_to_end_latency_ms_p99: Option<f64>,
+    /// `max_records_dropped`: user records the producers gave up.
+    pub max_records_dropped: Option<u64>,
+    /// `max_records_expired`: records any one consumer lost to retention.
+    pub max_records_expired: Option<u64>,
+    /// `max_iterator_age_ms`: every consumer's largest iterator age, > 0.
+    pub max_iterator_age_ms: Option<f64>,
 }
 
 /// A scenario file expanded: one scenario per sweep combination.

@@ -17,8 +17,8 @@ pub(crate) use pricing::price_table;
 use super::errors::Sink;
 use super::model::{
     Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, PollingSpec,
-    PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, StreamSpec, WorkerFailure,
-    WriteLimitModel,
+    PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo, StreamSpec,
+    WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -63,10 +63,29 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         // Read (and removed) before validation by `sweep`; named here so
         // that it is listed, and suggested, among the valid tables.
         let _ = top.take("sweep");
+        let slo = match top.take("slo") {
+            Some(v) => v.read_table(slo).map(Some),
+            None => Some(None),
+        };
         let header = header?;
         let consumers = consumers?;
         if !failures_within(&consumers, header.duration, top) {
             return None;
+        }
+        let slo = slo?;
+        if let Some(o) = &slo
+            && consumers.is_empty()
+        {
+            let needs = [
+                ("max_end_to_end_latency_ms_p99", o.max_end_to_end_latency_ms_p99.is_some()),
+                ("max_records_expired", o.max_records_expired.is_some()),
+                ("max_iterator_age_ms", o.max_iterator_age_ms.is_some()),
+            ];
+            if let Some((key, _)) = needs.iter().find(|(_, set)| *set) {
+                let at = top.node("slo").and_then(|n| n.get(key)).map_or(top.origin, |n| n.origin);
+                top.sink.report(at, format!("slo.{key}"), "is measured on consumers, and the scenario has none");
+                return None;
+            }
         }
         Some(Scenario {
             name: header.name,
@@ -77,7 +96,43 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             producers: producers?,
             consumers,
             pricing: pricing?,
+            slo,
         })
+    })
+}
+
+/// `[slo]`: optional limits, at least one; a latency or iterator-age
+/// objective needs a consumer to measure it (checked by the caller).
+fn slo(t: &mut TableReader<'_>) -> Option<Slo> {
+    let throttle = t.take("max_throttle_rate").map(|v| v.float(Interval::FRACTION));
+    let latency = t.take("max_end_to_end_latency_ms_p99").map(|v| v.float(Interval::POSITIVE));
+    let dropped = t.take("max_records_dropped").map(|v| v.int(0, u64::MAX));
+    let expired = t.take("max_records_expired").map(|v| v.int(0, u64::MAX));
+    let age = t.take("max_iterator_age_ms").map(|v| v.float(Interval::POSITIVE));
+    let all = [throttle.is_some(), latency.is_some(), dropped.is_some(), expired.is_some(), age.is_some()];
+    if !all.contains(&true) {
+        t.sink.report(
+            t.origin,
+            t.path.clone(),
+            "needs at least one objective: max_throttle_rate, max_end_to_end_latency_ms_p99, \
+             max_records_dropped, max_records_expired, max_iterator_age_ms",
+        );
+        return None;
+    }
+    // `Some(None)` (a bad value) fails the table; `None` (absent) is fine.
+    fn valid<T>(x: Option<Option<T>>) -> Option<Option<T>> {
+        match x {
+            Some(None) => None,
+            Some(v) => Some(v),
+            None => Some(None),
+        }
+    }
+    Some(Slo {
+        max_throttle_rate: valid(throttle)?,
+        max_end_to_end_latency_ms_p99: valid(latency)?,
+        max_records_dropped: valid(dropped)?,
+        max_records_expired: valid(expired)?,
+        max_iterator_age_ms: valid(age)?,
     })
 }
 
@@ -595,6 +650,8 @@ struct Interval {
 impl Interval {
     const POSITIVE: Interval = Interval::at_least(0.0, true);
     const NON_NEGATIVE: Interval = Interval::at_least(0.0, false);
+    /// `max_throttle_rate`, shares: `0 <= x <= 1`.
+    const FRACTION: Interval = Interval { max: 1.0, max_open: false, ..Interval::NON_NEGATIVE };
     /// `hot_share`: `0 < h <= 1`.
     const SHARE: Interval = Interval { max: 1.0, max_open: false, ..Interval::POSITIVE };
     /// `retention_hours`: `0 < h <= 8760`.

@@ -1,0 +1,366 @@
+//! The I/O shell around the pure core: reads scenario files and price
+//! tables, expands sweeps, runs every (configuration, replication) across a
+//! rayon pool with results collected in input order, prints summaries,
+//! writes report folders atomically, and turns SLO verdicts into the exit
+//! code. Wall-clock timing and progress go to standard error only, never
+//! into a report.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, Cli, Command, Format, LoadArgs, ParallelArgs, RunArgs};
+use crate::cost::prices::PriceTable;
+use crate::report::table::{Flavour, render, thousands};
+use crate::report::{Point, Report, json, replicate};
+use crate::scenario::model::{Plan, Scenario};
+use crate::scenario::{self};
+use crate::sim::{estimate, simulate};
+
+mod recommend;
+
+/// Runs larger than this many user records are refused without `--force`
+/// (minutes of work even at full speed).
+const MAX_USER_RECORDS: f64 = 5e9;
+/// Pre-hashed key tables, or KPL per-shard state, larger than this are
+/// refused without `--force`.
+const MAX_STATE_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// Exit code: the scenario ran, and its `[slo]` is broken.
+pub const EXIT_SLO_BROKEN: u8 = 1;
+/// Exit code: bad input, usage or I/O.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Parses arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = <Cli as clap::Parser>::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Check(args) => check(&args).map(|()| ExitCode::SUCCESS),
+        Command::Recommend(args) => recommend::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("{}", message.trim_end());
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// One scenario file, expanded into its configurations, each with its
+/// price table.
+pub struct Loaded {
+    /// The file.
+    pub path: PathBuf,
+    /// Its configurations.
+    pub plan: Plan,
+    /// The price table of each configuration, in plan order.
+    pub prices: Vec<PriceTable>,
+}
+
+impl Loaded {
+    /// The scenario naming the report (the first configuration's).
+    pub fn first(&self) -> &Scenario {
+        &self.plan.points[0].scenario
+    }
+}
+
+/// Reads and validates every scenario and its price tables, reporting all
+/// failures together.
+pub fn load_all(args: &LoadArgs) -> Result<Vec<Loaded>, String> {
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    for path in &args.scenarios {
+        match load_one(path, args) {
+            Ok(l) => loaded.push(l),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(dup) = duplicate_name(&loaded) {
+        errors.push(format!("two scenarios are named `{dup}`; names must differ (they name the report folders)"));
+    }
+    if errors.is_empty() { Ok(loaded) } else { Err(errors.join("\n")) }
+}
+
+fn load_one(path: &Path, args: &LoadArgs) -> Result<Loaded, String> {
+    let name = path.display().to_string();
+    let text = fs::read_to_string(path).map_err(|e| format!("{name}: cannot read scenario file: {e}"))?;
+    let mut plan =
+        scenario::load_plan(&name, &text, &args.set, &args.sweep, args.replications).map_err(|e| e.to_string())?;
+    if let Some(seed) = args.seed {
+        plan.points.iter_mut().for_each(|p| p.scenario.seed = seed);
+    }
+    let prices = plan.points.iter().map(|p| prices_for(&p.scenario, path)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Loaded { path: path.to_path_buf(), plan, prices })
+}
+
+/// The price table of scenario `s` read from `scenario_path`: the file it
+/// names (relative to the scenario's folder, or to the working directory
+/// when `--set` named it) or the built-in table, with its `[pricing]` rates
+/// applied.
+pub fn prices_for(s: &Scenario, scenario_path: &Path) -> Result<PriceTable, String> {
+    let base = match &s.pricing.file {
+        None => scenario::built_in_prices(),
+        Some(f) => {
+            let path = match scenario_path.parent() {
+                Some(dir) if !f.from_command_line => dir.join(&f.path),
+                _ => PathBuf::from(&f.path),
+            };
+            let name = path.display().to_string();
+            let text = fs::read_to_string(&path).map_err(|e| {
+                format!("{}: pricing: cannot read price table file {name}: {e}", scenario_path.display())
+            })?;
+            scenario::load_prices(&name, &text).map_err(|e| e.to_string())?
+        }
+    };
+    Ok(base.with_overrides(&s.pricing.overrides))
+}
+
+fn duplicate_name(loaded: &[Loaded]) -> Option<&str> {
+    let mut names: Vec<&str> = loaded.iter().map(|l| l.first().name.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+}
+
+fn check(args: &CheckArgs) -> Result<(), String> {
+    for l in load_all(&args.load)? {
+        let s = l.first();
+        let configurations = match l.plan.points.len() {
+            1 => String::new(),
+            n => format!("{n} configurations, "),
+        };
+        println!(
+            "ok: {} — {configurations}{} replication(s), {} shards, {} producer group(s), {} consumer(s), {} s, prices {} of {}{}",
+            s.name,
+            l.plan.replications,
+            s.stream.shard_count,
+            s.producers.len(),
+            s.consumers.len(),
+            s.duration.as_secs_f64(),
+            l.prices[0].region,
+            l.prices[0].as_of,
+            if s.slo.is_some() { ", with an [slo]" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// One simulation to run: configuration `point` of file `file`, replication
+/// `replication`.
+#[derive(Clone, Copy, Debug)]
+pub struct Job {
+    /// Index of the scenario file.
+    pub file: usize,
+    /// Index of the configuration in its plan.
+    pub point: usize,
+    /// Replication index.
+    pub replication: u32,
+}
+
+/// What a job leaves behind: the full point for replication 0, the key
+/// metrics for every replication.
+pub struct JobResult {
+    /// User records simulated (for the wall-clock rate).
+    pub user_records: u64,
+    /// Replication 0's point.
+    pub point: Option<Point>,
+    /// Its [`replicate::metrics`].
+    pub metrics: Vec<(String, f64)>,
+}
+
+/// Runs `jobs` over `loaded` on `pool`, showing progress unless quiet;
+/// results in job order.
+pub fn run_jobs(loaded: &[Loaded], jobs: &[Job], pool: &rayon::ThreadPool, quiet: bool) -> Vec<JobResult> {
+    let progress = progress_bar(jobs.len() as u64, quiet);
+    let results = pool.install(|| {
+        jobs.par_iter()
+            .map(|j| {
+                let l = &loaded[j.file];
+                let s = &l.plan.points[j.point].scenario;
+                let o = simulate(s, s.seed, j.replication);
+                let point = Point::of_run(s, &o, &l.prices[j.point]);
+                drop(o);
+                progress.inc(1);
+                JobResult {
+                    user_records: point.producers.total.user_records,
+                    metrics: replicate::metrics(&point),
+                    point: (j.replication == 0).then_some(point),
+                }
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+    results
+}
+
+/// A rayon pool of `--threads` workers (default: one per core).
+pub fn pool(args: &ParallelArgs) -> Result<rayon::ThreadPool, String> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        builder = builder.num_threads(n as usize);
+    }
+    builder.build().map_err(|e| format!("cannot start {} worker threads: {e}", args.threads.unwrap_or(0)))
+}
+
+/// A progress bar on standard error when it is a terminal and not quiet;
+/// hidden otherwise.
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs · {elapsed} elapsed · ETA {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Folds job results (in job order: configurations, then replications)
+/// into one report per file.
+pub fn reports(loaded: &[Loaded], results: Vec<JobResult>) -> Vec<Report> {
+    let mut results = results.into_iter();
+    loaded
+        .iter()
+        .map(|l| {
+            let points = l
+                .plan
+                .points
+                .iter()
+                .map(|pp| {
+                    let runs: Vec<JobResult> = results.by_ref().take(l.plan.replications as usize).collect();
+                    let per_run = runs.iter().map(|r| r.metrics.clone()).collect();
+                    let first = runs.into_iter().find_map(|r| r.point).expect("replication 0 ran");
+                    let parameters: BTreeMap<String, serde_json::Value> = pp.parameters.iter().cloned().collect();
+                    Point::combine(first, per_run, parameters, &pp.scenario)
+                })
+                .collect();
+            let first = l.first();
+            Report::new(first, first.seed, points)
+        })
+        .collect()
+}
+
+/// Every job of `loaded`: each configuration's replications, in order.
+fn all_jobs(loaded: &[Loaded]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (file, l) in loaded.iter().enumerate() {
+        for point in 0..l.plan.points.len() {
+            for replication in 0..l.plan.replications {
+                jobs.push(Job { file, point, replication });
+            }
+        }
+    }
+    jobs
+}
+
+/// Whether a report's `[slo]` is broken: its only configuration breaks it,
+/// or, for a sweep, none meets it.
+pub fn slo_broken(report: &Report) -> bool {
+    let verdicts: Vec<bool> = report.points.iter().filter_map(|p| p.slo.as_ref().map(|s| s.met)).collect();
+    match verdicts.len() {
+        0 => false,
+        1 => !verdicts[0],
+        _ => !verdicts.contains(&true),
+    }
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode, String> {
+    let loaded = load_all(&args.load)?;
+    if !args.force {
+        refuse_absurd(&loaded)?;
+    }
+    let pool = pool(&args.parallel)?;
+    let quiet = args.parallel.quiet;
+    let started = Instant::now();
+    let jobs = all_jobs(&loaded);
+    let results = run_jobs(&loaded, &jobs, &pool, quiet);
+    let users: u64 = results.iter().map(|r| r.user_records).sum();
+    let wall = started.elapsed().as_secs_f64();
+    let reports = reports(&loaded, results);
+    let mut stdout = String::new();
+    for report in &reports {
+        let path = write_file(&args.out, &report.scenario.name, "report.json", &json::to_json(report))?;
+        match args.format {
+            Format::Table => {
+                stdout.push_str(&render(report, Flavour::Text));
+                stdout.push_str(&format!("\nreport: {}\n", path.display()));
+            }
+            Format::Markdown => stdout.push_str(&render(report, Flavour::Markdown)),
+            Format::Json => stdout.push_str(&json::to_json(report)),
+        }
+    }
+    if !quiet {
+        print!("{stdout}");
+        eprintln!(
+            "simulated {} user records in {} run(s) in {wall:.2} s wall time ({} records/s, {} thread(s))",
+            thousands(users),
+            jobs.len(),
+            thousands((users as f64 / wall.max(1e-9)) as u64),
+            pool.current_num_threads()
+        );
+    }
+    let broken = reports.iter().any(slo_broken);
+    Ok(if broken { ExitCode::from(EXIT_SLO_BROKEN) } else { ExitCode::SUCCESS })
+}
+
+/// Refuses files whose runs together, or any one configuration's state,
+/// are too large (see the limits above).
+pub fn refuse_absurd(loaded: &[Loaded]) -> Result<(), String> {
+    let problems: Vec<String> = loaded
+        .iter()
+        .filter_map(|l| {
+            let runs = l.plan.replications as f64;
+            let estimates: Vec<_> = l.plan.points.iter().map(|p| estimate(&p.scenario)).collect();
+            let total = estimates.iter().map(|e| e.user_records * runs).sum::<f64>();
+            let s = l.first();
+            let e = estimates.iter().fold(estimates[0], |a, b| crate::sim::WorkEstimate {
+                user_records: total,
+                key_table_bytes: a.key_table_bytes.max(b.key_table_bytes),
+                kpl_state_bytes: a.kpl_state_bytes.max(b.kpl_state_bytes),
+            });
+            if e.user_records > MAX_USER_RECORDS {
+                Some(format!(
+                    "{}: about {:.1e} user records to simulate over all runs (limit {MAX_USER_RECORDS:.0e}); shorten duration_s, lower records_per_s or sweep fewer values, or pass --force",
+                    s.name, e.user_records
+                ))
+            } else if e.key_table_bytes > MAX_STATE_BYTES {
+                Some(format!(
+                    "{}: key tables need about {:.1} GiB of memory; use fewer keys, or `unique`/`random_hash` keys, or pass --force",
+                    s.name,
+                    e.key_table_bytes / 1024f64.powi(3)
+                ))
+            } else if e.kpl_state_bytes > MAX_STATE_BYTES {
+                Some(format!(
+                    "{}: KPL instances × shards need about {:.1} GiB for per-shard aggregates and limiters; use fewer instances or shards, or pass --force",
+                    s.name,
+                    e.kpl_state_bytes / 1024f64.powi(3)
+                ))
+            } else {
+                None
+            }
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+/// Writes `<out>/<name>/<file>` via a temporary file and a rename, so an
+/// interrupted run never leaves a half-written file.
+pub fn write_file(out: &Path, name: &str, file: &str, contents: &str) -> Result<PathBuf, String> {
+    let dir = out.join(name);
+    let fail = |what: &str, p: &Path, e: std::io::Error| format!("{}: cannot {what}: {e}", p.display());
+    fs::create_dir_all(&dir).map_err(|e| fail("create folder", &dir, e))?;
+    let path = dir.join(file);
+    let tmp = dir.join(format!(".{file}.tmp"));
+    let mut f = fs::File::create(&tmp).map_err(|e| fail("create", &tmp, e))?;
+    f.write_all(contents.as_bytes()).map_err(|e| fail("write", &tmp, e))?;
+    f.sync_all().map_err(|e| fail("sync", &tmp, e))?;
+    fs::rename(&tmp, &path).map_err(|e| fail("rename into place", &path, e))?;
+    Ok(path)
+}
