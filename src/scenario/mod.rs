@@ -741,4 +741,63 @@ records_per_s = 1
             assert!(lines.len() == 1 && lines[0].contains("stream.retention_hours"), "{bad}: {lines:?}");
         }
     }
+
+    #[test]
+    fn slo_objectives_are_checked() {
+        let with = |slo: &str| format!("{MINIMAL}[slo]\n{slo}\n");
+        let s = load_ok(&with("max_throttle_rate = 0.001\nmax_records_dropped = 0"), &[]);
+        assert_eq!(s.slo, Some(Slo { max_throttle_rate: Some(0.001), max_records_dropped: Some(0), ..Slo::default() }));
+        assert_eq!(
+            errors(&with(""), &[]),
+            ["x.toml:11:1: slo: needs at least one objective: max_throttle_rate, \
+             max_end_to_end_latency_ms_p99, max_records_dropped, max_records_expired, max_iterator_age_ms"]
+        );
+        assert_eq!(
+            errors(&with("max_throttle_rate = 2\nmax_iterator_age_ms = 0"), &[]),
+            [
+                "x.toml:12:21: slo.max_throttle_rate: must be >= 0 and <= 1, got 2",
+                "x.toml:13:23: slo.max_iterator_age_ms: must be > 0, got 0",
+            ]
+        );
+        // Latency is measured on consumers; MINIMAL has none.
+        assert_eq!(
+            errors(&with("max_end_to_end_latency_ms_p99 = 500"), &[]),
+            ["x.toml:12:33: slo.max_end_to_end_latency_ms_p99: is measured on consumers, and the scenario has none"]
+        );
+    }
+
+    #[test]
+    fn sweeps_expand_and_report_their_own_mistakes() {
+        let plan = |text: &str, sweeps: &[&str]| {
+            let sweeps: Vec<String> = sweeps.iter().map(|s| s.to_string()).collect();
+            load_plan("x.toml", text, &[], &sweeps, None)
+        };
+        let text = format!("{MINIMAL}[sweep]\n\"stream.shard_count\" = [1, 3]\nreplications = 4\n");
+        let p = plan(&text, &[]).unwrap();
+        assert_eq!(p.replications, 4);
+        let shards: Vec<u32> = p.points.iter().map(|x| x.scenario.stream.shard_count).collect();
+        assert_eq!(shards, [1, 3]);
+        assert_eq!(p.points[1].parameters, vec![("stream.shard_count".to_string(), serde_json::json!(3))]);
+        // The command line replaces a file axis of the same path.
+        let p = plan(&text, &["stream.shard_count=5,6,7"]).unwrap();
+        assert_eq!(p.points.iter().map(|x| x.scenario.stream.shard_count).collect::<Vec<_>>(), [5, 6, 7]);
+        // A plan is not a scenario.
+        assert!(load("x.toml", &text, &[]).unwrap_err().to_string().contains("sweeps 2 configurations"));
+
+        let bad = format!(
+            "{MINIMAL}[sweep]\nshard_count = [1]\n\"stream.shard_count\" = []\nreplications = 0\n\"producers.0.records_per_s\" = [1, -1]\n"
+        );
+        let lines: Vec<String> = plan(&bad, &[]).unwrap_err().to_string().lines().map(String::from).collect();
+        assert_eq!(lines.len(), 4, "{lines:#?}");
+        assert!(
+            lines[0].starts_with("x.toml:12:1: sweep.shard_count: expected `replications` or a dotted scenario path")
+        );
+        assert_eq!(
+            lines[1],
+            "x.toml:13:24: sweep.\"stream.shard_count\": expected a non-empty array of values, got an empty array"
+        );
+        assert_eq!(lines[2], "x.toml:14:16: sweep.replications: must be an integer between 1 and 10000, got integer 0");
+        // A bad value is reported once, at the value, although two points share the file.
+        assert_eq!(lines[3], "x.toml:15:35: producers[0].records_per_s: must be > 0, got -1");
+    }
 }

@@ -66,6 +66,9 @@ pub(crate) fn take_sweep_table(root: &mut Node, sink: &Sink) -> (Vec<Axis>, Opti
         }
         match node.value {
             Value::Array(values) if !values.is_empty() => axes.push(Axis { path: key, origin: key_origin, values }),
+            Value::Array(_) => {
+                sink.report(node.origin, path, "expected a non-empty array of values, got an empty array")
+            }
             other => sink.report(
                 node.origin,
                 path,

@@ -13,3 +13,4 @@ mod hashing;
 mod kpl;
 mod lambda;
 mod scenarios;
+mod sweep;

@@ -31,19 +31,26 @@ fn every_scenario_runs_on_a_short_horizon() {
     files.sort();
     assert!(files.len() >= 3, "{files:?}");
     for path in files {
-        let s = load(&path, &["scenario.duration_s=10", "scenario.warmup_s=0"]);
-        let prices = shardsim::app::prices_for(&s, &path).unwrap_or_else(|e| panic!("{e}"));
-        let o = simulate(&s, s.seed, 0);
-        let r = Report::single(&s, s.seed, &o, &prices);
-        assert!(r.points[0].cost.modes.provisioned.usd_per_hour > 0.0, "{}", path.display());
-        let c = &o.producers[0];
-        assert!(c.user_records > 0, "{} produced nothing", path.display());
-        assert_eq!(
-            o.producers.iter().map(|c| c.user_records).sum::<u64>(),
-            o.producers.iter().map(|c| c.records_put + c.records_dropped).sum::<u64>() + o.records_in_flight,
-            "{}: records not conserved",
-            path.display()
-        );
+        // Every configuration of a sweep, once each.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let short = ["scenario.duration_s=10".to_string(), "scenario.warmup_s=0".to_string()];
+        let plan = shardsim::scenario::load_plan(&path.display().to_string(), &text, &short, &[], Some(1))
+            .unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
+        for point in &plan.points {
+            let s = &point.scenario;
+            let prices = shardsim::app::prices_for(s, &path).unwrap_or_else(|e| panic!("{e}"));
+            let o = simulate(s, s.seed, 0);
+            let r = Report::single(s, s.seed, &o, &prices);
+            assert!(r.points[0].cost.modes.provisioned.usd_per_hour > 0.0, "{}", path.display());
+            let c = &o.producers[0];
+            assert!(c.user_records > 0, "{} produced nothing", path.display());
+            assert_eq!(
+                o.producers.iter().map(|c| c.user_records).sum::<u64>(),
+                o.producers.iter().map(|c| c.records_put + c.records_dropped).sum::<u64>() + o.records_in_flight,
+                "{}: records not conserved",
+                path.display()
+            );
+        }
     }
 }
 
@@ -119,4 +126,32 @@ fn capacity_modes_compares_the_three_bills_it_describes() {
     let alone = run(&["pricing.on_demand_advantage.commitment_share=1"]);
     let alone = &alone.points[0].cost.modes;
     assert!(alone.on_demand_advantage.usd_per_hour > alone.provisioned.usd_per_hour.max(alone.on_demand.usd_per_hour));
+}
+
+#[test]
+fn shard_sweep_finds_what_its_walk_through_says() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shard-sweep.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let plan = shardsim::scenario::load_plan("shard-sweep.toml", &text, &[], &[], None).unwrap();
+    assert_eq!(plan.replications, 3);
+    let verdicts: Vec<(u32, bool, u64)> = plan
+        .points
+        .iter()
+        .map(|pp| {
+            let s = &pp.scenario;
+            let prices = shardsim::app::prices_for(s, &path).unwrap();
+            let runs: Vec<_> = (0..plan.replications)
+                .map(|r| shardsim::report::Point::of_run(s, &simulate(s, s.seed, r), &prices))
+                .collect();
+            let per_run = runs.iter().map(shardsim::report::replicate::metrics).collect();
+            let first = runs.into_iter().next().unwrap();
+            let p = shardsim::report::Point::combine(first, per_run, Default::default(), s);
+            (s.stream.shard_count, p.slo.unwrap().met, p.sizing.aws_formula_shards)
+        })
+        .collect();
+    // AWS's formula says 6; with the Zipf keys 6 to 12 break the SLO and 16
+    // and 24 meet it.
+    assert!(verdicts.iter().all(|v| v.2 == 6), "{verdicts:?}");
+    let met: Vec<u32> = verdicts.iter().filter(|v| v.1).map(|v| v.0).collect();
+    assert_eq!(met, [16, 24], "{verdicts:?}");
 }
