@@ -13,7 +13,7 @@ use super::{EXIT_SLO_BROKEN, Job, Loaded, load_all, pool, refuse_absurd, reports
 use crate::cli::RecommendArgs;
 use crate::recommend::{Step, Stop, Trial, next};
 use crate::report::slo::Objective;
-use crate::report::table::{percent, usd};
+use crate::report::table::{objective_value, usd};
 use crate::report::{Point, ScenarioInfo, json};
 use crate::scenario::model::{Plan, PlanPoint, Scenario};
 
@@ -244,7 +244,12 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
             .iter()
             .map(|o| {
                 let at = o.consumer.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-                format!("{}{at}: {} > {}", o.name, shown(o.name, o.measured), shown(o.name, o.limit))
+                format!(
+                    "{}{at}: {} > {}",
+                    o.name,
+                    objective_value(o.name, o.measured),
+                    objective_value(o.name, o.limit)
+                )
             })
             .collect();
         out.push_str(&format!("\nwhy not {} shard(s): {}", sm.shard_count, broken.join("; ")));
@@ -255,13 +260,4 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
         }
     }
     out
-}
-
-/// An objective's value as its unit reads.
-fn shown(name: &str, x: f64) -> String {
-    match name {
-        "max_throttle_rate" => percent(x),
-        "max_end_to_end_latency_ms_p99" | "max_iterator_age_ms" => format!("{x:.0} ms"),
-        _ => format!("{x:.0}"),
-    }
 }

@@ -186,11 +186,7 @@ fn slo_section(p: &Point) -> Section {
         ("", Align::Left),
     ]);
     for o in &v.objectives {
-        let fmt = |x: f64| match o.name {
-            "max_throttle_rate" => percent(x),
-            "max_end_to_end_latency_ms_p99" | "max_iterator_age_ms" => format!("{x:.0} ms"),
-            _ => thousands(x.round() as u64),
-        };
+        let fmt = |x| objective_value(o.name, x);
         let at = o.consumer.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
         g.row(vec![
             format!("{}{at}", o.name),
@@ -205,6 +201,15 @@ fn slo_section(p: &Point) -> Section {
         "measured = upper end of the 95 % interval over the replications".to_string()
     };
     (format!("SLO: {}", if v.met { "met" } else { "BROKEN" }), g, Some(basis))
+}
+
+/// A value of the `[slo]` objective `name`, in its unit.
+pub fn objective_value(name: &str, x: f64) -> String {
+    match name {
+        "max_throttle_rate" => percent(x),
+        "max_end_to_end_latency_ms_p99" | "max_iterator_age_ms" => format!("{x:.0} ms"),
+        _ => thousands(x.round() as u64),
+    }
 }
 
 fn replication_section(p: &Point) -> Section {
