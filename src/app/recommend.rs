@@ -48,7 +48,7 @@ struct Recommendation {
     #[serde(skip_serializing_if = "Option::is_none")]
     not_found: Option<&'static str>,
     /// Every option, cheapest first.
-    options: Vec<Option_>,
+    options: Vec<Choice>,
     /// The largest count tried that fails, and which objectives it breaks.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_smaller: Option<Smaller>,
@@ -56,7 +56,7 @@ struct Recommendation {
 
 /// One configuration that can carry the workload.
 #[derive(Debug, Serialize)]
-struct Option_ {
+struct Choice {
     /// `provisioned`, `on_demand` or `on_demand_advantage`.
     mode: &'static str,
     /// Shards (provisioned only).
@@ -167,13 +167,13 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
 
 /// The three ways to carry the workload of the passing `shards` run, cheapest
 /// first.
-fn options(shards: u32, p: &Point) -> Vec<Option_> {
-    let mut out: Vec<Option_> = p
+fn options(shards: u32, p: &Point) -> Vec<Choice> {
+    let mut out: Vec<Choice> = p
         .cost
         .modes
         .modes()
         .into_iter()
-        .map(|(mode, c)| Option_ {
+        .map(|(mode, c)| Choice {
             mode,
             shard_count: (mode == "provisioned").then_some(shards),
             usd_per_hour: c.usd_per_hour,
