@@ -77,6 +77,10 @@ pub struct RunArgs {
     /// Run even when the up-front estimate says the run is too large.
     #[arg(long)]
     pub force: bool,
+    /// Write no PNG charts (report.json, timeseries.csv and index.html are
+    /// still written).
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// `shardsim recommend`.

@@ -11,6 +11,7 @@
 use crate::consumer::kcl::CONTROL;
 use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
 use crate::engine::EventQueue;
+use crate::metrics::shard::cell_shape;
 use crate::metrics::{KplCounters, ProducerCounters, StreamSeries};
 use crate::producer::kpl::KplInstance;
 use crate::producer::sdk::SdkInstance;
@@ -109,7 +110,9 @@ struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     fn new(scenario: &'a Scenario, seed: u64, replication: u32) -> Self {
-        let stream = Stream::new(&scenario.stream, !scenario.consumers.is_empty());
+        let series_s = StreamSeries::bucket_s_for(scenario.duration);
+        let cells = cell_shape(scenario.duration, scenario.stream.shard_count as usize, series_s);
+        let stream = Stream::new(&scenario.stream, !scenario.consumers.is_empty(), cells);
         let spaces: Vec<KeySpace> =
             scenario.producers.iter().map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map)).collect();
         let mut instances = Vec::new();
@@ -148,13 +151,16 @@ impl<'a> Sim<'a> {
             .collect();
         let shards = stream.ranges.len();
         let retention = SimTime::from_secs_f64(scenario.stream.retention_hours * 3_600.0);
+        let age_buckets = scenario.duration.as_nanos().div_ceil(series_s * crate::time::NANOS_PER_S) as usize;
         let consumers = scenario
             .consumers
             .iter()
             .enumerate()
             .map(|(c, spec)| {
                 let id = StreamId { replication, producer: c as u32, instance: 0, purpose: Purpose::ConsumerStart };
-                Consumer::new(spec, shards, retention, rng_for(seed, id))
+                let mut consumer = Consumer::new(spec, shards, retention, rng_for(seed, id));
+                consumer.meter_mut().keep_ages(series_s, age_buckets);
+                consumer
             })
             .collect();
         Sim {

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::cli::{CheckArgs, Cli, Command, Format, LoadArgs, ParallelArgs, RunArgs};
 use crate::cost::prices::PriceTable;
 use crate::report::table::{Flavour, render, thousands};
-use crate::report::{Point, Report, json, replicate};
+use crate::report::{self, Point, Report, charts, json, replicate};
 use crate::scenario::model::{Plan, Scenario};
 use crate::scenario::{self};
 use crate::sim::{estimate, simulate};
@@ -63,6 +63,8 @@ pub struct Loaded {
     pub plan: Plan,
     /// The price table of each configuration, in plan order.
     pub prices: Vec<PriceTable>,
+    /// The file's text, for `index.html`.
+    pub text: String,
 }
 
 impl Loaded {
@@ -98,7 +100,7 @@ fn load_one(path: &Path, args: &LoadArgs) -> Result<Loaded, String> {
         plan.points.iter_mut().for_each(|p| p.scenario.seed = seed);
     }
     let prices = plan.points.iter().map(|p| prices_for(&p.scenario, path)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Loaded { path: path.to_path_buf(), plan, prices })
+    Ok(Loaded { path: path.to_path_buf(), plan, prices, text })
 }
 
 /// The price table of scenario `s` read from `scenario_path`: the file it
@@ -185,8 +187,13 @@ pub fn run_jobs(loaded: &[Loaded], jobs: &[Job], pool: &rayon::ThreadPool, quiet
                 let l = &loaded[j.file];
                 let s = &l.plan.points[j.point].scenario;
                 let o = simulate(s, s.seed, j.replication);
-                let point = Point::of_run(s, &o, &l.prices[j.point]);
+                let mut point = Point::of_run(s, &o, &l.prices[j.point]);
                 drop(o);
+                if l.plan.points.len() > 1 {
+                    // A sweep's charts are drawn from its summaries; the
+                    // per-shard series would cost up to 12 MiB a point.
+                    point.charts = Default::default();
+                }
                 progress.inc(1);
                 JobResult {
                     user_records: point.producers.total.user_records,
@@ -285,8 +292,26 @@ fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let wall = started.elapsed().as_secs_f64();
     let reports = reports(&loaded, results);
     let mut stdout = String::new();
-    for report in &reports {
-        let path = write_file(&args.out, &report.scenario.name, "report.json", &json::to_json(report))?;
+    let arguments: Vec<String> = args
+        .load
+        .set
+        .iter()
+        .map(|a| format!("--set {a}"))
+        .chain(args.load.sweep.iter().map(|a| format!("--sweep {a}")))
+        .collect();
+    for (report, l) in reports.iter().zip(&loaded) {
+        let name = &report.scenario.name;
+        let path = write_file(&args.out, name, "report.json", &json::to_json(report))?;
+        let charts = if args.no_charts { Vec::new() } else { charts::render(report)? };
+        for c in &charts {
+            write_bytes(&args.out, name, c.file, &c.png)?;
+        }
+        let csv = report.points.len() == 1;
+        if csv {
+            write_file(&args.out, name, "timeseries.csv", &report::csv::timeseries(&report.points[0]))?;
+        }
+        let listed: Vec<(&str, &str)> = charts.iter().map(|c| (c.file, c.title.as_str())).collect();
+        write_file(&args.out, name, "index.html", &report::html::index(report, &listed, &l.text, &arguments, csv))?;
         match args.format {
             Format::Table => {
                 stdout.push_str(&render(report, Flavour::Text));
@@ -350,16 +375,21 @@ pub fn refuse_absurd(loaded: &[Loaded]) -> Result<(), String> {
     if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }
 
+/// Writes text to `<out>/<name>/<file>`; see [`write_bytes`].
+pub fn write_file(out: &Path, name: &str, file: &str, contents: &str) -> Result<PathBuf, String> {
+    write_bytes(out, name, file, contents.as_bytes())
+}
+
 /// Writes `<out>/<name>/<file>` via a temporary file and a rename, so an
 /// interrupted run never leaves a half-written file.
-pub fn write_file(out: &Path, name: &str, file: &str, contents: &str) -> Result<PathBuf, String> {
+pub fn write_bytes(out: &Path, name: &str, file: &str, contents: &[u8]) -> Result<PathBuf, String> {
     let dir = out.join(name);
     let fail = |what: &str, p: &Path, e: std::io::Error| format!("{}: cannot {what}: {e}", p.display());
     fs::create_dir_all(&dir).map_err(|e| fail("create folder", &dir, e))?;
     let path = dir.join(file);
     let tmp = dir.join(format!(".{file}.tmp"));
     let mut f = fs::File::create(&tmp).map_err(|e| fail("create", &tmp, e))?;
-    f.write_all(contents.as_bytes()).map_err(|e| fail("write", &tmp, e))?;
+    f.write_all(contents).map_err(|e| fail("write", &tmp, e))?;
     f.sync_all().map_err(|e| fail("sync", &tmp, e))?;
     fs::rename(&tmp, &path).map_err(|e| fail("rename into place", &path, e))?;
     Ok(path)

@@ -107,6 +107,7 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
                 replications,
             },
             prices: vec![l.prices[0].clone()],
+            text: String::new(),
         };
         let jobs: Vec<Job> = (0..replications).map(|replication| Job { file: 0, point: 0, replication }).collect();
         let results = run_jobs(std::slice::from_ref(&one), &jobs, &pool, args.parallel.quiet);

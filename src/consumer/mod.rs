@@ -55,6 +55,10 @@ pub struct ConsumerMeter {
     /// End-to-end latency (application's send → consumer's receipt) of
     /// each record's first delivery, µs; see [`ConsumerMeter::latency_histogram`].
     latency_us: LatencyCounts,
+    /// Largest iterator age per time bucket, µs (0: no read in it); empty
+    /// unless [`ConsumerMeter::keep_ages`] was called.
+    pub ages_us: Vec<u64>,
+    age_bucket_ns: u64,
 }
 
 impl Default for ConsumerMeter {
@@ -71,6 +75,8 @@ impl Default for ConsumerMeter {
             records_expired: 0,
             iterator_age_max: SimTime::ZERO,
             latency_us: LatencyCounts::new(LATENCY_MAX_US),
+            ages_us: Vec::new(),
+            age_bucket_ns: 1,
         }
     }
 }
@@ -95,10 +101,21 @@ impl ConsumerMeter {
         self.latency_us.histogram()
     }
 
+    /// Keeps the largest iterator age per bucket of `bucket_s` seconds,
+    /// `buckets` of them (the stream series' resolution).
+    pub fn keep_ages(&mut self, bucket_s: u64, buckets: usize) {
+        self.ages_us = vec![0; buckets];
+        self.age_bucket_ns = bucket_s.max(1) * crate::time::NANOS_PER_S;
+    }
+
     /// Notes the age of the last record of a read made at `now`.
     pub fn age(&mut self, now: SimTime, last_put: Option<SimTime>) {
         if let Some(put) = last_put {
-            self.iterator_age_max = self.iterator_age_max.max(now - put);
+            let age = now - put;
+            self.iterator_age_max = self.iterator_age_max.max(age);
+            if let Some(slot) = self.ages_us.get_mut((now.as_nanos() / self.age_bucket_ns) as usize) {
+                *slot = (*slot).max(age.as_nanos() / 1_000);
+            }
         }
     }
 
@@ -320,6 +337,14 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.unread(shard, log),
             Consumer::Lambda(c) => c.unread(shard, log),
+        }
+    }
+
+    /// What it is measuring.
+    pub fn meter_mut(&mut self) -> &mut ConsumerMeter {
+        match self {
+            Consumer::Kcl(c) => &mut c.meter,
+            Consumer::Lambda(c) => &mut c.meter,
         }
     }
 

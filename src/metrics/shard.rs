@@ -1,8 +1,38 @@
-//! One shard's write counters: totals, and the peak per-second utilization
+//! One shard's write counters: totals, the peak per-second utilization
 //! (accepted and attempted), which is what reveals a hot shard that a
-//! one-minute CloudWatch average hides.
+//! one-minute CloudWatch average hides, and a time series of cells (one
+//! second wide unless shards × seconds would exceed [`MAX_SHARD_CELLS`]) for
+//! the heatmap and `timeseries.csv`.
 
 use crate::cost::meter::{PUT_PAYLOAD_UNIT_BYTES, on_demand_kib, put_payload_units};
+use crate::time::{NANOS_PER_S, SimTime};
+
+/// Most per-shard time-series cells a run keeps, over all shards (24 bytes
+/// each: at most 12 MiB).
+pub const MAX_SHARD_CELLS: u64 = 1 << 19;
+
+/// One shard's writes within one time cell (seconds after warm-up only).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ShardCell {
+    /// Records accepted.
+    pub incoming_records: u32,
+    /// Record attempts rejected.
+    pub write_throttled: u32,
+    /// Bytes accepted (as the limit counts them).
+    pub incoming_bytes: u64,
+    /// Highest accepted load of one second in the cell, over the limit.
+    pub write_utilization_max: f32,
+}
+
+/// Width in whole seconds and count of the per-shard cells for a run of
+/// `duration` over `shards` shards: `min_cell_s` (the stream series'
+/// bucket) or wider, so that shards × cells stays within
+/// [`MAX_SHARD_CELLS`].
+pub fn cell_shape(duration: SimTime, shards: usize, min_cell_s: u64) -> (u64, usize) {
+    let secs = duration.as_nanos().div_ceil(NANOS_PER_S).max(1);
+    let cell_s = min_cell_s.max((secs * shards as u64).div_ceil(MAX_SHARD_CELLS)).max(1);
+    (cell_s, secs.div_ceil(cell_s) as usize)
+}
 
 /// Write-side counters of one shard.
 #[derive(Clone, Debug, Default)]
@@ -28,6 +58,10 @@ pub struct ShardMeter {
     pub write_utilization_max: f64,
     /// Highest attempted load (accepted + rejected) of any second.
     pub write_demand_max: f64,
+    /// The time series, cell by cell (empty when not kept).
+    pub cells: Vec<ShardCell>,
+    /// Width of one cell in whole seconds.
+    pub cell_s: u64,
     current: SecondTally,
 }
 
@@ -43,6 +77,11 @@ struct SecondTally {
 }
 
 impl ShardMeter {
+    /// A meter keeping `cells` time-series cells of `cell_s` seconds.
+    pub fn with_cells(cell_s: u64, cells: usize) -> Self {
+        ShardMeter { cells: vec![ShardCell::default(); cells], cell_s: cell_s.max(1), ..ShardMeter::default() }
+    }
+
     /// Records one attempt of `bytes` (as the limit counts them; the record's
     /// real size is `real_bytes`) in whole second `second`; `counted` is
     /// false during warm-up. Seconds arrive in non-decreasing order.
@@ -107,7 +146,14 @@ impl ShardMeter {
             return;
         }
         let load = |r: u64, b: u64| (r as f64 / records_per_s as f64).max(b as f64 / bytes_per_s as f64);
-        self.write_utilization_max = self.write_utilization_max.max(load(t.ok_records, t.ok_bytes));
+        let accepted = load(t.ok_records, t.ok_bytes);
+        self.write_utilization_max = self.write_utilization_max.max(accepted);
+        if let Some(c) = self.cells.get_mut((t.second / self.cell_s.max(1)) as usize) {
+            c.incoming_records = c.incoming_records.saturating_add(t.ok_records as u32);
+            c.write_throttled = c.write_throttled.saturating_add((t.tried_records - t.ok_records) as u32);
+            c.incoming_bytes += t.ok_bytes;
+            c.write_utilization_max = c.write_utilization_max.max(accepted as f32);
+        }
         self.write_demand_max = self.write_demand_max.max(load(t.tried_records, t.tried_bytes));
         if t.tried_records > t.ok_records {
             self.throttled_seconds += 1;
@@ -155,6 +201,26 @@ mod tests {
         assert_eq!(m.payload_bytes, 1_500 * 100 + 524_288 + 25_600 + 1_000);
         assert_eq!(m.put_payload_units(), 1_500 + 21 + 1 + 1);
         assert_eq!(m.on_demand_kib, 1_500 + 512 + 25 + 1);
+    }
+
+    #[test]
+    fn cells_sum_the_seconds_they_cover() {
+        let limits = (1_000, 1_048_576);
+        let mut m = ShardMeter::with_cells(2, 3);
+        for (second, n) in [(0, 500), (1, 1_500), (2, 10), (5, 7)] {
+            (0..n).for_each(|i| m.attempt(second, true, (100, 100), i < 1_000, limits));
+        }
+        m.finish(limits);
+        let records: Vec<u32> = m.cells.iter().map(|c| c.incoming_records).collect();
+        assert_eq!(records, [1_500, 10, 7]);
+        assert_eq!(m.cells[0].write_throttled, 500);
+        assert_eq!(m.cells[0].write_utilization_max, 1.0);
+        assert_eq!(m.cells.iter().map(|c| c.incoming_records as u64).sum::<u64>(), m.incoming_records);
+        // Shapes: one-second cells while they fit, wider beyond.
+        let hour = SimTime::from_secs(3_600);
+        assert_eq!(cell_shape(hour, 100, 1), (1, 3_600));
+        assert_eq!(cell_shape(hour, 1_000, 1), (7, 515));
+        assert_eq!(cell_shape(SimTime::from_secs(36_000), 4, 10), (10, 3_600));
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! in snake_case with the unit last; the JSON form is an interface, so names
 //! are added, never renamed.
 
+pub mod charts;
+pub mod csv;
 pub mod grid;
+pub mod html;
 pub mod json;
 pub mod replicate;
 pub mod sizing;
@@ -17,6 +20,7 @@ use serde::Serialize;
 use crate::cost::meter::{BYTES_PER_GB, HOURS_PER_MONTH, Usage};
 use crate::cost::prices::{PriceTable, Rate};
 use crate::cost::{Costs, bill};
+use crate::metrics::shard::ShardCell;
 use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
@@ -93,6 +97,33 @@ pub struct Point {
     pub sizing: sizing::Sizing,
     /// Stream totals over time.
     pub timeseries: Timeseries,
+    /// Series only the charts and `timeseries.csv` use (not in
+    /// report.json; empty for the points of a sweep).
+    #[serde(skip)]
+    pub charts: ChartData,
+}
+
+/// Per-shard and per-consumer series of one run, for the charts and
+/// `timeseries.csv`.
+#[derive(Clone, Debug, Default)]
+pub struct ChartData {
+    /// Width of a shard cell, seconds.
+    pub cell_s: u64,
+    /// Each shard's cells, by shard index (seconds after warm-up only).
+    pub shard_cells: Vec<Vec<ShardCell>>,
+    /// Each consumer's largest iterator age per `timeseries` bucket, ms
+    /// (0: no read in the bucket), in scenario order.
+    pub consumer_ages_ms: Vec<Vec<f64>>,
+    /// Each consumer's end-to-end latency quantiles: (quantile, ms).
+    pub latency_curves: Vec<Vec<(f64, f64)>>,
+}
+
+/// Quantiles of the latency curves: 0 to 99.999 % on a log scale of the
+/// tail, then the maximum.
+fn latency_quantiles() -> Vec<f64> {
+    let mut q: Vec<f64> = (0..=50).map(|k| 1.0 - 10f64.powf(-(k as f64) / 10.0)).collect();
+    q.push(1.0);
+    q
 }
 
 /// The bill of one point, with everything needed to audit it.
@@ -467,6 +498,26 @@ impl Point {
         let stream = stream_report(s, o, &shards);
         let timeseries = timeseries(o);
         let cost = cost_report(s, o, prices, &producers);
+        let charts = ChartData {
+            cell_s: o.stream.meters.first().map_or(1, |m| m.cell_s),
+            shard_cells: o.stream.meters.iter().map(|m| m.cells.clone()).collect(),
+            consumer_ages_ms: o
+                .consumers
+                .iter()
+                .map(|c| c.meter.ages_us.iter().map(|&us| us as f64 / 1_000.0).collect())
+                .collect(),
+            latency_curves: o
+                .consumers
+                .iter()
+                .map(|c| {
+                    let h = c.meter.latency_histogram();
+                    if h.is_empty() {
+                        return Vec::new();
+                    }
+                    latency_quantiles().into_iter().map(|q| (q, h.value_at_quantile(q) as f64 / 1_000.0)).collect()
+                })
+                .collect(),
+        };
         let sizing = sizing::check(s, &producers, &stream, &shards, &timeseries, cost.usage.bytes_written);
         Point {
             parameters: BTreeMap::new(),
@@ -480,6 +531,7 @@ impl Point {
             shards,
             consumers: consumer_reports(s, o),
             timeseries,
+            charts,
         }
     }
 }

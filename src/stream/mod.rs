@@ -47,8 +47,9 @@ pub struct Stream {
 
 impl Stream {
     /// A new stream as AWS creates it for `spec`; accepted records are
-    /// stored only when `keep_records` (the scenario has consumers).
-    pub fn new(spec: &StreamSpec, keep_records: bool) -> Self {
+    /// stored only when `keep_records` (the scenario has consumers). Each
+    /// shard keeps `cells` time-series cells of `cell_s` seconds.
+    pub fn new(spec: &StreamSpec, keep_records: bool, (cell_s, cells): (u64, usize)) -> Self {
         let ranges = initial_ranges(spec.shard_count);
         let limits =
             WriteLimits { records_per_s: spec.shard_write_records_per_s, bytes_per_s: spec.shard_write_bytes_per_s };
@@ -58,7 +59,7 @@ impl Stream {
             ranges,
             limits,
             limiters: vec![WriteLimiter::new(spec.write_limit_model, limits); n],
-            meters: vec![ShardMeter::default(); n],
+            meters: vec![ShardMeter::with_cells(cell_s, cells); n],
             logs: vec![ShardLog::default(); n],
             readers: vec![ReadLimiter::default(); n],
             keep_records,

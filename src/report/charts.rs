@@ -1,0 +1,571 @@
+//! Charts: PNG images of one run (write-utilization heatmap, throughput
+//! against capacity, traffic share per shard, latency percentiles, iterator
+//! age, the per-minute view of the hottest shard) or of a sweep (cost, and
+//! throttle rate and p99 latency, against the swept value). Each chart's
+//! data series is computed by a plain function the tests check against the
+//! report; drawing uses plotters with an embedded font, so the bytes are the
+//! same on every machine. Pure: charts come back as bytes.
+
+use std::sync::Once;
+
+use image::ImageEncoder as _;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::colors::colormaps::ViridisRGB;
+
+use super::{Point, Report};
+use crate::metrics::shard::ShardCell;
+
+/// Chart size in pixels.
+pub const SIZE: (u32, u32) = (1200, 700);
+/// The embedded font (DejaVu Sans; licence in `assets/fonts`).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// Most heatmap columns and rows drawn; finer series are merged (maximum
+/// utilization, any throttling) so a cell is at least a pixel.
+const HEATMAP_MAX_COLUMNS: usize = 1_000;
+const HEATMAP_MAX_ROWS: usize = 200;
+/// The one-minute period of CloudWatch's metrics.
+const MINUTE_S: usize = 60;
+
+/// Series colours: distinct in hue and, in this order, in lightness, so
+/// they survive a greyscale print; lines also differ in width and dashes.
+const INK: [RGBColor; 4] =
+    [RGBColor(31, 78, 160), RGBColor(214, 96, 18), RGBColor(40, 150, 60), RGBColor(120, 40, 140)];
+const THROTTLED: RGBColor = RGBColor(200, 20, 30);
+
+/// A rendered chart.
+pub struct Chart {
+    /// File name, e.g. `heatmap.png`.
+    pub file: &'static str,
+    /// What it shows (alt text and caption in `index.html`).
+    pub title: String,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+}
+
+type Draw<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// Every chart that applies to `report`: the run charts for a single
+/// configuration, the sweep charts for several.
+pub fn render(report: &Report) -> Result<Vec<Chart>, String> {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The bytes are a valid TrueType font (a test draws with them).
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+    if report.points.len() > 1 {
+        return Ok(vec![chart("sweep.png", "Cost, throttling and latency across the sweep", |a| sweep(a, report))?]);
+    }
+    let p = &report.points[0];
+    let mut out = vec![
+        chart("heatmap.png", "Write utilization per shard and second (throttled seconds marked)", |a| heatmap(a, p))?,
+        chart("throughput.png", "Incoming and throttled records per second against capacity", |a| throughput(a, p))?,
+        chart("shard-share.png", "Share of write attempts per shard against an even share", |a| share(a, p))?,
+    ];
+    if per_minute_view(p).is_some() {
+        out.push(chart(
+            "per-minute.png",
+            "The hottest shard: per-second load against CloudWatch's one-minute average",
+            |a| per_minute(a, p),
+        )?);
+    }
+    if p.charts.latency_curves.iter().any(|c| !c.is_empty()) {
+        out.push(chart("latency.png", "End-to-end latency percentiles per consumer", |a| latency(a, p))?);
+        out.push(chart("iterator-age.png", "Iterator age over time per consumer", |a| iterator_age(a, p))?);
+    }
+    Ok(out)
+}
+
+/// Draws with `draw` on a white canvas of [`SIZE`] and encodes a PNG.
+fn chart(file: &'static str, title: &str, draw: impl FnOnce(&Draw<'_>) -> Result<(), String>) -> Result<Chart, String> {
+    let (w, h) = SIZE;
+    let mut rgb = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, w, h, image::ColorType::Rgb8)
+        .map_err(|e| format!("{file}: cannot encode PNG: {e}"))?;
+    Ok(Chart { file, title: title.to_string(), png })
+}
+
+fn err(e: impl std::fmt::Debug) -> String {
+    format!("drawing a chart failed: {e:?}")
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().into()
+}
+
+// ---------------------------------------------------------------- data
+
+/// The heatmap grid: `rows` × `columns` of (utilization, throttled),
+/// merging shards and cells so neither exceeds the drawable maximum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeatmapGrid {
+    /// Shards per row.
+    pub shards_per_row: usize,
+    /// Cells per column.
+    pub cells_per_column: usize,
+    /// Seconds per column.
+    pub column_s: u64,
+    /// `[row][column]`: highest utilization of a second, and whether any
+    /// attempt was throttled.
+    pub cells: Vec<Vec<(f32, bool)>>,
+    /// Records accepted per `[row][column]` (for checks).
+    pub incoming_records: Vec<Vec<u64>>,
+}
+
+/// The heatmap grid of `p`.
+pub fn heatmap_grid(p: &Point) -> HeatmapGrid {
+    let shards = &p.charts.shard_cells;
+    let n_cells = shards.first().map_or(0, Vec::len);
+    let shards_per_row = shards.len().div_ceil(HEATMAP_MAX_ROWS).max(1);
+    let cells_per_column = n_cells.div_ceil(HEATMAP_MAX_COLUMNS).max(1);
+    let rows = shards.len().div_ceil(shards_per_row);
+    let columns = n_cells.div_ceil(cells_per_column);
+    let mut cells = vec![vec![(0f32, false); columns]; rows];
+    let mut incoming = vec![vec![0u64; columns]; rows];
+    for (s, series) in shards.iter().enumerate() {
+        for (i, c) in series.iter().enumerate() {
+            let (r, col) = (s / shards_per_row, i / cells_per_column);
+            let cell = &mut cells[r][col];
+            cell.0 = cell.0.max(c.write_utilization_max);
+            cell.1 |= c.write_throttled > 0;
+            incoming[r][col] += c.incoming_records as u64;
+        }
+    }
+    HeatmapGrid {
+        shards_per_row,
+        cells_per_column,
+        column_s: p.charts.cell_s * cells_per_column as u64,
+        cells,
+        incoming_records: incoming,
+    }
+}
+
+/// Stream totals per second over time: (start s, incoming/s, throttled/s).
+pub fn throughput_series(p: &Point) -> Vec<(f64, f64, f64)> {
+    let t = &p.timeseries;
+    let b = t.bucket_s as f64;
+    t.incoming_records
+        .iter()
+        .zip(&t.write_throttled)
+        .enumerate()
+        .map(|(i, (&ok, &no))| (i as f64 * b, ok as f64 / b, no as f64 / b))
+        .collect()
+}
+
+/// The hottest shard's per-second accepted load (fraction of its limit)
+/// and the one-minute means CloudWatch would show, when cells are one
+/// second wide: (shard index, per-second, per-minute means).
+pub fn per_minute_view(p: &Point) -> Option<(usize, Vec<f64>, Vec<f64>)> {
+    if p.charts.cell_s != 1 || p.shards.is_empty() {
+        return None;
+    }
+    let (hot, _) = p.shards.iter().enumerate().max_by(|a, b| a.1.traffic_share.total_cmp(&b.1.traffic_share))?;
+    let cells: &[ShardCell] = &p.charts.shard_cells[hot];
+    let per_second: Vec<f64> = cells.iter().map(|c| c.write_utilization_max as f64).collect();
+    let per_minute = per_second.chunks(MINUTE_S).map(|m| m.iter().sum::<f64>() / m.len() as f64).collect();
+    Some((hot, per_second, per_minute))
+}
+
+// ---------------------------------------------------------------- drawing
+
+/// Reversed, lightened viridis: idle is near white, 100 % is a deep teal.
+fn utilization_colour(u: f32) -> RGBColor {
+    let u = u.clamp(0.0, 1.0) as f64;
+    let base = ViridisRGB::get_color(1.0 - 0.7 * u);
+    let mix = 0.15 + 0.85 * u;
+    let lerp = |c: u8| (255.0 + (c as f64 - 255.0) * mix).round() as u8;
+    RGBColor(lerp(base.0), lerp(base.1), lerp(base.2))
+}
+
+fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+    let g = heatmap_grid(p);
+    let rows = g.cells.len().max(1);
+    let columns = g.cells.first().map_or(1, Vec::len).max(1);
+    let (area, legend) = root.split_horizontally(SIZE.0 - 110);
+    let mut c = ChartBuilder::on(&area)
+        .caption("Write utilization per shard over time", font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0f64..(columns as f64 * g.column_s as f64), -0.5f64..rows as f64 - 0.5)
+        .map_err(err)?;
+    let shards_per_row = g.shards_per_row;
+    c.configure_mesh()
+        .disable_mesh()
+        .x_desc(format!(
+            "time (s){}",
+            if g.column_s > 1 { format!(", {} s per column", g.column_s) } else { String::new() }
+        ))
+        .y_desc(if shards_per_row > 1 { format!("shards ({shards_per_row} per row)") } else { "shard".into() })
+        .y_labels(rows.min(25))
+        .y_label_formatter(&|y| {
+            let r = rows as f64 - 1.0 - y.round();
+            if (y - y.round()).abs() < 1e-6 && r >= 0.0 {
+                format!("{}", r as usize * shards_per_row)
+            } else {
+                String::new()
+            }
+        })
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    let w = g.column_s as f64;
+    c.draw_series(g.cells.iter().enumerate().flat_map(|(r, row)| {
+        let y = (rows - 1 - r) as f64;
+        row.iter().enumerate().map(move |(col, &(u, throttled))| {
+            let colour = if throttled { THROTTLED } else { utilization_colour(u) };
+            Rectangle::new([(col as f64 * w, y - 0.5), ((col + 1) as f64 * w, y + 0.5)], colour.filled())
+        })
+    }))
+    .map_err(err)?;
+    // Legend: the colour scale and the throttled colour.
+    let mut l = ChartBuilder::on(&legend)
+        .margin_top(60)
+        .margin_bottom(60)
+        .margin_right(10)
+        .y_label_area_size(45)
+        .build_cartesian_2d(0f64..1f64, 0f64..100f64)
+        .map_err(err)?;
+    l.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc("busiest second, % of limit")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .axis_desc_style(font(14))
+        .label_style(font(13))
+        .draw()
+        .map_err(err)?;
+    l.draw_series((0..100).map(|v| {
+        Rectangle::new([(0.0, v as f64), (1.0, v as f64 + 1.0)], utilization_colour(v as f32 / 100.0).filled())
+    }))
+    .map_err(err)?;
+    legend
+        .draw(&Rectangle::new([(10, SIZE.1 as i32 - 48), (30, SIZE.1 as i32 - 28)], THROTTLED.filled()))
+        .map_err(err)?;
+    legend.draw(&Text::new("throttled", (34, SIZE.1 as i32 - 46), font(14))).map_err(err)?;
+    Ok(())
+}
+
+fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+    let series = throughput_series(p);
+    let end = series.last().map_or(1.0, |s| s.0 + p.timeseries.bucket_s as f64);
+    let capacity = p.stream.capacity_records_per_s as f64;
+    let top = series.iter().map(|s| s.1.max(s.2)).fold(capacity, f64::max) * 1.15;
+    let mut c = ChartBuilder::on(root)
+        .caption("Stream throughput (per second) against its records/s capacity", font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0f64..end, 0f64..top)
+        .map_err(err)?;
+    c.configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("records per second")
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+    c.draw_series(LineSeries::new(series.iter().map(|s| (s.0, s.1)), INK[0].stroke_width(2)))
+        .map_err(err)?
+        .label("incoming (accepted)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK[0].stroke_width(2)));
+    c.draw_series(LineSeries::new(series.iter().map(|s| (s.0, s.2)), THROTTLED.stroke_width(1)))
+        .map_err(err)?
+        .label("throttled attempts")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], THROTTLED.stroke_width(1)));
+    c.draw_series(DashedLineSeries::new(vec![(0.0, capacity), (end, capacity)], 10, 6, BLACK.stroke_width(2)))
+        .map_err(err)?
+        .label("capacity (1,000 records/s per shard)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
+    legend(&mut c)
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    c: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> Result<(), String> {
+    c.configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(font(15))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(err)
+}
+
+fn share(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+    let n = p.shards.len().max(1);
+    let top = p.shards.iter().map(|s| s.traffic_share).fold(1.0 / n as f64, f64::max) * 100.0 * 1.15;
+    let mut c = ChartBuilder::on(root)
+        .caption("Share of write attempts per shard", font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..n as f64, 0f64..top)
+        .map_err(err)?;
+    c.configure_mesh()
+        .disable_x_mesh()
+        .x_desc("shard index")
+        .y_desc("% of all write attempts")
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    c.draw_series(p.shards.iter().enumerate().map(|(i, s)| {
+        let colour = if s.hot { THROTTLED } else { INK[0] };
+        Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, s.traffic_share * 100.0)], colour.mix(0.85).filled())
+    }))
+    .map_err(err)?
+    .label("share (red: hot shard)")
+    .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], INK[0].filled()));
+    let even = 100.0 / n as f64;
+    c.draw_series(DashedLineSeries::new(vec![(0.0, even), (n as f64, even)], 10, 6, BLACK.stroke_width(2)))
+        .map_err(err)?
+        .label(format!("even share ({even:.1} %)"))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
+    legend(&mut c)
+}
+
+fn per_minute(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+    let Some((hot, per_second, per_minute)) = per_minute_view(p) else { return Ok(()) };
+    let end = per_second.len() as f64;
+    let top = per_second.iter().fold(1.0f64, |a, &b| a.max(b)) * 100.0 * 1.15;
+    let mut c = ChartBuilder::on(root)
+        .caption(format!("{}: per second vs one-minute average", p.shards[hot].shard_id), font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..end, 0f64..top)
+        .map_err(err)?;
+    c.configure_mesh()
+        .x_desc("time (s, after warm-up)")
+        .y_desc("accepted load, % of the shard's limit")
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    c.draw_series(LineSeries::new(
+        per_second.iter().enumerate().map(|(i, u)| (i as f64, u * 100.0)),
+        INK[1].stroke_width(1),
+    ))
+    .map_err(err)?
+    .label("per second (what the limit sees)")
+    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK[1].stroke_width(1)));
+    let steps = per_minute.iter().enumerate().flat_map(|(m, u)| {
+        let (a, b) = ((m * MINUTE_S) as f64, (((m + 1) * MINUTE_S) as f64).min(end));
+        [(a, u * 100.0), (b, u * 100.0)]
+    });
+    c.draw_series(LineSeries::new(steps, INK[0].stroke_width(4)))
+        .map_err(err)?
+        .label("one-minute average (what CloudWatch shows)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK[0].stroke_width(4)));
+    c.draw_series(DashedLineSeries::new(vec![(0.0, 100.0), (end, 100.0)], 10, 6, BLACK.stroke_width(2)))
+        .map_err(err)?
+        .label("limit")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
+    legend(&mut c)
+}
+
+fn latency(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+    let curves = &p.charts.latency_curves;
+    let max = curves.iter().flatten().map(|c| c.1).fold(1.0f64, f64::max) * 1.5;
+    let min = curves.iter().flatten().map(|c| c.1).filter(|&v| v > 0.0).fold(max, f64::min).max(0.01) / 1.5;
+    let mut c = ChartBuilder::on(root)
+        .caption("End-to-end latency: percentile reached by each delay", font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d((min..max).log_scale(), 0f64..100f64)
+        .map_err(err)?;
+    c.configure_mesh()
+        .x_desc("latency (ms, log scale)")
+        .y_desc("percentile (%)")
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    for (i, (curve, consumer)) in curves.iter().zip(&p.consumers).enumerate() {
+        let ink = INK[i % INK.len()];
+        let width = 1 + (i % 3) as u32;
+        let pts: Vec<(f64, f64)> = curve.iter().map(|&(q, ms)| (ms.max(min), q * 100.0)).collect();
+        c.draw_series(LineSeries::new(pts.clone(), ink.stroke_width(width)))
+            .map_err(err)?
+            .label(format!("{} (p99 {:.0} ms)", consumer.name, consumer.end_to_end_latency_ms.p99))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ink.stroke_width(width)));
+        c.draw_series(pts.iter().step_by(5).map(|&pt| Circle::new(pt, 3, ink.filled()))).map_err(err)?;
+    }
+    c.configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(font(15))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(err)
+}
+
+fn iterator_age(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+    let b = p.timeseries.bucket_s as f64;
+    let ages = &p.charts.consumer_ages_ms;
+    let end = ages.first().map_or(1.0, |a| a.len() as f64 * b);
+    let top = ages.iter().flatten().fold(1.0f64, |a, &v| a.max(v / 1_000.0)) * 1.15;
+    let mut c = ChartBuilder::on(root)
+        .caption("Iterator age (how far behind each consumer reads)", font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..end, 0f64..top)
+        .map_err(err)?;
+    c.configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("largest iterator age (s)")
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    for (i, (series, consumer)) in ages.iter().zip(&p.consumers).enumerate() {
+        let ink = INK[i % INK.len()];
+        let width = 1 + (i % 3) as u32;
+        let pts = series.iter().enumerate().filter(|(_, v)| **v > 0.0).map(|(k, &v)| (k as f64 * b, v / 1_000.0));
+        c.draw_series(LineSeries::new(pts, ink.stroke_width(width)))
+            .map_err(err)?
+            .label(consumer.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ink.stroke_width(width)));
+    }
+    legend(&mut c)
+}
+
+/// The first swept parameter of each point as a number (its index when it
+/// is not one), with its name.
+pub fn sweep_axis(report: &Report) -> (String, Vec<f64>) {
+    let name = report.points[0].parameters.keys().next().cloned().unwrap_or_else(|| "configuration".into());
+    let xs = report
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.parameters.get(&name).and_then(|v| v.as_f64()).unwrap_or(i as f64))
+        .collect();
+    (name, xs)
+}
+
+fn sweep(root: &Draw<'_>, report: &Report) -> Result<(), String> {
+    let (name, xs) = sweep_axis(report);
+    let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let pad = ((hi - lo) * 0.05).max(0.5);
+    let xr = (lo - pad)..(hi + pad);
+    let (top, bottom) = root.split_vertically(SIZE.1 / 2);
+    // Cost per hour in each mode, with 95 % intervals when replicated.
+    let cost_of = |p: &Point, mode: &str| {
+        let key = format!("cost.{mode}.usd_per_hour");
+        let v = p.cost.modes.modes().into_iter().find(|m| m.0 == mode).map_or(0.0, |m| m.1.usd_per_hour);
+        p.estimates.get(&key).map_or((v, v, v), |e| (e.ci95_low, e.mean, e.ci95_high))
+    };
+    let modes =
+        [("provisioned", "provisioned"), ("on_demand", "on-demand"), ("on_demand_advantage", "on-demand Advantage")];
+    let ymax =
+        report.points.iter().flat_map(|p| modes.iter().map(move |m| cost_of(p, m.0).2)).fold(0.0, f64::max) * 1.15;
+    let mut c = ChartBuilder::on(&top)
+        .caption(format!("Cost per hour against {name}"), font(22))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(70)
+        .build_cartesian_2d(xr.clone(), 0f64..ymax.max(0.01))
+        .map_err(err)?;
+    c.configure_mesh().y_desc("USD per hour").axis_desc_style(font(15)).label_style(font(13)).draw().map_err(err)?;
+    for (i, (mode, label)) in modes.iter().enumerate() {
+        let ink = INK[i];
+        let width = 1 + i as u32;
+        let pts: Vec<(f64, (f64, f64, f64))> =
+            xs.iter().zip(&report.points).map(|(&x, p)| (x, cost_of(p, mode))).collect();
+        c.draw_series(LineSeries::new(pts.iter().map(|&(x, v)| (x, v.1)), ink.stroke_width(width)))
+            .map_err(err)?
+            .label(*label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ink.stroke_width(width)));
+        c.draw_series(pts.iter().map(|&(x, v)| ErrorBar::new_vertical(x, v.0, v.1, v.2, ink.filled(), 8)))
+            .map_err(err)?;
+    }
+    legend(&mut c)?;
+    // Throttle rate and the worst consumer's p99, with the SLO's limits.
+    let throttle = |p: &Point| {
+        let v = p.producers.total.throttle_rate * 100.0;
+        p.estimates
+            .get("producers.throttle_rate")
+            .map_or((v, v, v), |e| (e.ci95_low * 100.0, e.mean * 100.0, e.ci95_high * 100.0))
+    };
+    let (left, right) = bottom.split_horizontally(SIZE.0 / 2);
+    let tmax = report.points.iter().map(|p| throttle(p).2).fold(1.0, f64::max) * 1.15;
+    let mut t = ChartBuilder::on(&left)
+        .caption("Write throttle rate", font(20))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(xr.clone(), 0f64..tmax)
+        .map_err(err)?;
+    t.configure_mesh()
+        .x_desc(name.clone())
+        .y_desc("% of attempts")
+        .axis_desc_style(font(15))
+        .label_style(font(13))
+        .draw()
+        .map_err(err)?;
+    let pts: Vec<(f64, (f64, f64, f64))> = xs.iter().zip(&report.points).map(|(&x, p)| (x, throttle(p))).collect();
+    t.draw_series(LineSeries::new(pts.iter().map(|&(x, v)| (x, v.1)), THROTTLED.stroke_width(2))).map_err(err)?;
+    t.draw_series(pts.iter().map(|&(x, v)| ErrorBar::new_vertical(x, v.0, v.1, v.2, THROTTLED.filled(), 8)))
+        .map_err(err)?;
+    if let Some(limit) = slo_limit(report, "max_throttle_rate") {
+        t.draw_series(DashedLineSeries::new(
+            vec![(xr.start, limit * 100.0), (xr.end, limit * 100.0)],
+            8,
+            5,
+            BLACK.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label("SLO limit")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
+        legend(&mut t)?;
+    }
+    let p99 = |p: &Point| p.consumers.iter().map(|c| c.end_to_end_latency_ms.p99).fold(0.0, f64::max);
+    let lmax =
+        report.points.iter().map(p99).fold(slo_limit(report, "max_end_to_end_latency_ms_p99").unwrap_or(1.0), f64::max)
+            * 1.15;
+    let mut l = ChartBuilder::on(&right)
+        .caption("Worst consumer p99 latency", font(20))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(xr.clone(), 0f64..lmax)
+        .map_err(err)?;
+    l.configure_mesh().x_desc(name).y_desc("ms").axis_desc_style(font(15)).label_style(font(13)).draw().map_err(err)?;
+    l.draw_series(LineSeries::new(xs.iter().zip(&report.points).map(|(&x, p)| (x, p99(p))), INK[0].stroke_width(2)))
+        .map_err(err)?;
+    l.draw_series(xs.iter().zip(&report.points).map(|(&x, p)| Circle::new((x, p99(p)), 4, INK[0].filled())))
+        .map_err(err)?;
+    if let Some(limit) = slo_limit(report, "max_end_to_end_latency_ms_p99") {
+        l.draw_series(DashedLineSeries::new(vec![(xr.start, limit), (xr.end, limit)], 8, 5, BLACK.stroke_width(2)))
+            .map_err(err)?
+            .label("SLO limit")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
+        legend(&mut l)?;
+    }
+    Ok(())
+}
+
+/// The limit of `[slo]` objective `name`, if the sweep has it.
+fn slo_limit(report: &Report, name: &str) -> Option<f64> {
+    report
+        .points
+        .iter()
+        .filter_map(|p| p.slo.as_ref())
+        .flat_map(|v| &v.objectives)
+        .find(|o| o.name == name)
+        .map(|o| o.limit)
+}

@@ -1,0 +1,46 @@
+//! `timeseries.csv`: the stream totals per `timeseries` bucket (one second
+//! for runs up to an hour), then every shard's cells (one second unless
+//! shards × seconds would pass 524,288 cells), one row each, so the file
+//! stays within about 40 MB however long the run.
+
+use std::fmt::Write as _;
+
+use super::Point;
+
+/// The column names.
+pub const HEADER: &str = "series,shard_id,start_s,width_s,user_records,incoming_records,incoming_bytes,write_throttled,write_utilization_max";
+
+/// The CSV text of one run's point.
+pub fn timeseries(p: &Point) -> String {
+    let mut out = String::from(HEADER);
+    out.push('\n');
+    let t = &p.timeseries;
+    for i in 0..t.incoming_records.len() {
+        let _ = writeln!(
+            out,
+            "stream,,{},{},{},{},{},{},",
+            i as u64 * t.bucket_s,
+            t.bucket_s,
+            t.user_records[i],
+            t.incoming_records[i],
+            t.incoming_bytes[i],
+            t.write_throttled[i]
+        );
+    }
+    let w = p.charts.cell_s;
+    for (shard, cells) in p.shards.iter().zip(&p.charts.shard_cells) {
+        for (i, c) in cells.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "shard,{},{},{w},,{},{},{},{}",
+                shard.shard_id,
+                i as u64 * w,
+                c.incoming_records,
+                c.incoming_bytes,
+                c.write_throttled,
+                c.write_utilization_max
+            );
+        }
+    }
+    out
+}
