@@ -23,18 +23,25 @@ pub fn index(report: &Report, charts: &[(&str, &str)], text: &str, arguments: &[
         s.duration_s,
         report.points.len()
     ));
+    headline(&mut out, report);
     slo(&mut out, report);
+    // The first chart (the heatmap, or the sweep) answers at a glance;
+    // the tables and the other charts follow.
+    let figure = |(file, title): &(&str, &str)| {
+        format!(
+            "<figure><img src=\"{file}\" alt=\"{t}\" width=\"1200\" height=\"700\"><figcaption>{t}</figcaption></figure>\n",
+            t = esc(title)
+        )
+    };
+    if let Some(first) = charts.first() {
+        out.push_str(&figure(first));
+    }
     out.push_str("<h2>Summary</h2>\n<pre class=\"table\">");
     out.push_str(&esc(&render(report, Flavour::Text)));
     out.push_str("</pre>\n");
-    if !charts.is_empty() {
+    if charts.len() > 1 {
         out.push_str("<h2>Charts</h2>\n");
-        for (file, title) in charts {
-            out.push_str(&format!(
-                "<figure><img src=\"{file}\" alt=\"{t}\" width=\"1200\" height=\"700\"><figcaption>{t}</figcaption></figure>\n",
-                t = esc(title)
-            ));
-        }
+        charts[1..].iter().for_each(|c| out.push_str(&figure(c)));
     }
     out.push_str("<h2>Scenario</h2>\n");
     if !arguments.is_empty() {
@@ -47,6 +54,29 @@ pub fn index(report: &Report, charts: &[(&str, &str)], text: &str, arguments: &[
     }
     out.push_str("</p>\n</body>\n</html>\n");
     out
+}
+
+/// One sentence on what matters most in a single run: hot shards and
+/// throttling.
+fn headline(out: &mut String, report: &Report) {
+    let [p] = report.points.as_slice() else { return };
+    let hot: Vec<String> = p
+        .shards
+        .iter()
+        .filter(|s| s.hot)
+        .map(|s| format!("{} ({:.0} % of traffic; {})", s.shard_id, s.traffic_share * 100.0, s.hot_reasons.join(", ")))
+        .collect();
+    let text = match hot.len() {
+        0 => "No hot shard.".to_string(),
+        n if n <= 4 => format!("Hot: {}.", hot.join("; ")),
+        n => format!("{n} of {} shards are hot.", p.shards.len()),
+    };
+    out.push_str(&format!(
+        "<p class=\"headline\">{} Write throttle rate {:.2} %; {} records dropped.</p>\n",
+        esc(&text),
+        p.producers.total.throttle_rate * 100.0,
+        p.producers.total.records_dropped
+    ));
 }
 
 /// The SLO verdict of every point, met or broken objective by objective.
@@ -90,6 +120,7 @@ const STYLE: &str = "<style>
 body { font-family: sans-serif; margin: 2em auto; max-width: 1260px; color: #222; }
 h1 { margin-bottom: 0.2em; }
 .meta, .files { color: #555; }
+.headline { font-size: 1.2em; background: #fff4d6; padding: 0.6em 0.9em; border-left: 5px solid #c8141e; }
 pre { background: #f6f6f4; padding: 1em; overflow-x: auto; font-size: 13px; }
 figure { margin: 1.5em 0; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; }
