@@ -138,3 +138,20 @@ fn index_html_links_only_to_files_that_exist_and_shows_the_verdicts() {
     assert!(html.contains("records_per_s = 300"), "the scenario text");
     assert!(!html.contains("<script"));
 }
+
+#[test]
+fn the_readme_gallery_is_what_shardsim_draws_today() {
+    // docs/gallery/regenerate.sh rewrites these; a change in the charts
+    // that is not regenerated fails here.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("scenarios/hot-key.toml");
+    let s = shardsim::scenario::load("hot-key.toml", &fs::read_to_string(&path).unwrap(), &[]).unwrap();
+    let prices = shardsim::app::prices_for(&s, &path).unwrap();
+    let r = shardsim::report::Report::single(&s, s.seed, &shardsim::sim::simulate(&s, s.seed, 0), &prices);
+    let drawn = charts::render(&r).unwrap();
+    for (file, gallery) in [("heatmap.png", "hot-key-heatmap.png"), ("per-minute.png", "hot-key-per-minute.png")] {
+        let chart = drawn.iter().find(|c| c.file == file).unwrap();
+        let committed = fs::read(root.join("docs/gallery").join(gallery)).unwrap();
+        assert!(chart.png == committed, "docs/gallery/{gallery} is stale: run docs/gallery/regenerate.sh");
+    }
+}

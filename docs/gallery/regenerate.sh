@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerates the README's gallery from the shipped example scenarios.
+# Run from the repository root: docs/gallery/regenerate.sh
+set -euo pipefail
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+cargo build --release --quiet
+bin=target/release/shardsim
+"$bin" run scenarios/hot-key.toml --out "$out" --quiet
+"$bin" run scenarios/shard-sweep.toml --out "$out" --quiet || true   # exit 1 would mean no point meets the SLO
+cp "$out/hot-key/heatmap.png" docs/gallery/hot-key-heatmap.png
+cp "$out/hot-key/per-minute.png" docs/gallery/hot-key-per-minute.png
+cp "$out/shard-sweep/sweep.png" docs/gallery/shard-sweep.png
+echo "gallery regenerated in docs/gallery"
