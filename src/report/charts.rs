@@ -533,10 +533,18 @@ fn sweep(root: &Draw<'_>, report: &Report) -> Result<(), String> {
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
         legend(&mut t)?;
     }
-    let p99 = |p: &Point| p.consumers.iter().map(|c| c.end_to_end_latency_ms.p99).fold(0.0, f64::max);
-    let lmax =
-        report.points.iter().map(p99).fold(slo_limit(report, "max_end_to_end_latency_ms_p99").unwrap_or(1.0), f64::max)
-            * 1.15;
+    // The worst consumer's p99, with its 95 % interval when replicated.
+    let p99 = |p: &Point| {
+        let worst =
+            p.consumers.iter().max_by(|a, b| a.end_to_end_latency_ms.p99.total_cmp(&b.end_to_end_latency_ms.p99));
+        worst.map_or((0.0, 0.0, 0.0), |c| {
+            let v = c.end_to_end_latency_ms.p99;
+            let key = format!("consumers.{}.end_to_end_latency_ms.p99", c.name);
+            p.estimates.get(&key).map_or((v, v, v), |e| (e.ci95_low, e.mean, e.ci95_high))
+        })
+    };
+    let limit = slo_limit(report, "max_end_to_end_latency_ms_p99");
+    let lmax = report.points.iter().map(|p| p99(p).2).fold(limit.unwrap_or(1.0), f64::max) * 1.15;
     let mut l = ChartBuilder::on(&right)
         .caption("Worst consumer p99 latency", font(20))
         .margin(10)
@@ -545,11 +553,11 @@ fn sweep(root: &Draw<'_>, report: &Report) -> Result<(), String> {
         .build_cartesian_2d(xr.clone(), 0f64..lmax)
         .map_err(err)?;
     l.configure_mesh().x_desc(name).y_desc("ms").axis_desc_style(font(15)).label_style(font(13)).draw().map_err(err)?;
-    l.draw_series(LineSeries::new(xs.iter().zip(&report.points).map(|(&x, p)| (x, p99(p))), INK[0].stroke_width(2)))
+    let pts: Vec<(f64, (f64, f64, f64))> = xs.iter().zip(&report.points).map(|(&x, p)| (x, p99(p))).collect();
+    l.draw_series(LineSeries::new(pts.iter().map(|&(x, v)| (x, v.1)), INK[0].stroke_width(2))).map_err(err)?;
+    l.draw_series(pts.iter().map(|&(x, v)| ErrorBar::new_vertical(x, v.0, v.1, v.2, INK[0].filled(), 8)))
         .map_err(err)?;
-    l.draw_series(xs.iter().zip(&report.points).map(|(&x, p)| Circle::new((x, p99(p)), 4, INK[0].filled())))
-        .map_err(err)?;
-    if let Some(limit) = slo_limit(report, "max_end_to_end_latency_ms_p99") {
+    if let Some(limit) = limit {
         l.draw_series(DashedLineSeries::new(vec![(xr.start, limit), (xr.end, limit)], 8, 5, BLACK.stroke_width(2)))
             .map_err(err)?
             .label("SLO limit")

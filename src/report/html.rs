@@ -4,7 +4,7 @@
 //! scripts, no network: open it from disk or attach it to a ticket.
 
 use super::Report;
-use super::table::{Flavour, objective_value, render};
+use super::table::{Flavour, objective_value, render, thousands};
 
 /// The page for `report`, showing `charts` (file, title) and the scenario
 /// file's `text` with the command-line `arguments` it ran with.
@@ -75,7 +75,7 @@ fn headline(out: &mut String, report: &Report) {
         "<p class=\"headline\">{} Write throttle rate {:.2} %; {} records dropped.</p>\n",
         esc(&text),
         p.producers.total.throttle_rate * 100.0,
-        p.producers.total.records_dropped
+        thousands(p.producers.total.records_dropped)
     ));
 }
 
@@ -109,6 +109,9 @@ fn slo(out: &mut String, report: &Report) {
         }
     }
     out.push_str("</table>\n");
+    if report.points.iter().any(|p| !p.estimates.is_empty()) {
+        out.push_str("<p>With replications, <em>measured</em> is the upper end of the 95 % confidence interval.</p>\n");
+    }
 }
 
 /// Text made safe for HTML.
