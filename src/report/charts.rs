@@ -10,6 +10,7 @@ use std::sync::Once;
 
 use image::ImageEncoder as _;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
@@ -99,6 +100,34 @@ fn err(e: impl std::fmt::Debug) -> String {
 
 fn font(size: u32) -> TextStyle<'static> {
     ("sans-serif", size).into_font().into()
+}
+
+type Plot<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A full-size chart titled `title` over `x` × `y`, axes described by
+/// `(x_desc, y_desc)`, mesh drawn.
+fn plot<'a, 'b>(
+    root: &'a Draw<'b>,
+    title: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    (x_desc, y_desc): (&str, &str),
+) -> Result<Plot<'a, 'b>, String> {
+    let mut c = ChartBuilder::on(root)
+        .caption(title, font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x, y)
+        .map_err(err)?;
+    c.configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    Ok(c)
 }
 
 // ---------------------------------------------------------------- data
@@ -261,21 +290,8 @@ fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     let end = series.last().map_or(1.0, |s| s.0 + p.timeseries.bucket_s as f64);
     let capacity = p.stream.capacity_records_per_s as f64;
     let top = series.iter().map(|s| s.1.max(s.2)).fold(capacity, f64::max) * 1.15;
-    let mut c = ChartBuilder::on(root)
-        .caption("Stream throughput (per second) against its records/s capacity", font(24))
-        .margin(14)
-        .x_label_area_size(45)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0f64..end, 0f64..top)
-        .map_err(err)?;
-    c.configure_mesh()
-        .x_desc("time (s)")
-        .y_desc("records per second")
-        .axis_desc_style(font(16))
-        .label_style(font(14))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(err)?;
+    let title = "Stream throughput (per second) against its records/s capacity";
+    let mut c = plot(root, title, 0.0..end, 0.0..top, ("time (s)", "records per second"))?;
     c.draw_series(LineSeries::new(series.iter().map(|s| (s.0, s.1)), INK[0].stroke_width(2)))
         .map_err(err)?
         .label("incoming (accepted)")
@@ -306,21 +322,8 @@ fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
 fn share(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     let n = p.shards.len().max(1);
     let top = p.shards.iter().map(|s| s.traffic_share).fold(1.0 / n as f64, f64::max) * 100.0 * 1.15;
-    let mut c = ChartBuilder::on(root)
-        .caption("Share of write attempts per shard", font(24))
-        .margin(14)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..n as f64, 0f64..top)
-        .map_err(err)?;
-    c.configure_mesh()
-        .disable_x_mesh()
-        .x_desc("shard index")
-        .y_desc("% of all write attempts")
-        .axis_desc_style(font(16))
-        .label_style(font(14))
-        .draw()
-        .map_err(err)?;
+    let axes = ("shard index", "% of all write attempts");
+    let mut c = plot(root, "Share of write attempts per shard", 0.0..n as f64, 0.0..top, axes)?;
     c.draw_series(p.shards.iter().enumerate().map(|(i, s)| {
         let colour = if s.hot { THROTTLED } else { INK[0] };
         Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, s.traffic_share * 100.0)], colour.mix(0.85).filled())
@@ -340,20 +343,9 @@ fn per_minute(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     let Some((hot, per_second, per_minute)) = per_minute_view(p) else { return Ok(()) };
     let end = per_second.len() as f64;
     let top = per_second.iter().fold(1.0f64, |a, &b| a.max(b)) * 100.0 * 1.15;
-    let mut c = ChartBuilder::on(root)
-        .caption(format!("{}: per second vs one-minute average", p.shards[hot].shard_id), font(24))
-        .margin(14)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..end, 0f64..top)
-        .map_err(err)?;
-    c.configure_mesh()
-        .x_desc("time (s, after warm-up)")
-        .y_desc("accepted load, % of the shard's limit")
-        .axis_desc_style(font(16))
-        .label_style(font(14))
-        .draw()
-        .map_err(err)?;
+    let title = format!("{}: per second vs one-minute average", p.shards[hot].shard_id);
+    let axes = ("time (s, after warm-up)", "accepted load, % of the shard's limit");
+    let mut c = plot(root, &title, 0.0..end, 0.0..top, axes)?;
     c.draw_series(LineSeries::new(
         per_second.iter().enumerate().map(|(i, u)| (i as f64, u * 100.0)),
         INK[1].stroke_width(1),
@@ -418,20 +410,8 @@ fn iterator_age(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     let ages = &p.charts.consumer_ages_ms;
     let end = ages.first().map_or(1.0, |a| a.len() as f64 * b);
     let top = ages.iter().flatten().fold(1.0f64, |a, &v| a.max(v / 1_000.0)) * 1.15;
-    let mut c = ChartBuilder::on(root)
-        .caption("Iterator age (how far behind each consumer reads)", font(24))
-        .margin(14)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..end, 0f64..top)
-        .map_err(err)?;
-    c.configure_mesh()
-        .x_desc("time (s)")
-        .y_desc("largest iterator age (s)")
-        .axis_desc_style(font(16))
-        .label_style(font(14))
-        .draw()
-        .map_err(err)?;
+    let title = "Iterator age (how far behind each consumer reads)";
+    let mut c = plot(root, title, 0.0..end, 0.0..top, ("time (s)", "largest iterator age (s)"))?;
     for (i, (series, consumer)) in ages.iter().zip(&p.consumers).enumerate() {
         let ink = INK[i % INK.len()];
         let width = 1 + (i % 3) as u32;
