@@ -1,10 +1,12 @@
 //! shardsim: a deterministic discrete-event simulator for capacity planning
 //! of Amazon Kinesis Data Streams.
 //!
-//! The pipeline is `scenario::load` (TOML + `--set` → validated
-//! [`scenario::model::Scenario`]) → [`sim::simulate`] (pure, single-threaded,
-//! seeded) → [`report::Report`], priced by [`cost`] with a price table →
-//! exporters (terminal table, JSON, Markdown). Only `app` and the binary touch files, the terminal or the
+//! The pipeline is `scenario::load_plan` (TOML + `--set` + sweeps →
+//! validated [`scenario::model::Scenario`]s, one per configuration) →
+//! [`sim::simulate`] (pure, single-threaded, seeded; one per configuration
+//! and replication) → [`report::Report`], priced by [`cost`] with a price
+//! table and judged against the `[slo]` → exporters (terminal table, JSON,
+//! Markdown, CSV, PNG charts, HTML). [`recommend`] searches shard counts. Only `app` and the binary touch files, the terminal or the
 //! environment.
 
 pub mod app;
