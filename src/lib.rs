@@ -6,8 +6,8 @@
 //! [`sim::simulate`] (pure, single-threaded, seeded; one per configuration
 //! and replication) → [`report::Report`], priced by [`cost`] with a price
 //! table and judged against the `[slo]` → exporters (terminal table, JSON,
-//! Markdown, CSV, PNG charts, HTML). [`recommend`] searches shard counts. Only `app` and the binary touch files, the terminal or the
-//! environment.
+//! Markdown, CSV, PNG charts, HTML). [`recommend`] searches shard counts.
+//! Only `app` and the binary touch files, the terminal or the environment.
 
 pub mod app;
 pub mod cli;
