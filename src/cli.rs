@@ -21,7 +21,7 @@ pub enum Command {
     Run(RunArgs),
     /// Validate scenarios without running them.
     Check(CheckArgs),
-    /// Find the cheapest configuration that meets the scenario's [slo].
+    /// Find the cheapest configuration that meets the scenario's `[slo]`.
     Recommend(RecommendArgs),
 }
 
@@ -86,7 +86,7 @@ pub struct RunArgs {
 /// `shardsim recommend`.
 #[derive(Debug, clap::Args)]
 pub struct RecommendArgs {
-    /// The scenario (one file; its [sweep] is not used) and overrides.
+    /// The scenario (one file; its `[sweep]` may only list shard counts) and overrides.
     #[command(flatten)]
     pub load: LoadArgs,
     /// Folder for the search's report: <DIR>/<name>/recommend.json.
