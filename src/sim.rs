@@ -110,8 +110,10 @@ struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     fn new(scenario: &'a Scenario, seed: u64, replication: u32) -> Self {
-        let series_s = StreamSeries::bucket_s_for(scenario.duration);
-        let cells = cell_shape(scenario.duration, scenario.stream.shard_count as usize, series_s);
+        // Shard cells and consumers' iterator ages share the stream
+        // series' resolution (shard cells widen further for many shards).
+        let series = StreamSeries::new(scenario.duration);
+        let cells = cell_shape(scenario.duration, scenario.stream.shard_count as usize, series.bucket_s());
         let stream = Stream::new(&scenario.stream, !scenario.consumers.is_empty(), cells);
         let spaces: Vec<KeySpace> =
             scenario.producers.iter().map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map)).collect();
@@ -151,7 +153,6 @@ impl<'a> Sim<'a> {
             .collect();
         let shards = stream.ranges.len();
         let retention = SimTime::from_secs_f64(scenario.stream.retention_hours * 3_600.0);
-        let age_buckets = scenario.duration.as_nanos().div_ceil(series_s * crate::time::NANOS_PER_S) as usize;
         let consumers = scenario
             .consumers
             .iter()
@@ -159,7 +160,7 @@ impl<'a> Sim<'a> {
             .map(|(c, spec)| {
                 let id = StreamId { replication, producer: c as u32, instance: 0, purpose: Purpose::ConsumerStart };
                 let mut consumer = Consumer::new(spec, shards, retention, rng_for(seed, id));
-                consumer.meter_mut().keep_ages(series_s, age_buckets);
+                consumer.meter_mut().keep_ages(series.bucket_s(), series.points().len());
                 consumer
             })
             .collect();
@@ -168,7 +169,7 @@ impl<'a> Sim<'a> {
             wakes: Vec::new(),
             retention,
             scenario,
-            series: StreamSeries::new(scenario.duration),
+            series,
             counters: vec![ProducerCounters::default(); scenario.producers.len()],
             kpl,
             stream,

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::cli::{CheckArgs, Cli, Command, Format, LoadArgs, ParallelArgs, RunArgs};
 use crate::cost::prices::PriceTable;
 use crate::report::table::{Flavour, render, thousands};
-use crate::report::{self, Point, Report, charts, json, replicate};
+use crate::report::{self, ChartData, Point, Report, charts, json, replicate};
 use crate::scenario::model::{Plan, Scenario};
 use crate::scenario::{self};
 use crate::sim::{estimate, simulate};
@@ -188,12 +188,12 @@ pub fn run_jobs(loaded: &[Loaded], jobs: &[Job], pool: &rayon::ThreadPool, quiet
                 let s = &l.plan.points[j.point].scenario;
                 let o = simulate(s, s.seed, j.replication);
                 let mut point = Point::of_run(s, &o, &l.prices[j.point]);
-                drop(o);
-                if l.plan.points.len() > 1 {
-                    // A sweep's charts are drawn from its summaries; the
-                    // per-shard series would cost up to 12 MiB a point.
-                    point.charts = Default::default();
+                // A sweep's charts are drawn from its summaries; the
+                // per-shard series (up to 12 MiB) serve a single run only.
+                if l.plan.points.len() == 1 && j.replication == 0 {
+                    point.charts = ChartData::of(&o);
                 }
+                drop(o);
                 progress.inc(1);
                 JobResult {
                     user_records: point.producers.total.user_records,
@@ -241,9 +241,12 @@ pub fn reports(loaded: &[Loaded], results: Vec<JobResult>) -> Vec<Report> {
                 .points
                 .iter()
                 .map(|pp| {
-                    let runs: Vec<JobResult> = results.by_ref().take(l.plan.replications as usize).collect();
-                    let per_run = runs.iter().map(|r| r.metrics.clone()).collect();
-                    let first = runs.into_iter().find_map(|r| r.point).expect("replication 0 ran");
+                    let (mut first, mut per_run) = (None, Vec::new());
+                    for r in results.by_ref().take(l.plan.replications as usize) {
+                        first = first.or(r.point);
+                        per_run.push(r.metrics);
+                    }
+                    let first = first.expect("replication 0 ran");
                     let parameters: BTreeMap<String, serde_json::Value> = pp.parameters.iter().cloned().collect();
                     Point::combine(first, per_run, parameters, &pp.scenario)
                 })

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{EXIT_SLO_BROKEN, Job, Loaded, load_all, pool, refuse_absurd, reports, run_jobs, write_file};
 use crate::cli::RecommendArgs;
+use crate::cost::Costs;
 use crate::recommend::{Step, Stop, Trial, next};
 use crate::report::slo::Objective;
 use crate::report::table::{objective_value, usd};
@@ -127,8 +128,7 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
                     n,
                     Trial { met: verdict.met, measured: verdict.objectives.iter().map(|o| o.measured).collect() },
                 );
-                formula_shards =
-                    formula_shards.max(p.sizing.aws_formula_shards.max(p.sizing.records_limit_shards) as u32);
+                formula_shards = formula_shards.max(p.sizing.needed_shards() as u32);
                 order.push(Searched { shard_count: n, slo_met: verdict.met });
                 points.insert(n, p);
             }
@@ -207,10 +207,9 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
         Some(n) => {
             out.push_str(&format!("\nsmallest provisioned stream meeting the SLO: {n} shard(s)\n\n"));
             for (i, o) in rec.options.iter().enumerate() {
-                let what = match (o.mode, o.shard_count) {
-                    ("provisioned", Some(n)) => format!("provisioned, {n} shard(s)"),
-                    ("on_demand", _) => "on-demand Standard".to_string(),
-                    _ => "on-demand Advantage".to_string(),
+                let what = match o.shard_count {
+                    Some(n) => format!("provisioned, {n} shard(s)"),
+                    None => Costs::label(o.mode).to_string(),
                 };
                 let rank = match i {
                     0 => "cheapest",

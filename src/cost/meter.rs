@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::scenario::model::Scenario;
 use crate::sim::RunOutcome;
-use crate::time::NANOS_PER_S;
 
 /// One PUT payload unit: "counted in 25KB payload 'chunks' that comprise a
 /// record" (reference §11.1, [PRICE-OLD]), with 1 KB = 1,024 bytes.
@@ -83,7 +82,7 @@ pub struct Usage {
 impl Usage {
     /// The usage of run `o` of scenario `s`.
     pub fn measure(s: &Scenario, o: &RunOutcome) -> Usage {
-        let metered_hours = (s.duration - s.warmup).as_nanos() as f64 / NANOS_PER_S as f64 / SECONDS_PER_HOUR;
+        let metered_hours = s.measured().as_secs_f64() / SECONDS_PER_HOUR;
         // Shards never change during a run yet; every shard is open for the
         // whole window.
         let shard_hours = o.stream.ranges.len() as f64 * metered_hours;

@@ -63,6 +63,15 @@ impl Costs {
         modes.iter().fold(modes[0], |best, m| if m.1.usd_per_hour < best.1.usd_per_hour { *m } else { best }).0
     }
 
+    /// How people name a mode (report name `mode`).
+    pub fn label(mode: &str) -> &'static str {
+        match mode {
+            "on_demand" => "on-demand Standard",
+            "on_demand_advantage" => "on-demand Advantage",
+            _ => "provisioned",
+        }
+    }
+
     /// Each mode with its report name, in report order.
     pub fn modes(&self) -> [(&'static str, &ModeCost); 3] {
         [
@@ -102,15 +111,10 @@ impl<'a> Bill<'a> {
         self
     }
 
-    fn finish(&mut self) -> ModeCost {
+    fn finish(self) -> ModeCost {
         let usd_for_run: f64 = self.items.iter().map(|i| i.usd).sum();
         let usd_per_hour = per_hour(usd_for_run, self.usage.metered_hours);
-        ModeCost {
-            usd_per_hour,
-            usd_per_month: usd_per_hour * HOURS_PER_MONTH,
-            usd_for_run,
-            line_items: std::mem::take(&mut self.items),
-        }
+        ModeCost { usd_per_hour, usd_per_month: usd_per_hour * HOURS_PER_MONTH, usd_for_run, line_items: self.items }
     }
 }
 

@@ -40,15 +40,10 @@ pub struct StreamSeries {
 }
 
 impl StreamSeries {
-    /// The bucket width of a series covering `duration`, in whole seconds.
-    pub fn bucket_s_for(duration: SimTime) -> u64 {
-        duration.as_nanos().div_ceil(NANOS_PER_S).max(1).div_ceil(MAX_POINTS)
-    }
-
     /// A series covering `[0, duration)`.
     pub fn new(duration: SimTime) -> Self {
         let secs = duration.as_nanos().div_ceil(NANOS_PER_S).max(1);
-        let bucket_s = Self::bucket_s_for(duration);
+        let bucket_s = secs.div_ceil(MAX_POINTS);
         let n = secs.div_ceil(bucket_s) as usize;
         StreamSeries {
             bucket_ns: bucket_s * NANOS_PER_S,

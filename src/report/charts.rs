@@ -15,6 +15,7 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
 use super::{Point, Report};
+use crate::cost::Costs;
 use crate::metrics::shard::ShardCell;
 
 /// Chart size in pixels.
@@ -304,17 +305,18 @@ fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .map_err(err)?
         .label("capacity (1,000 records/s per shard)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
-    legend(&mut c)
+    legend(&mut c, SeriesLabelPosition::UpperRight)
 }
 
 fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
     c: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    at: SeriesLabelPosition,
 ) -> Result<(), String> {
     c.configure_series_labels()
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(font(15))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(at)
         .draw()
         .map_err(err)
 }
@@ -336,7 +338,7 @@ fn share(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .map_err(err)?
         .label(format!("even share ({even:.1} %)"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
-    legend(&mut c)
+    legend(&mut c, SeriesLabelPosition::UpperRight)
 }
 
 fn per_minute(root: &Draw<'_>, p: &Point) -> Result<(), String> {
@@ -365,7 +367,7 @@ fn per_minute(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .map_err(err)?
         .label("limit")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
-    legend(&mut c)
+    legend(&mut c, SeriesLabelPosition::UpperRight)
 }
 
 fn latency(root: &Draw<'_>, p: &Point) -> Result<(), String> {
@@ -396,13 +398,7 @@ fn latency(root: &Draw<'_>, p: &Point) -> Result<(), String> {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ink.stroke_width(width)));
         c.draw_series(pts.iter().step_by(5).map(|&pt| Circle::new(pt, 3, ink.filled()))).map_err(err)?;
     }
-    c.configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(font(15))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(err)
+    legend(&mut c, SeriesLabelPosition::LowerRight)
 }
 
 fn iterator_age(root: &Draw<'_>, p: &Point) -> Result<(), String> {
@@ -421,7 +417,7 @@ fn iterator_age(root: &Draw<'_>, p: &Point) -> Result<(), String> {
             .label(consumer.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ink.stroke_width(width)));
     }
-    legend(&mut c)
+    legend(&mut c, SeriesLabelPosition::UpperRight)
 }
 
 /// The first swept parameter of each point as a number (its index when it
@@ -441,108 +437,97 @@ fn sweep(root: &Draw<'_>, report: &Report) -> Result<(), String> {
     let (name, xs) = sweep_axis(report);
     let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let pad = ((hi - lo) * 0.05).max(0.5);
-    let xr = (lo - pad)..(hi + pad);
+    let x = ((lo - pad)..(hi + pad), name.as_str());
+    let band = |label: &str, i: usize, value: &dyn Fn(&Point) -> (f64, f64, f64)| Band {
+        label: label.to_string(),
+        ink: INK[i],
+        width: 2 + i as u32,
+        points: xs.iter().zip(&report.points).map(|(&x, p)| (x, value(p))).collect(),
+    };
     let (top, bottom) = root.split_vertically(SIZE.1 / 2);
-    // Cost per hour in each mode, with 95 % intervals when replicated.
-    let cost_of = |p: &Point, mode: &str| {
-        let key = format!("cost.{mode}.usd_per_hour");
-        let v = p.cost.modes.modes().into_iter().find(|m| m.0 == mode).map_or(0.0, |m| m.1.usd_per_hour);
-        p.estimates.get(&key).map_or((v, v, v), |e| (e.ci95_low, e.mean, e.ci95_high))
-    };
-    let modes =
-        [("provisioned", "provisioned"), ("on_demand", "on-demand"), ("on_demand_advantage", "on-demand Advantage")];
-    let ymax =
-        report.points.iter().flat_map(|p| modes.iter().map(move |m| cost_of(p, m.0).2)).fold(0.0, f64::max) * 1.15;
-    let mut c = ChartBuilder::on(&top)
-        .caption(format!("Cost per hour against {name}"), font(22))
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(70)
-        .build_cartesian_2d(xr.clone(), 0f64..ymax.max(0.01))
-        .map_err(err)?;
-    c.configure_mesh().y_desc("USD per hour").axis_desc_style(font(15)).label_style(font(13)).draw().map_err(err)?;
-    for (i, (mode, label)) in modes.iter().enumerate() {
-        let ink = INK[i];
-        let width = 1 + i as u32;
-        let pts: Vec<(f64, (f64, f64, f64))> =
-            xs.iter().zip(&report.points).map(|(&x, p)| (x, cost_of(p, mode))).collect();
-        c.draw_series(LineSeries::new(pts.iter().map(|&(x, v)| (x, v.1)), ink.stroke_width(width)))
-            .map_err(err)?
-            .label(*label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ink.stroke_width(width)));
-        c.draw_series(pts.iter().map(|&(x, v)| ErrorBar::new_vertical(x, v.0, v.1, v.2, ink.filled(), 8)))
-            .map_err(err)?;
-    }
-    legend(&mut c)?;
-    // Throttle rate and the worst consumer's p99, with the SLO's limits.
-    let throttle = |p: &Point| {
-        let v = p.producers.total.throttle_rate * 100.0;
-        p.estimates
-            .get("producers.throttle_rate")
-            .map_or((v, v, v), |e| (e.ci95_low * 100.0, e.mean * 100.0, e.ci95_high * 100.0))
-    };
+    let costs: Vec<Band> = report.points[0]
+        .cost
+        .modes
+        .modes()
+        .iter()
+        .enumerate()
+        .map(|(i, (mode, _))| {
+            let cost = |p: &Point| {
+                let c = p.cost.modes.modes().into_iter().find(|m| m.0 == *mode).map_or(0.0, |m| m.1.usd_per_hour);
+                p.interval(&format!("cost.{mode}.usd_per_hour"), c)
+            };
+            band(Costs::label(mode), i, &cost)
+        })
+        .collect();
+    panel(&top, &format!("Cost per hour against {name}"), x.clone(), "USD per hour", &costs, None)?;
     let (left, right) = bottom.split_horizontally(SIZE.0 / 2);
-    let tmax = report.points.iter().map(|p| throttle(p).2).fold(1.0, f64::max) * 1.15;
-    let mut t = ChartBuilder::on(&left)
-        .caption("Write throttle rate", font(20))
+    let throttle = |p: &Point| {
+        let (l, m, h) = p.interval("producers.throttle_rate", p.producers.total.throttle_rate);
+        (l * 100.0, m * 100.0, h * 100.0)
+    };
+    let mut t = band("throttle rate", 0, &throttle);
+    t.ink = THROTTLED;
+    let limit = slo_limit(report, "max_throttle_rate").map(|l| l * 100.0);
+    panel(&left, "Write throttle rate", x.clone(), "% of attempts", &[t], limit)?;
+    let p99 = |p: &Point| p.worst_p99().map_or((0.0, 0.0, 0.0), |(path, v)| p.interval(&path, v));
+    let limit = slo_limit(report, "max_end_to_end_latency_ms_p99");
+    panel(&right, "Worst consumer p99 latency", x, "ms", &[band("worst p99", 0, &p99)], limit)
+}
+
+/// One line of a sweep panel: per x, the (95 % low, mean, 95 % high) of a
+/// metric.
+struct Band {
+    label: String,
+    ink: RGBColor,
+    width: u32,
+    points: Vec<(f64, (f64, f64, f64))>,
+}
+
+/// A sweep panel: each band's means joined by a line, with error bars for
+/// its intervals, and the SLO `limit` dashed. Labels show when there is
+/// more than one line.
+fn panel(
+    area: &Draw<'_>,
+    caption: &str,
+    (x, x_desc): (std::ops::Range<f64>, &str),
+    y_desc: &str,
+    bands: &[Band],
+    limit: Option<f64>,
+) -> Result<(), String> {
+    let high = bands.iter().flat_map(|b| &b.points).map(|p| p.1.2).fold(limit.unwrap_or(0.0), f64::max);
+    let mut c = ChartBuilder::on(area)
+        .caption(caption, font(20))
         .margin(10)
         .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(xr.clone(), 0f64..tmax)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x.clone(), 0f64..high.max(0.01) * 1.15)
         .map_err(err)?;
-    t.configure_mesh()
-        .x_desc(name.clone())
-        .y_desc("% of attempts")
+    c.configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
         .axis_desc_style(font(15))
         .label_style(font(13))
         .draw()
         .map_err(err)?;
-    let pts: Vec<(f64, (f64, f64, f64))> = xs.iter().zip(&report.points).map(|(&x, p)| (x, throttle(p))).collect();
-    t.draw_series(LineSeries::new(pts.iter().map(|&(x, v)| (x, v.1)), THROTTLED.stroke_width(2))).map_err(err)?;
-    t.draw_series(pts.iter().map(|&(x, v)| ErrorBar::new_vertical(x, v.0, v.1, v.2, THROTTLED.filled(), 8)))
-        .map_err(err)?;
-    if let Some(limit) = slo_limit(report, "max_throttle_rate") {
-        t.draw_series(DashedLineSeries::new(
-            vec![(xr.start, limit * 100.0), (xr.end, limit * 100.0)],
-            8,
-            5,
-            BLACK.stroke_width(2),
-        ))
-        .map_err(err)?
-        .label("SLO limit")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
-        legend(&mut t)?;
+    for b in bands {
+        let (ink, width) = (b.ink, b.width);
+        let line = c.draw_series(LineSeries::new(b.points.iter().map(|&(x, v)| (x, v.1)), ink.stroke_width(width)));
+        let line = line.map_err(err)?;
+        if bands.len() > 1 {
+            line.label(b.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], ink.stroke_width(width)));
+        }
+        c.draw_series(b.points.iter().map(|&(x, v)| ErrorBar::new_vertical(x, v.0, v.1, v.2, ink.filled(), 8)))
+            .map_err(err)?;
     }
-    // The worst consumer's p99, with its 95 % interval when replicated.
-    let p99 = |p: &Point| {
-        let worst =
-            p.consumers.iter().max_by(|a, b| a.end_to_end_latency_ms.p99.total_cmp(&b.end_to_end_latency_ms.p99));
-        worst.map_or((0.0, 0.0, 0.0), |c| {
-            let v = c.end_to_end_latency_ms.p99;
-            let key = format!("consumers.{}.end_to_end_latency_ms.p99", c.name);
-            p.estimates.get(&key).map_or((v, v, v), |e| (e.ci95_low, e.mean, e.ci95_high))
-        })
-    };
-    let limit = slo_limit(report, "max_end_to_end_latency_ms_p99");
-    let lmax = report.points.iter().map(|p| p99(p).2).fold(limit.unwrap_or(1.0), f64::max) * 1.15;
-    let mut l = ChartBuilder::on(&right)
-        .caption("Worst consumer p99 latency", font(20))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(xr.clone(), 0f64..lmax)
-        .map_err(err)?;
-    l.configure_mesh().x_desc(name).y_desc("ms").axis_desc_style(font(15)).label_style(font(13)).draw().map_err(err)?;
-    let pts: Vec<(f64, (f64, f64, f64))> = xs.iter().zip(&report.points).map(|(&x, p)| (x, p99(p))).collect();
-    l.draw_series(LineSeries::new(pts.iter().map(|&(x, v)| (x, v.1)), INK[0].stroke_width(2))).map_err(err)?;
-    l.draw_series(pts.iter().map(|&(x, v)| ErrorBar::new_vertical(x, v.0, v.1, v.2, INK[0].filled(), 8)))
-        .map_err(err)?;
     if let Some(limit) = limit {
-        l.draw_series(DashedLineSeries::new(vec![(xr.start, limit), (xr.end, limit)], 8, 5, BLACK.stroke_width(2)))
+        c.draw_series(DashedLineSeries::new(vec![(x.start, limit), (x.end, limit)], 8, 5, BLACK.stroke_width(2)))
             .map_err(err)?
             .label("SLO limit")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
-        legend(&mut l)?;
+    }
+    if bands.len() > 1 || limit.is_some() {
+        legend(&mut c, SeriesLabelPosition::UpperRight)?;
     }
     Ok(())
 }

@@ -98,7 +98,7 @@ pub struct Point {
     /// Stream totals over time.
     pub timeseries: Timeseries,
     /// Series only the charts and `timeseries.csv` use (not in
-    /// report.json; empty for the points of a sweep).
+    /// report.json; filled only for a single configuration's run).
     #[serde(skip)]
     pub charts: ChartData,
 }
@@ -116,6 +116,32 @@ pub struct ChartData {
     pub consumer_ages_ms: Vec<Vec<f64>>,
     /// Each consumer's end-to-end latency quantiles: (quantile, ms).
     pub latency_curves: Vec<Vec<(f64, f64)>>,
+}
+
+impl ChartData {
+    /// The series of run `o`.
+    pub fn of(o: &RunOutcome) -> Self {
+        ChartData {
+            cell_s: o.stream.meters.first().map_or(1, |m| m.cell_s),
+            shard_cells: o.stream.meters.iter().map(|m| m.cells.clone()).collect(),
+            consumer_ages_ms: o
+                .consumers
+                .iter()
+                .map(|c| c.meter.ages_us.iter().map(|&us| us as f64 / 1_000.0).collect())
+                .collect(),
+            latency_curves: o
+                .consumers
+                .iter()
+                .map(|c| {
+                    let h = c.meter.latency_histogram();
+                    if h.is_empty() {
+                        return Vec::new();
+                    }
+                    latency_quantiles().into_iter().map(|q| (q, h.value_at_quantile(q) as f64 / 1_000.0)).collect()
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Quantiles of the latency curves: 0 to 99.999 % on a log scale of the
@@ -407,7 +433,8 @@ impl Report {
     /// The report of a single run of `scenario` with `seed`, priced with
     /// `prices`.
     pub fn single(scenario: &Scenario, seed: u64, outcome: &RunOutcome, prices: &PriceTable) -> Report {
-        let run = Point::of_run(scenario, outcome, prices);
+        let mut run = Point::of_run(scenario, outcome, prices);
+        run.charts = ChartData::of(outcome);
         let metrics = vec![replicate::metrics(&run)];
         let point = Point::combine(run, metrics, BTreeMap::new(), scenario);
         Report::new(scenario, seed, vec![point])
@@ -465,6 +492,21 @@ impl Point {
         p
     }
 
+    /// The metric at report path `path` (see [`replicate::metrics`]), whose
+    /// replication-0 value is `value`: (95 % low, mean, 95 % high) across
+    /// the replications, or `value` three times for a single run.
+    pub fn interval(&self, path: &str, value: f64) -> (f64, f64, f64) {
+        self.estimates.get(path).map_or((value, value, value), |e| (e.ci95_low, e.mean, e.ci95_high))
+    }
+
+    /// The highest consumer p99 end-to-end latency of replication 0, with
+    /// its report path.
+    pub fn worst_p99(&self) -> Option<(String, f64)> {
+        let c =
+            self.consumers.iter().max_by(|a, b| a.end_to_end_latency_ms.p99.total_cmp(&b.end_to_end_latency_ms.p99))?;
+        Some((format!("consumers.{}.end_to_end_latency_ms.p99", c.name), c.end_to_end_latency_ms.p99))
+    }
+
     /// The point of one run `o` of `s`, priced with `prices`.
     pub fn of_run(s: &Scenario, o: &RunOutcome, prices: &PriceTable) -> Self {
         let shards = shard_reports(o);
@@ -498,26 +540,6 @@ impl Point {
         let stream = stream_report(s, o, &shards);
         let timeseries = timeseries(o);
         let cost = cost_report(s, o, prices, &producers);
-        let charts = ChartData {
-            cell_s: o.stream.meters.first().map_or(1, |m| m.cell_s),
-            shard_cells: o.stream.meters.iter().map(|m| m.cells.clone()).collect(),
-            consumer_ages_ms: o
-                .consumers
-                .iter()
-                .map(|c| c.meter.ages_us.iter().map(|&us| us as f64 / 1_000.0).collect())
-                .collect(),
-            latency_curves: o
-                .consumers
-                .iter()
-                .map(|c| {
-                    let h = c.meter.latency_histogram();
-                    if h.is_empty() {
-                        return Vec::new();
-                    }
-                    latency_quantiles().into_iter().map(|q| (q, h.value_at_quantile(q) as f64 / 1_000.0)).collect()
-                })
-                .collect(),
-        };
         let sizing = sizing::check(s, &producers, &stream, &shards, &timeseries, cost.usage.bytes_written);
         Point {
             parameters: BTreeMap::new(),
@@ -531,7 +553,7 @@ impl Point {
             shards,
             consumers: consumer_reports(s, o),
             timeseries,
-            charts,
+            charts: ChartData::default(),
         }
     }
 }
@@ -540,8 +562,9 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
     let usage = Usage::measure(s, o);
     let modes = bill(&usage, prices);
     let mut notes = Vec::new();
+    // Throttled records that a retry got in are billed; dropped ones are not.
     let lost = producers.total.records_dropped;
-    if producers.total.write_throttled > 0 || lost > 0 {
+    if lost > 0 {
         notes.push(format!(
             "every mode is metered from the records this run's {} provisioned shards accepted; {} user records were \
              dropped, which a stream with more capacity would have accepted and billed",
@@ -620,7 +643,7 @@ fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> Stream
     let limits = o.stream.limits();
     let incoming_records: u64 = shards.iter().map(|x| x.incoming_records).sum();
     let incoming_bytes: u64 = shards.iter().map(|x| x.incoming_bytes).sum();
-    let measured_s = (s.duration - s.warmup).as_secs_f64();
+    let measured_s = s.measured().as_secs_f64();
     let per_s = |v: u64| if measured_s > 0.0 { v as f64 / measured_s } else { 0.0 };
     let capacity_records_per_s = limits.records_per_s * n;
     let capacity_bytes_per_s = limits.bytes_per_s * n;

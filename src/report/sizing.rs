@@ -68,6 +68,14 @@ pub struct Sizing {
     pub reasons: Vec<String>,
 }
 
+impl Sizing {
+    /// The shards the formula asks for once the records/s limit it leaves
+    /// out is added.
+    pub fn needed_shards(&self) -> u64 {
+        self.aws_formula_shards.max(self.records_limit_shards)
+    }
+}
+
 /// The cross-check of one run.
 pub fn check(
     s: &Scenario,
@@ -78,7 +86,7 @@ pub fn check(
     bytes_written: u64,
 ) -> Sizing {
     let p = &producers.total;
-    let metered_s = (s.duration - s.warmup).as_secs_f64();
+    let metered_s = s.measured().as_secs_f64();
     let user_records_per_s = p.user_records as f64 / metered_s;
     // Real sizes: PutRecord's 1 KB rounding is a limit rule, not part of
     // the record.
@@ -158,7 +166,7 @@ fn verdict(z: &Sizing) -> String {
         Case::AgreeEnough => format!("agree: {formula}; at {n} the run did not throttle"),
         Case::Untested => format!(
             "not tested: {formula}; this run had {n} and did not throttle (`--set stream.shard_count={}` tests the formula)",
-            z.aws_formula_shards.max(z.records_limit_shards)
+            z.needed_shards()
         ),
         Case::AgreeShort => format!("agree: {formula}; at {n} the run throttled {pct:.2} % of writes"),
         Case::FormulaShort => {
@@ -186,7 +194,7 @@ enum Case {
 
 impl Case {
     fn of(z: &Sizing) -> Case {
-        let needed = z.aws_formula_shards.max(z.records_limit_shards);
+        let needed = z.needed_shards();
         let enough = z.configured_shards as u64 >= needed;
         match (enough, z.throttle_rate > 0.0) {
             (true, false) if z.configured_shards as u64 > needed => Case::Untested,
@@ -267,7 +275,7 @@ fn reasons(z: &Sizing, aggregation: f64) -> Vec<String> {
         Case::Untested => {
             // The formula sizes for the mean; a burst above it is a risk the
             // run at more shards cannot show.
-            let needed = z.aws_formula_shards.max(z.records_limit_shards);
+            let needed = z.needed_shards();
             let per_shard_mean = (z.incoming_write_kib_per_s / 1_024.0).max(z.kinesis_records_per_s / 1_000.0);
             let at_peak = shards_for(per_shard_mean * z.peak_to_mean);
             if at_peak > needed {

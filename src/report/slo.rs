@@ -78,7 +78,7 @@ pub fn evaluate(slo: &Slo, p: &Point) -> SloReport {
 /// The metric at `path`: the run's `value`, or with replications the upper
 /// end of its interval.
 fn pessimistic(p: &Point, path: &str, value: f64) -> f64 {
-    p.estimates.get(path).map_or(value, |e| e.ci95_high)
+    p.interval(path, value).2
 }
 
 /// The consumer with the highest (pessimistic) `field`, and that value.

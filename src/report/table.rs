@@ -4,6 +4,7 @@
 
 use super::grid::{Align, Grid};
 use super::{Point, Report, ShardReport};
+use crate::cost::Costs;
 use crate::stream::hash::MAX_HASH_KEY;
 
 /// Shards listed in full up to this count; beyond it, the busiest ones.
@@ -100,12 +101,11 @@ fn comparison_section(points: &[Point]) -> Section {
         let t = &p.producers.total;
         row.push(with_interval(p, "producers.throttle_rate", percent(t.throttle_rate), percent));
         if consumers {
-            let worst =
-                p.consumers.iter().max_by(|a, b| a.end_to_end_latency_ms.p99.total_cmp(&b.end_to_end_latency_ms.p99));
-            row.push(worst.map_or(String::new(), |c| {
-                let path = format!("consumers.{}.end_to_end_latency_ms.p99", c.name);
-                with_interval(p, &path, format!("{:.0}", c.end_to_end_latency_ms.p99), |x| format!("{x:.0}"))
-            }));
+            row.push(
+                p.worst_p99().map_or(String::new(), |(path, v)| {
+                    with_interval(p, &path, format!("{v:.0}"), |x| format!("{x:.0}"))
+                }),
+            );
         }
         row.push(with_interval(p, "producers.records_dropped", thousands(t.records_dropped), |x| {
             thousands(x.round() as u64)
@@ -114,7 +114,7 @@ fn comparison_section(points: &[Point]) -> Section {
         row.push(with_interval(p, "cost.provisioned.usd_per_hour", usd(prov.usd_per_hour), usd));
         let (mode, cheapest) =
             p.cost.modes.modes().into_iter().find(|(m, _)| *m == p.cost.cheapest).unwrap_or(("provisioned", prov));
-        row.push(format!("{} ({})", usd(cheapest.usd_per_hour), mode_label(mode)));
+        row.push(format!("{} ({})", usd(cheapest.usd_per_hour), Costs::label(mode)));
         row.push(p.slo.as_ref().map_or(String::new(), slo_verdict));
         g.row(row);
     }
@@ -166,14 +166,6 @@ fn slo_verdict(v: &super::slo::SloReport) -> String {
     } else {
         let broken: Vec<&str> = v.objectives.iter().filter(|o| !o.met).map(|o| o.name).collect();
         format!("BROKEN: {}", broken.join(", "))
-    }
-}
-
-fn mode_label(mode: &str) -> &str {
-    match mode {
-        "on_demand" => "on-demand",
-        "on_demand_advantage" => "on-demand Advantage",
-        other => other,
     }
 }
 
@@ -239,7 +231,7 @@ fn cost_section(p: &Point) -> Section {
         ("items, USD per hour", Align::Left),
     ]);
     for (key, m) in c.modes.modes() {
-        let label = mode_label(key);
+        let label = Costs::label(key);
         let items: Vec<String> = m
             .line_items
             .iter()

@@ -89,15 +89,8 @@ pub fn load_plan(
             points.push(model::PlanPoint { parameters, scenario });
         }
     }
-    match sink.is_empty() {
-        true if points.len() == combinations.len() => Ok(model::Plan { points, replications }),
-        true => Err(fail(vec![Problem {
-            origin: Origin::WholeFile,
-            path: String::new(),
-            message: "internal error: validation failed without saying why".into(),
-        }])),
-        false => Err(fail(sink.into_problems())),
-    }
+    let complete = points.len() == combinations.len();
+    outcome(complete.then_some(model::Plan { points, replications }), sink).map_err(fail)
 }
 
 /// Parses and validates a price table file (`pricing/us-east-1.toml` or a
@@ -124,14 +117,20 @@ fn checked<T>(
     // A syntax error leaves nothing trustworthy to validate.
     let root = tree::parse_document(text).map_err(|p| fail(vec![p]))?;
     let sink = Sink::default();
-    match read(&root, &sink) {
+    outcome(read(&root, &sink), sink).map_err(fail)
+}
+
+/// The validated `value`, or every problem reported to `sink` (a missing
+/// value with nothing reported is a bug, said as such).
+fn outcome<T>(value: Option<T>, sink: Sink) -> Result<T, Vec<Problem>> {
+    match value {
         Some(value) if sink.is_empty() => Ok(value),
-        _ if sink.is_empty() => Err(fail(vec![Problem {
+        _ if sink.is_empty() => Err(vec![Problem {
             origin: Origin::WholeFile,
             path: String::new(),
             message: "internal error: validation failed without saying why".into(),
-        }])),
-        _ => Err(fail(sink.into_problems())),
+        }]),
+        _ => Err(sink.into_problems()),
     }
 }
 

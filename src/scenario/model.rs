@@ -44,6 +44,13 @@ pub struct Slo {
     pub max_iterator_age_ms: Option<f64>,
 }
 
+impl Scenario {
+    /// The metered window: the run after its warm-up.
+    pub fn measured(&self) -> SimTime {
+        self.duration - self.warmup
+    }
+}
+
 /// A scenario file expanded: one scenario per sweep combination.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
