@@ -7,6 +7,12 @@
 //! come first; otherwise consecutive sends run inline. The SDK client's
 //! retries of rejected records are queued events; the KPL retries inside
 //! its own pipeline.
+//!
+//! Resharding calls are events too. When one of a resharding's steps
+//! completes, the stream's map changes, producers' key tables follow it,
+//! and consumers learn of the new shards; an SDK record drawn before the
+//! change is routed again by the service when it is put (records keep their
+//! hash keys only in runs that can reshard, so other runs pay nothing).
 
 use crate::consumer::kcl::CONTROL;
 use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
@@ -17,7 +23,7 @@ use crate::producer::kpl::KplInstance;
 use crate::producer::sdk::SdkInstance;
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
-use crate::scenario::model::{ClientSpec, KeyDist, Scenario};
+use crate::scenario::model::{ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario};
 use crate::stream::{PutAt, Stream};
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
@@ -64,6 +70,10 @@ enum Ev {
     Retry(u32),
     /// Consumer `c`'s event `tag` on shard `s` (or on `CONTROL`).
     Consumer(u32, u32, u32),
+    /// The `[[stream.reshard]]` call with this index.
+    Reshard(u32),
+    /// The running resharding's next step completes.
+    ReshardStep,
 }
 
 /// Runs `scenario` with `seed` (replication index `replication`).
@@ -106,6 +116,8 @@ struct Sim<'a> {
     consumers: Vec<Consumer>,
     wakes: Vec<Wake>,
     retention: SimTime,
+    /// When the running resharding's next step completes.
+    step_due: Option<SimTime>,
 }
 
 impl<'a> Sim<'a> {
@@ -113,10 +125,15 @@ impl<'a> Sim<'a> {
         // Shard cells and consumers' iterator ages share the stream
         // series' resolution (shard cells widen further for many shards).
         let series = StreamSeries::new(scenario.duration);
-        let cells = cell_shape(scenario.duration, scenario.stream.shard_count as usize, series.bucket_s());
-        let stream = Stream::new(&scenario.stream, !scenario.consumers.is_empty(), cells);
-        let spaces: Vec<KeySpace> =
-            scenario.producers.iter().map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map)).collect();
+        let reshards = scenario.stream.reshards();
+        let cells = cell_shape(scenario.duration, shards_hint(scenario), series.bucket_s());
+        let keyed = reshards && scenario.consumers.iter().any(|c| c.ordering == Ordering::IgnoreParents);
+        let stream = Stream::new(&scenario.stream, &scenario.name, !scenario.consumers.is_empty(), keyed, cells);
+        let spaces: Vec<KeySpace> = scenario
+            .producers
+            .iter()
+            .map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map, reshards))
+            .collect();
         let mut instances = Vec::new();
         for (g, p) in scenario.producers.iter().enumerate() {
             for i in 0..p.instances {
@@ -138,7 +155,7 @@ impl<'a> Sim<'a> {
                 instances.push(match &p.client {
                     ClientSpec::Sdk(sdk) => {
                         let backoff = rng_for(seed, id(Purpose::Backoff));
-                        Instance::Sdk(SdkInstance::new(g as u32, sdk, src, backoff, space, map))
+                        Instance::Sdk(SdkInstance::new(g as u32, sdk, src, backoff, (space, map), reshards))
                     }
                     ClientSpec::Kpl(kpl) => {
                         Instance::Kpl(KplInstance::new(g as u32, kpl, src, scenario.warmup, space, map))
@@ -151,7 +168,7 @@ impl<'a> Sim<'a> {
             .iter()
             .map(|p| matches!(p.client, ClientSpec::Kpl(_)).then(KplCounters::default))
             .collect();
-        let shards = stream.ranges.len();
+        let shards = stream.shard_count();
         let retention = SimTime::from_secs_f64(scenario.stream.retention_hours * 3_600.0);
         let consumers = scenario
             .consumers
@@ -168,6 +185,7 @@ impl<'a> Sim<'a> {
             consumers,
             wakes: Vec::new(),
             retention,
+            step_due: None,
             scenario,
             series,
             counters: vec![ProducerCounters::default(); scenario.producers.len()],
@@ -195,6 +213,9 @@ impl<'a> Sim<'a> {
             self.consumers[c].start(&mut self.wakes);
             self.schedule_wakes(c, horizon);
         }
+        for (k, op) in self.scenario.stream.reshard.iter().enumerate() {
+            self.queue.schedule(op.at, Ev::Reshard(k as u32));
+        }
         while let Some((now, ev)) = self.queue.pop_before(horizon) {
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
@@ -202,7 +223,18 @@ impl<'a> Sim<'a> {
                     let batch = std::mem::take(&mut self.retries[slot as usize]);
                     self.free_slots.push(slot);
                     self.events += 1;
-                    self.put(batch.instance, batch.attempt, batch.records, now);
+                    self.put(batch, now);
+                }
+                Ev::Reshard(k) => {
+                    self.events += 1;
+                    let request = self.scenario.stream.reshard[k as usize].request;
+                    self.reshard(request, "schedule", now, horizon);
+                }
+                Ev::ReshardStep => {
+                    self.events += 1;
+                    if self.step_due == Some(now) {
+                        self.complete_step(now, horizon);
+                    }
                 }
                 Ev::Consumer(c, shard, tag) => {
                     self.events += 1;
@@ -217,7 +249,7 @@ impl<'a> Sim<'a> {
                 Instance::Sdk(sdk) => {
                     // Records still in the SDK client's buffer arrived
                     // within the run (the KPL counts arrivals as they come).
-                    let buffered = sdk.take_batch(Vec::new());
+                    let (buffered, _) = sdk.take_batch(Vec::new());
                     self.count_arrivals(i as u32, &buffered);
                     self.in_flight_from_buffers += buffered.len() as u64;
                 }
@@ -241,9 +273,9 @@ impl<'a> Sim<'a> {
             self.events += 1;
             match &mut self.instances[i as usize] {
                 Instance::Sdk(sdk) => {
-                    let records = sdk.take_batch(self.pool.take());
+                    let (records, hashes) = sdk.take_batch(self.pool.take());
                     self.count_arrivals(i, &records);
-                    self.put(i, 1, records, now);
+                    self.put(Batch { instance: i, attempt: 1, records, hashes }, now);
                 }
                 Instance::Kpl(_) => self.put_kpl(i, now),
             }
@@ -295,6 +327,45 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Makes the resharding call `request` for `origin` at `now`. A step
+    /// completing at this very instant completes first, so a call never
+    /// depends on the order of same-instant events.
+    fn reshard(&mut self, request: ReshardRequest, origin: &'static str, now: SimTime, horizon: SimTime) {
+        if self.step_due == Some(now) {
+            self.complete_step(now, horizon);
+        }
+        if let Ok(first) = self.stream.request(now, request, origin) {
+            self.schedule_step(first, horizon);
+        }
+    }
+
+    fn schedule_step(&mut self, at: SimTime, horizon: SimTime) {
+        self.step_due = Some(at);
+        if at < horizon {
+            self.queue.schedule(at, Ev::ReshardStep);
+        }
+    }
+
+    /// The running resharding's step due at `now` completes: key tables
+    /// follow the new map and consumers learn of the new shards.
+    fn complete_step(&mut self, now: SimTime, horizon: SimTime) {
+        self.step_due = None;
+        let change = self.stream.complete_step(now);
+        for space in &mut self.spaces {
+            space.reroute(&self.stream.map, &change.closed);
+        }
+        for &shard in &change.created {
+            let parents: Vec<u32> = self.stream.topology.shards[shard as usize].parents().collect();
+            for c in 0..self.consumers.len() {
+                self.consumers[c].shard_opened(shard as usize, &parents, now, &mut self.wakes);
+                self.schedule_wakes(c, horizon);
+            }
+        }
+        if let Some(next) = change.next_step_at {
+            self.schedule_step(next, horizon);
+        }
+    }
+
     /// Trims `shard`'s log (expired, or needed by no consumer).
     fn trim_log(&mut self, shard: usize, now: SimTime) {
         let needed_from = self.consumers.iter().map(|c| c.needs_from(shard)).min().unwrap_or(0);
@@ -312,6 +383,8 @@ impl<'a> Sim<'a> {
             log: &self.stream.logs[shard],
             read: &mut self.stream.readers[shard],
             counted: now >= self.scenario.warmup,
+            closed_at: self.stream.topology.shards[shard].closed_at,
+            logs: &self.stream.logs,
         };
         self.consumers[c].wake(shard, tag, now, view, &mut self.wakes);
     }
@@ -326,25 +399,24 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// One put call of `records` (attempt `attempt`) by instance `i` at `now`.
-    fn put(&mut self, i: u32, attempt: u32, records: Vec<Rec>, now: SimTime) {
+    /// One put call of `batch` at `now`. Records whose shard closed since
+    /// they were drawn are routed by the current map, as the service does.
+    fn put(&mut self, batch: Batch, now: SimTime) {
+        let Batch { instance: i, attempt, records, hashes } = batch;
         let at = PutAt { now, second: now.whole_secs(), counted: now >= self.scenario.warmup };
         let counted = at.counted;
-        let mut failed = self.pool.take();
-        let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
+        let mut failed = Batch { instance: i, attempt: attempt + 1, records: self.pool.take(), hashes: Vec::new() };
+        // Two copies of the loop, so a run that cannot reshard never looks
+        // at hash keys.
+        let (ok_records, ok_bytes) = if hashes.is_empty() {
+            self.offer::<false>(i, records.as_slice(), &hashes, at, &mut failed)
+        } else {
+            self.offer::<true>(i, records.as_slice(), &hashes, at, &mut failed)
+        };
         let Instance::Sdk(inst) = &mut self.instances[i as usize] else { unreachable!("an SDK instance") };
-        for r in &records {
-            let bytes = inst.charged_bytes(r);
-            if self.stream.put(r.shard, bytes, r.size, r.created, at) {
-                ok_records += 1;
-                ok_bytes += bytes;
-            } else {
-                failed.push(*r);
-            }
-        }
-        let rejected = failed.len() as u64;
+        let rejected = failed.records.len() as u64;
         self.series.add_put(now, counted, ok_records, ok_bytes, rejected);
-        let retry = !failed.is_empty() && inst.may_retry(attempt);
+        let retry = rejected > 0 && inst.may_retry(attempt);
         let c = &mut self.counters[inst.group as usize];
         if counted {
             c.put_calls += 1;
@@ -362,13 +434,49 @@ impl<'a> Sim<'a> {
         if retry {
             let delay = inst.backoff(attempt);
             self.pool.give(records);
-            let batch = Batch { instance: i, attempt: attempt + 1, records: failed };
-            let slot = self.store_retry(batch);
+            let slot = self.store_retry(failed);
             self.queue.schedule(now + delay, Ev::Retry(slot));
         } else {
             self.pool.give(records);
-            self.pool.give(failed);
+            self.pool.give(failed.records);
         }
+    }
+
+    /// Offers `records` of instance `i` to their shards at `at`, routing
+    /// again (by `hashes`) those whose shard closed when `REROUTED`; the
+    /// rejected ones go to `failed`. Returns the records and bytes accepted.
+    #[inline]
+    fn offer<const REROUTED: bool>(
+        &mut self,
+        i: u32,
+        records: &[Rec],
+        hashes: &[u128],
+        at: PutAt,
+        failed: &mut Batch,
+    ) -> (u64, u64) {
+        let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
+        let Instance::Sdk(inst) = &self.instances[i as usize] else { unreachable!("an SDK instance") };
+        for (k, r) in records.iter().enumerate() {
+            let mut r = *r;
+            if REROUTED && !self.stream.is_open(r.shard) {
+                r.shard = self.stream.map.shard_of(hashes[k]);
+            }
+            let bytes = inst.charged_bytes(&r);
+            if self.stream.put(r.shard, bytes, r.size, r.created, at) {
+                ok_records += 1;
+                ok_bytes += bytes;
+                if REROUTED {
+                    // 32 bits of the hash key above the tag's low byte.
+                    self.stream.note_key(r.shard, (hashes[k] >> 8) as u32);
+                }
+            } else {
+                failed.records.push(r);
+                if REROUTED {
+                    failed.hashes.push(hashes[k]);
+                }
+            }
+        }
+        (ok_records, ok_bytes)
     }
 
     /// Instance `i`'s ready PutRecords at `now`; rejected Kinesis records
@@ -448,6 +556,19 @@ impl<'a> Sim<'a> {
             events: self.events,
         }
     }
+}
+
+/// Most shards a run's per-shard time series are sized for: the initial
+/// count, or for a run that reshards, twice the largest count it asks for
+/// (children and their parents both keep cells).
+fn shards_hint(scenario: &Scenario) -> usize {
+    let s = &scenario.stream;
+    let asked = s.reshard.iter().map(|o| match o.request {
+        ReshardRequest::UpdateShardCount { target } => target,
+        _ => s.shard_count + 1,
+    });
+    let most = asked.fold(s.shard_count, u32::max);
+    if s.reshards() { 2 * most as usize } else { s.shard_count as usize }
 }
 
 /// Up-front size of a run, to refuse absurd ones before they start.

@@ -18,8 +18,22 @@
 //! surviving workers (or to a replacement if none survives), which resume
 //! from the checkpoint, so records delivered after it are delivered again:
 //! counted as `duplicates`, not as new deliveries.
+//!
+//! Across a resharding (reference scaling-facts §4), a closed shard is read
+//! to its end; processing its last batch checkpoints SHARD_END and releases
+//! its lease. With `ordering = "parent_first"` (the KCL's behaviour) that is
+//! when its children's leases are created (from the ChildShards of the last
+//! read); a child's processor then starts by checking that every parent has
+//! reached SHARD_END, and checks again every `parent_shard_poll_interval_ms`
+//! until they have (`BlockOnParentShardTask`). With `"ignore_parents"` a
+//! child's lease exists from the moment the shard opens and is read at
+//! once, like a hand-written reader listing shards; a record it delivers
+//! while an ancestor still holds an undelivered record of the same key
+//! (compared by a 32-bit fingerprint of the hash key) counts as
+//! `out_of_order_records`. Without a fixed `workers`, each lease gets a
+//! worker of its own, new shards included.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use rand::RngExt;
 
@@ -27,7 +41,7 @@ use crate::consumer::efo::{Push, Subscription, push_interval};
 use crate::consumer::polling::{call_latency, get_records, throttle_backoff};
 use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
-use crate::scenario::model::{KclSpec, PollingSpec, WorkerFailure};
+use crate::scenario::model::{KclSpec, Ordering, PollingSpec, WorkerFailure};
 use crate::stream::log::{Chunk, ShardLog};
 use crate::time::SimTime;
 
@@ -70,6 +84,26 @@ struct Lease {
     /// The batch being processed: when it ends and the position after it.
     in_progress: Option<(SimTime, u64)>,
     sub: Subscription,
+    /// Whether the lease exists (a child's is created when a parent ends,
+    /// unless parents are ignored).
+    created: bool,
+    /// Whether the shard was read to its end and SHARD_END checkpointed.
+    ended: bool,
+    /// The shard's parents and children (by index).
+    parents: Vec<u32>,
+    children: Vec<u32>,
+}
+
+impl Lease {
+    /// A lease that exists from the start.
+    fn created() -> Self {
+        Lease { created: true, ..Lease::default() }
+    }
+
+    /// Whether a worker should hold it.
+    fn assignable(&self) -> bool {
+        self.created && !self.ended
+    }
 }
 
 /// One sequential processor.
@@ -99,6 +133,10 @@ pub struct KclConsumer {
     source: Source,
     processing: Processing,
     checkpoint_interval: SimTime,
+    parent_poll: SimTime,
+    ordering: Ordering,
+    /// `workers` absent: one worker per lease, growing with the shards.
+    worker_per_lease: bool,
     max_leases: u32,
     failure: Option<WorkerFailure>,
     leases: Vec<Lease>,
@@ -110,16 +148,26 @@ pub struct KclConsumer {
 
 impl KclConsumer {
     /// An application reading through `source`, with workers and leases
-    /// as `kcl` says, on `shards` shards.
-    pub fn new(source: Source, kcl: &KclSpec, processing: Processing, shards: usize, rng: SimRng) -> Self {
+    /// as `kcl` says, treating children as `ordering` says, on `shards`
+    /// shards.
+    pub fn new(
+        source: Source,
+        kcl: &KclSpec,
+        (processing, ordering): (Processing, Ordering),
+        shards: usize,
+        rng: SimRng,
+    ) -> Self {
         let workers = kcl.workers.unwrap_or(shards as u32).max(1);
         let mut app = KclConsumer {
             source,
             processing,
             checkpoint_interval: kcl.checkpoint_interval,
+            parent_poll: kcl.parent_shard_poll_interval,
+            ordering,
+            worker_per_lease: kcl.workers.is_none(),
             max_leases: kcl.max_leases_per_worker.unwrap_or(u32::MAX),
             failure: kcl.failure.clone(),
-            leases: vec![Lease::default(); shards],
+            leases: vec![Lease::created(); shards],
             workers: vec![Worker::fresh(SimTime::ZERO); workers as usize],
             rng,
             meter: ConsumerMeter::default(),
@@ -128,15 +176,47 @@ impl KclConsumer {
             app.workers[f.worker as usize].fails_at = f.at;
         }
         for shard in 0..shards {
-            app.assign(shard);
+            app.assign(shard, SimTime::ZERO);
         }
         app
+    }
+
+    /// Shard `shard`, child of `parents`, opened at `now`.
+    pub fn shard_opened(&mut self, shard: usize, parents: &[u32], now: SimTime, out: &mut Vec<Wake>) {
+        debug_assert_eq!(shard, self.leases.len(), "shards open in index order");
+        self.leases.push(Lease { parents: parents.to_vec(), ..Lease::default() });
+        for &p in parents {
+            self.leases[p as usize].children.push(shard as u32);
+        }
+        if self.ordering == Ordering::IgnoreParents {
+            self.create_lease(shard, now, out);
+        }
+    }
+
+    /// Creates `shard`'s lease and starts its processor at `now`.
+    fn create_lease(&mut self, shard: usize, now: SimTime, out: &mut Vec<Wake>) {
+        let lease = &mut self.leases[shard];
+        if lease.created {
+            return;
+        }
+        lease.created = true;
+        if self.assign(shard, now) {
+            out.push(Wake { at: now, shard: shard as u32, tag: self.leases[shard].epoch });
+        }
+    }
+
+    /// Whether every parent of `shard` checkpointed SHARD_END.
+    fn parents_ended(&self, shard: usize) -> bool {
+        self.leases[shard].parents.iter().all(|&p| self.leases[p as usize].ended)
     }
 
     /// Gives `shard`'s lease to the live worker with the fewest leases
     /// (lowest index on ties) that may take one more; returns whether one
     /// could.
-    fn assign(&mut self, shard: usize) -> bool {
+    fn assign(&mut self, shard: usize, now: SimTime) -> bool {
+        if self.worker_per_lease && !self.workers.iter().any(|w| w.alive && w.leases == 0) {
+            self.workers.push(Worker::fresh(now));
+        }
         let taker = (0..self.workers.len())
             .filter(|&w| self.workers[w].alive && self.workers[w].leases < self.max_leases)
             .min_by_key(|&w| self.workers[w].leases);
@@ -177,6 +257,15 @@ impl KclConsumer {
         let Some(owner) = lease.owner.filter(|_| lease.epoch == epoch) else { return };
         self.settle(shard, now);
         self.skip_expired(shard, view.log, view.counted);
+        if self.ordering == Ordering::ParentFirst && !self.parents_ended(shard) {
+            // BlockOnParentShardTask: look again after the poll interval.
+            out.push(Wake { at: now + self.parent_poll, shard: shard as u32, tag: epoch });
+            return;
+        }
+        let lease = &self.leases[shard];
+        if view.closed_at.is_some() && lease.cursor == view.log.end_seq() && lease.in_progress.is_none() {
+            return self.end_shard(shard, owner as usize, now, out);
+        }
         let worker = &mut self.workers[owner as usize];
         if worker.busy_until > now {
             // A worker reads a shard only when it is free to process it.
@@ -185,6 +274,21 @@ impl KclConsumer {
         }
         self.read(shard, epoch, owner as usize, now, view, out);
         self.hand_over(owner as usize, now, out);
+    }
+
+    /// `shard` was read and processed to its end: SHARD_END is checkpointed,
+    /// its lease released, and its children's leases created.
+    fn end_shard(&mut self, shard: usize, owner: usize, now: SimTime, out: &mut Vec<Wake>) {
+        let lease = &mut self.leases[shard];
+        lease.ended = true;
+        lease.checkpoint = lease.cursor;
+        lease.owner = None;
+        lease.epoch += 1;
+        self.workers[owner].leases -= 1;
+        for child in self.leases[shard].children.clone() {
+            self.create_lease(child as usize, now, out);
+        }
+        self.hand_over(owner, now, out);
     }
 
     /// Wakes the first shard still waiting for worker `w` (stale entries,
@@ -211,10 +315,15 @@ impl KclConsumer {
         out: &mut Vec<Wake>,
     ) {
         let (processing, counted) = (self.processing, view.counted);
+        let early = match self.ordering {
+            Ordering::IgnoreParents => self.ancestor_keys(shard, &view),
+            Ordering::ParentFirst => None,
+        };
         let worker = &mut self.workers[owner];
         let lease = &mut self.leases[shard];
         let meter = &mut self.meter;
         let (from, delivered) = (lease.cursor, lease.delivered);
+        let log = view.log;
         let start = match self.source {
             // The GetRecords call itself occupies the worker.
             Source::Polling { .. } => now + call_latency(),
@@ -223,7 +332,13 @@ impl KclConsumer {
         let alive = start < worker.fails_at;
         let first_delivery = |chunk: Chunk<'_>| {
             if alive && counted {
-                meter.latencies(chunk.from_seq(delivered), start);
+                let fresh = chunk.from_seq(delivered);
+                meter.latencies(fresh, start);
+                if let Some(keys) = &early {
+                    let end = fresh.first_seq + fresh.len() as u64;
+                    meter.out_of_order_records +=
+                        log.keys(fresh.first_seq, end).filter(|k| keys.contains(k)).count() as u64;
+                }
             }
         };
         let scan = match self.source {
@@ -266,11 +381,33 @@ impl KclConsumer {
                 meter.records_delivered += scan.n - again;
             }
         }
-        let next = match self.source {
-            Source::Polling { idle, .. } => end + idle,
-            Source::Efo => end.max(lease.sub.next_push(now, &scan)),
+        let next = if view.closed_at.is_some() && lease.cursor == view.log.end_seq() {
+            // The end of a closed shard: SHARD_END once this batch is done.
+            end
+        } else {
+            match self.source {
+                Source::Polling { idle, .. } => end + idle,
+                Source::Efo => end.max(lease.sub.next_push(now, &scan)),
+            }
         };
         out.push(Wake { at: next, shard: shard as u32, tag: epoch });
+    }
+
+    /// The key fingerprints of records that `shard`'s ancestors hold and
+    /// this application has not delivered yet, or `None` if there are none.
+    fn ancestor_keys(&self, shard: usize, view: &ShardView<'_>) -> Option<HashSet<u32>> {
+        let mut keys = HashSet::new();
+        let mut stack = self.leases[shard].parents.clone();
+        let mut seen = HashSet::new();
+        while let Some(a) = stack.pop() {
+            if !seen.insert(a) {
+                continue;
+            }
+            let (lease, log) = (&self.leases[a as usize], &view.logs[a as usize]);
+            keys.extend(log.keys(lease.delivered.max(lease.cursor), log.end_seq()));
+            stack.extend(&lease.parents);
+        }
+        (!keys.is_empty()).then_some(keys)
     }
 
     /// Checkpoints `shard`'s batch in progress if it ended by `now`.
@@ -314,7 +451,8 @@ impl KclConsumer {
                     self.workers[w] = Worker::fresh(now);
                 }
                 for shard in 0..self.leases.len() {
-                    if self.leases[shard].owner.is_none() && self.assign(shard) {
+                    let lease = &self.leases[shard];
+                    if lease.assignable() && lease.owner.is_none() && self.assign(shard, now) {
                         out.push(Wake { at: now, shard: shard as u32, tag: self.leases[shard].epoch });
                     }
                 }
@@ -343,8 +481,8 @@ impl KclConsumer {
         log.end_seq().saturating_sub(lease.cursor.max(lease.delivered))
     }
 
-    /// Shards no worker holds.
+    /// Shards whose lease exists and no worker holds.
     pub fn shards_unleased(&self) -> u32 {
-        self.leases.iter().filter(|l| l.owner.is_none()).count() as u32
+        self.leases.iter().filter(|l| l.assignable() && l.owner.is_none()).count() as u32
     }
 }

@@ -28,6 +28,13 @@
 //! `maximum_retry_attempts`, or its oldest record would have expired from
 //! the stream — then its records count as `records_failed`. Records handed
 //! to a retry count as `duplicates`.
+//!
+//! Across a resharding, the mapping reads a closed shard to its end and
+//! starts a child shard's poller only once every parent's records were all
+//! invoked (their last invocation done). AWS does not document this
+//! ordering for Lambda; it is shardsim's reading of "Lambda processes
+//! records in each shard in order" and of AWS's statement that lineage is
+//! handled for Lambda consumers (scaling-facts §4).
 
 use std::collections::VecDeque;
 
@@ -75,6 +82,13 @@ struct ShardPoller {
     poll_queued: bool,
     lanes: Vec<Lane>,
     sub: Subscription,
+    /// The shard's parents and children, by index.
+    parents: Vec<u32>,
+    children: Vec<u32>,
+    /// Whether its poller runs (a child's starts when its parents are done).
+    started: bool,
+    /// When its last record was invoked, once it is closed and read to its end.
+    done_at: Option<SimTime>,
 }
 
 /// A Lambda event-source mapping (`kind = "lambda"`).
@@ -97,7 +111,7 @@ impl LambdaConsumer {
             spec: spec.clone(),
             processing,
             retention,
-            shards: vec![ShardPoller { lanes, ..ShardPoller::default() }; shards],
+            shards: vec![ShardPoller { lanes, started: true, ..ShardPoller::default() }; shards],
             rng,
             meter: ConsumerMeter::default(),
         }
@@ -125,19 +139,63 @@ impl LambdaConsumer {
         }
     }
 
+    /// Shard `shard`, child of `parents`, opened; it is polled once its
+    /// parents are done.
+    pub fn shard_opened(&mut self, shard: usize, parents: &[u32]) {
+        debug_assert_eq!(shard, self.shards.len(), "shards open in index order");
+        let lanes = vec![Lane::default(); self.spec.parallelization_factor as usize];
+        self.shards.push(ShardPoller { lanes, parents: parents.to_vec(), ..ShardPoller::default() });
+        for &p in parents {
+            self.shards[p as usize].children.push(shard as u32);
+        }
+    }
+
+    /// Marks `shard` done if it is closed, read to its end and all invoked,
+    /// and starts each child whose parents are all done.
+    fn check_done(&mut self, shard: usize, now: SimTime, view: &ShardView<'_>, out: &mut Vec<Wake>) {
+        let poller = &self.shards[shard];
+        if poller.done_at.is_some()
+            || view.closed_at.is_none()
+            || poller.cursor != view.log.end_seq()
+            || poller.pending > 0
+        {
+            return;
+        }
+        let done = poller.lanes.iter().map(|l| l.busy_until).fold(now, SimTime::max);
+        self.shards[shard].done_at = Some(done);
+        for child in self.shards[shard].children.clone() {
+            let parents = &self.shards[child as usize].parents;
+            let Some(at) =
+                parents.iter().map(|&p| self.shards[p as usize].done_at).try_fold(done, |t, d| Some(t.max(d?)))
+            else {
+                continue;
+            };
+            let c = &mut self.shards[child as usize];
+            if !c.started {
+                c.started = true;
+                c.poll_queued = true;
+                out.push(Wake { at, shard: child, tag: POLL_TAG });
+            }
+        }
+    }
+
     /// A poll (or push) or a lane event of `shard` at `now`.
     pub fn wake(&mut self, shard: usize, tag: u32, now: SimTime, view: ShardView<'_>, out: &mut Vec<Wake>) {
         if tag == POLL_TAG {
-            self.fetch(shard, now, view, out);
+            self.fetch(shard, now, &mut { view }, out);
         } else {
-            self.invoke(shard, (tag - LANE_TAG) as usize, now, view.counted, out);
+            self.invoke(shard, (tag - LANE_TAG) as usize, now, &view, out);
         }
     }
 
     /// Reads `shard` unless enough records already wait.
-    fn fetch(&mut self, shard: usize, now: SimTime, mut view: ShardView<'_>, out: &mut Vec<Wake>) {
+    fn fetch(&mut self, shard: usize, now: SimTime, view: &mut ShardView<'_>, out: &mut Vec<Wake>) {
         self.shards[shard].poll_queued = false;
         self.skip_expired(shard, view.log, view.counted);
+        if view.closed_at.is_some() && self.shards[shard].cursor == view.log.end_seq() {
+            // Read to its end: no more polls.
+            return self.check_done(shard, now, view, out);
+        }
         let enough = self.enough_pending();
         if self.shards[shard].pending_kinesis >= enough {
             // A lane restarts the poller once it has taken a batch.
@@ -154,7 +212,7 @@ impl LambdaConsumer {
         let (got, arrive, next) = match self.spec.retrieval {
             Retrieval::Polling => {
                 let arrive = now + call_latency();
-                let got = get_records(&mut view, poller.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |chunk| {
+                let got = get_records(view, poller.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |chunk| {
                     enqueue(lanes, chunk, arrive)
                 });
                 self.meter.read(view.counted, now, got.as_ref());
@@ -194,7 +252,8 @@ impl LambdaConsumer {
     }
 
     /// Lane `l` of `shard` invokes the function if it has a batch ready.
-    fn invoke(&mut self, shard: usize, l: usize, now: SimTime, counted: bool, out: &mut Vec<Wake>) {
+    fn invoke(&mut self, shard: usize, l: usize, now: SimTime, view: &ShardView<'_>, out: &mut Vec<Wake>) {
+        let counted = view.counted;
         let enough = self.enough_pending();
         let (batch_size, window) = (self.spec.batch_size as usize, self.spec.maximum_batching_window);
         let lane = &mut self.shards[shard].lanes[l];
@@ -256,6 +315,7 @@ impl LambdaConsumer {
             poller.poll_queued = true;
             out.push(Wake { at: now, shard: shard as u32, tag: POLL_TAG });
         }
+        self.check_done(shard, now, view, out);
     }
 
     /// Fetched records are held by the mapping; the stream keeps the rest.

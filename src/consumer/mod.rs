@@ -33,6 +33,9 @@ pub struct ConsumerMeter {
     /// Deliveries of records already delivered: re-reads from the last
     /// checkpoint after a failover, or retried Lambda invocations.
     pub duplicates: u64,
+    /// Records delivered while an earlier record of the same partition key,
+    /// in a parent (or older ancestor) shard, was still undelivered.
+    pub out_of_order_records: u64,
     /// GetRecords calls rejected (ReadProvisionedThroughputExceeded counts
     /// calls, not records).
     pub read_throttled: u64,
@@ -66,6 +69,7 @@ impl Default for ConsumerMeter {
         ConsumerMeter {
             records_delivered: 0,
             duplicates: 0,
+            out_of_order_records: 0,
             read_throttled: 0,
             get_records_calls: 0,
             subscribe_calls: 0,
@@ -264,6 +268,12 @@ pub struct ShardView<'a> {
     pub read: &'a mut ReadLimiter,
     /// Whether the event is past the warm-up (metrics count).
     pub counted: bool,
+    /// When the shard closed, if it has: its log will not grow, and
+    /// reading to its end is SHARD_END.
+    pub closed_at: Option<SimTime>,
+    /// Every shard's stored records, by index (for key order across a
+    /// resharding).
+    pub logs: &'a [ShardLog],
 }
 
 /// One consumer of any kind.
@@ -280,11 +290,10 @@ impl Consumer {
     /// `retention`; `rng` draws its start phases (and Lambda failures).
     pub fn new(spec: &ConsumerSpec, shards: usize, retention: SimTime, rng: SimRng) -> Self {
         let processing = Processing::of(spec);
+        let kcl = |source, k, rng| kcl::KclConsumer::new(source, k, (processing, spec.ordering), shards, rng);
         match &spec.kind {
-            ConsumerKind::Polling(p, k) => {
-                Consumer::Kcl(kcl::KclConsumer::new(kcl::Source::polling(p), k, processing, shards, rng))
-            }
-            ConsumerKind::Efo(k) => Consumer::Kcl(kcl::KclConsumer::new(kcl::Source::Efo, k, processing, shards, rng)),
+            ConsumerKind::Polling(p, k) => Consumer::Kcl(kcl(kcl::Source::polling(p), k, rng)),
+            ConsumerKind::Efo(k) => Consumer::Kcl(kcl(kcl::Source::Efo, k, rng)),
             ConsumerKind::Lambda(l) => {
                 Consumer::Lambda(lambda::LambdaConsumer::new(l, processing, shards, retention, rng))
             }
@@ -304,6 +313,14 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.wake(shard, tag, now, view, out),
             Consumer::Lambda(c) => c.wake(shard, tag, now, view, out),
+        }
+    }
+
+    /// Learns that shard `shard`, child of `parents`, opened at `now`.
+    pub fn shard_opened(&mut self, shard: usize, parents: &[u32], now: SimTime, out: &mut Vec<Wake>) {
+        match self {
+            Consumer::Kcl(c) => c.shard_opened(shard, parents, now, out),
+            Consumer::Lambda(c) => c.shard_opened(shard, parents),
         }
     }
 

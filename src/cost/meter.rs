@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::scenario::model::Scenario;
 use crate::sim::RunOutcome;
+use crate::time::SimTime;
 
 /// One PUT payload unit: "counted in 25KB payload 'chunks' that comprise a
 /// record" (reference §11.1, [PRICE-OLD]), with 1 KB = 1,024 bytes.
@@ -55,8 +56,12 @@ pub fn on_demand_kib(bytes: u64) -> u64 {
 pub struct Usage {
     /// Length of the metered window.
     pub metered_hours: f64,
-    /// Open shards × hours each was open within the window.
+    /// Open shards × hours each was open within the window: the integral
+    /// of the open shard count.
     pub shard_hours: f64,
+    /// Closed shards × hours each was kept (until retention expired it)
+    /// within the window.
+    pub closed_shard_hours: f64,
     /// Enhanced fan-out registrations (EFO consumers, Lambda with
     /// `retrieval = "efo"`).
     pub efo_consumers: u32,
@@ -83,9 +88,11 @@ impl Usage {
     /// The usage of run `o` of scenario `s`.
     pub fn measure(s: &Scenario, o: &RunOutcome) -> Usage {
         let metered_hours = s.measured().as_secs_f64() / SECONDS_PER_HOUR;
-        // Shards never change during a run yet; every shard is open for the
-        // whole window.
-        let shard_hours = o.stream.ranges.len() as f64 * metered_hours;
+        let hours = |nanos: u128| nanos as f64 / (SECONDS_PER_HOUR * crate::time::NANOS_PER_S as f64);
+        let topology = &o.stream.topology;
+        let shard_hours = hours(topology.open_shard_nanos(s.warmup, s.duration));
+        let retention = SimTime::from_secs_f64(s.stream.retention_hours * SECONDS_PER_HOUR);
+        let closed_shard_hours = hours(topology.closed_shard_nanos(s.warmup, s.duration, retention));
         let meters = &o.stream.meters;
         let efo_consumers = s.consumers.iter().filter(|c| c.kind.registers_efo()).count() as u32;
         let (mut bytes_read, mut efo_bytes_read) = (0, 0);
@@ -99,6 +106,7 @@ impl Usage {
         Usage {
             metered_hours,
             shard_hours,
+            closed_shard_hours,
             efo_consumers,
             efo_consumer_shard_hours: efo_consumers as f64 * shard_hours,
             kinesis_records_written: meters.iter().map(|m| m.incoming_records).sum(),
@@ -175,6 +183,7 @@ mod tests {
         let u = |retention_hours| Usage {
             metered_hours: 720.0,
             shard_hours: 0.0,
+            closed_shard_hours: 0.0,
             efo_consumers: 0,
             efo_consumer_shard_hours: 0.0,
             kinesis_records_written: 0,

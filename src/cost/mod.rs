@@ -142,6 +142,9 @@ fn provisioned(u: &Usage, p: &PriceTable) -> ModeCost {
         )
         .item("efo_data_retrieved", gb(u.efo_bytes_read), GB, Rate::ProvisionedEfoGb);
     }
+    if u.closed_shard_hours > 0.0 {
+        b.item("closed_shard_hours", u.closed_shard_hours, "shard-hour", Rate::ClosedShardHour);
+    }
     if u.retention_hours > INCLUDED_RETENTION_HOURS {
         b.item("extended_retention", u.shard_hours, "shard-hour", Rate::ProvisionedExtendedRetentionShardHour);
     }

@@ -27,6 +27,10 @@ pub enum Rate {
     ProvisionedEfoGb,
     /// Provisioned: per shard-hour when retention exceeds 24 h.
     ProvisionedExtendedRetentionShardHour,
+    /// Provisioned: per hour a closed shard (a resharding's parent) is kept
+    /// until retention expires it. 0 by default: AWS does not say that
+    /// closed shards are billed.
+    ClosedShardHour,
     /// Provisioned: per GB-month stored beyond 7 days.
     ProvisionedLongTermGbMonth,
     /// On-demand Standard: per stream-hour.
@@ -65,12 +69,13 @@ pub const SECTIONS: [&str; 3] = ["provisioned", "on_demand", "on_demand_advantag
 
 impl Rate {
     /// Every rate, in table order.
-    pub const ALL: [Rate; 19] = [
+    pub const ALL: [Rate; 20] = [
         Rate::ShardHour,
         Rate::MillionPutPayloadUnits,
         Rate::ProvisionedEfoConsumerShardHour,
         Rate::ProvisionedEfoGb,
         Rate::ProvisionedExtendedRetentionShardHour,
+        Rate::ClosedShardHour,
         Rate::ProvisionedLongTermGbMonth,
         Rate::StreamHour,
         Rate::OnDemandGbWritten,
@@ -96,6 +101,7 @@ impl Rate {
             Rate::ProvisionedEfoConsumerShardHour => (prov, "efo_usd_per_consumer_shard_hour"),
             Rate::ProvisionedEfoGb => (prov, "efo_usd_per_gb"),
             Rate::ProvisionedExtendedRetentionShardHour => (prov, "extended_retention_usd_per_shard_hour"),
+            Rate::ClosedShardHour => (prov, "usd_per_closed_shard_hour"),
             Rate::ProvisionedLongTermGbMonth => (prov, "long_term_retention_usd_per_gb_month"),
             Rate::StreamHour => (od, "usd_per_stream_hour"),
             Rate::OnDemandGbWritten => (od, "usd_per_gb_written"),
@@ -183,6 +189,6 @@ mod tests {
         paths.sort();
         paths.dedup();
         assert_eq!(paths.len(), RATE_COUNT);
-        assert_eq!(Rate::in_section("provisioned").count(), 6);
+        assert_eq!(Rate::in_section("provisioned").count(), 7);
     }
 }

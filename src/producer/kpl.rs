@@ -812,7 +812,7 @@ mod tests {
 
     fn instance(shards: u32, records_per_s: f64, spec: KplSpec) -> (KplInstance, KeySpace, ShardMap) {
         let map = ShardMap::new(&initial_ranges(shards));
-        let space = KeySpace::new(&KeyDist::Uniform { keys: 10_000 }, "p", &map);
+        let space = KeySpace::new(&KeyDist::Uniform { keys: 10_000 }, "p", &map, false);
         let id = |purpose| StreamId { replication: 0, producer: 0, instance: 0, purpose };
         let src = InstanceSources {
             arrivals: ArrivalGen::new(

@@ -66,6 +66,8 @@ pub struct Batch {
     pub attempt: u32,
     /// The records, in send order.
     pub records: Vec<Rec>,
+    /// Their hash keys, when kept (see `SdkInstance`); else empty.
+    pub hashes: Vec<u128>,
 }
 
 /// Recycles record vectors so steady-state batching does not allocate.

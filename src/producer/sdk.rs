@@ -34,22 +34,43 @@ pub struct SdkInstance {
     spec: SdkSpec,
     /// The next record to arrive, already drawn (`None`: past the horizon).
     next: Option<Rec>,
+    /// Its hash key, when kept.
+    next_hash: u128,
     batch: Vec<Rec>,
     batch_bytes: u64,
+    /// Whether records keep their hash keys (the stream can reshard, so the
+    /// service may route a record to a shard that did not exist when it was
+    /// drawn).
+    rerouted: bool,
+    /// The batch's hash keys, aligned with `batch`, when `rerouted`.
+    hashes: Vec<u128>,
 }
 
 impl SdkInstance {
-    /// An instance of `group`; draws its first arrival.
+    /// An instance of `group`, keeping hash keys when `rerouted`; draws its
+    /// first arrival.
     pub fn new(
         group: u32,
         spec: &SdkSpec,
         mut src: InstanceSources,
         backoff: SimRng,
-        space: &KeySpace,
-        map: &ShardMap,
+        (space, map): (&KeySpace, &ShardMap),
+        rerouted: bool,
     ) -> Self {
-        let next = draw_record(&mut src, space, map);
-        SdkInstance { group, src, backoff, spec: spec.clone(), next, batch: Vec::new(), batch_bytes: 0 }
+        let mut next_hash = 0;
+        let next = draw_record(&mut src, space, map, rerouted.then_some(&mut next_hash));
+        SdkInstance {
+            group,
+            src,
+            backoff,
+            spec: spec.clone(),
+            next,
+            next_hash,
+            batch: Vec::new(),
+            batch_bytes: 0,
+            rerouted,
+            hashes: Vec::new(),
+        }
     }
 
     fn max_records(&self) -> usize {
@@ -72,6 +93,14 @@ impl SdkInstance {
     /// `None` once no record is left to send. Records join the batch in
     /// arrival order; the caller takes them with [`Self::take_batch`].
     pub fn next_send(&mut self, space: &KeySpace, map: &ShardMap) -> Option<SimTime> {
+        // Two copies of the loop, so a run that cannot reshard never looks
+        // at hash keys.
+        if self.rerouted { self.fill::<true>(space, map) } else { self.fill::<false>(space, map) }
+    }
+
+    /// [`Self::next_send`], keeping hash keys when `REROUTED`.
+    #[inline]
+    fn fill<const REROUTED: bool>(&mut self, space: &KeySpace, map: &ShardMap) -> Option<SimTime> {
         let max = self.max_records();
         loop {
             let Some(rec) = self.next else {
@@ -89,17 +118,23 @@ impl SdkInstance {
             }
             self.batch.push(rec);
             self.batch_bytes += rec.bytes() as u64;
-            self.next = draw_record(&mut self.src, space, map);
+            self.next = if REROUTED {
+                self.hashes.push(self.next_hash);
+                draw_record(&mut self.src, space, map, Some(&mut self.next_hash))
+            } else {
+                draw_record(&mut self.src, space, map, None)
+            };
             if self.batch.len() >= max {
                 return Some(rec.created);
             }
         }
     }
 
-    /// Hands over the closed batch, leaving `spare` (empty) in its place.
-    pub fn take_batch(&mut self, spare: Vec<Rec>) -> Vec<Rec> {
+    /// Hands over the closed batch, leaving `spare` (empty) in its place,
+    /// with its hash keys (empty unless kept).
+    pub fn take_batch(&mut self, spare: Vec<Rec>) -> (Vec<Rec>, Vec<u128>) {
         self.batch_bytes = 0;
-        std::mem::replace(&mut self.batch, spare)
+        (std::mem::replace(&mut self.batch, spare), std::mem::take(&mut self.hashes))
     }
 
     /// Records buffered but not yet sent (for the in-flight count).
@@ -121,9 +156,13 @@ impl SdkInstance {
     }
 }
 
-/// Draws the next arriving record of an instance, or `None` past the horizon.
+/// Draws the next arriving record of an instance, or `None` past the
+/// horizon; writes its hash key to `hash` when given.
 #[inline]
-fn draw_record(src: &mut InstanceSources, space: &KeySpace, map: &ShardMap) -> Option<Rec> {
+fn draw_record(src: &mut InstanceSources, space: &KeySpace, map: &ShardMap, hash: Option<&mut u128>) -> Option<Rec> {
     let (created, key, data) = src.draw(space, map)?;
+    if let Some(h) = hash {
+        *h = space.hash_of(&key, &src.keys);
+    }
     Some(Rec { created, shard: key.shard, size: SizeTag::new(data + key.key_bytes as u32, key.tag) })
 }

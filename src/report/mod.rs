@@ -24,9 +24,11 @@ use crate::metrics::shard::ShardCell;
 use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
-use crate::scenario::model::{ClientSpec, Scenario, SdkApi, SdkSpec, WriteLimitModel};
+use crate::scenario::model::{ClientSpec, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey, WriteLimitModel};
 use crate::sim::RunOutcome;
 use crate::stream::hash::shard_id;
+use crate::stream::topology::{OperationLog, Status};
+use crate::time::SimTime;
 
 /// A shard is hot when its traffic share reaches this multiple of the mean
 /// share (1/N), or when it throttled, or when some second reached its limit.
@@ -91,6 +93,8 @@ pub struct Point {
     pub shards: Vec<ShardReport>,
     /// Per consumer, in scenario order.
     pub consumers: Vec<ConsumerReport>,
+    /// Every resharding call (scheduled or by autoscaling), in call order.
+    pub reshard_operations: Vec<ReshardOperation>,
     /// What the workload costs in each capacity mode.
     pub cost: CostReport,
     /// AWS's shard formula against the simulated answer.
@@ -279,15 +283,91 @@ pub struct KplReport {
     pub user_records_expired: u64,
 }
 
+/// One resharding call.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReshardOperation {
+    /// When it was called.
+    pub at_s: f64,
+    /// `update_shard_count`, `split` or `merge`.
+    pub op: &'static str,
+    /// Who called it: `schedule` or `autoscaling`.
+    pub origin: &'static str,
+    /// Its arguments, as the scenario names them.
+    pub requested: BTreeMap<&'static str, serde_json::Value>,
+    /// `completed`, `in_progress` (still running when the run ended) or
+    /// `rejected`.
+    pub status: &'static str,
+    /// AWS's exception name when rejected.
+    pub error: Option<&'static str>,
+    /// The exception's message when rejected.
+    pub message: Option<String>,
+    /// When it was accepted and the stream became UPDATING.
+    pub started_at_s: Option<f64>,
+    /// When its last step completed and the stream was ACTIVE again.
+    pub completed_at_s: Option<f64>,
+    /// Shards it opened, short-lived ones included.
+    pub shards_created: Vec<String>,
+    /// Shards it closed.
+    pub shards_closed: Vec<String>,
+}
+
+impl ReshardOperation {
+    fn of(o: &OperationLog) -> Self {
+        let mut requested = BTreeMap::new();
+        match o.request {
+            ReshardRequest::UpdateShardCount { target } => {
+                requested.insert("target", target.into());
+            }
+            ReshardRequest::Split { shard, new_starting_hash_key } => {
+                requested.insert("shard", shard_id(shard).into());
+                let key = match new_starting_hash_key {
+                    SplitKey::Middle => "middle".to_string(),
+                    SplitKey::Key(k) => k.to_string(),
+                };
+                requested.insert("new_starting_hash_key", key.into());
+            }
+            ReshardRequest::Merge { shard, adjacent } => {
+                requested.insert("shard", shard_id(shard).into());
+                requested.insert("adjacent", shard_id(adjacent).into());
+            }
+        }
+        let ids = |v: &[u32]| v.iter().map(|&i| shard_id(i)).collect();
+        ReshardOperation {
+            at_s: o.at.as_secs_f64(),
+            op: o.request.label(),
+            origin: o.origin,
+            requested,
+            status: match o.status {
+                Status::Completed => "completed",
+                Status::InProgress => "in_progress",
+                Status::Rejected => "rejected",
+            },
+            error: o.error,
+            message: o.message.clone(),
+            started_at_s: (o.status != Status::Rejected).then(|| o.at.as_secs_f64()),
+            completed_at_s: o.completed_at.map(SimTime::as_secs_f64),
+            shards_created: ids(&o.shards_created),
+            shards_closed: ids(&o.shards_closed),
+        }
+    }
+}
+
 /// Stream-level view.
 #[derive(Clone, Debug, Serialize)]
 pub struct StreamReport {
-    /// Open shards.
+    /// Shards the stream was created with.
     pub shard_count: u32,
-    /// Records/s all shards accept together.
+    /// Records/s the stream's first shards accept together.
     pub capacity_records_per_s: u64,
-    /// Bytes/s all shards accept together.
+    /// Bytes/s the stream's first shards accept together.
     pub capacity_bytes_per_s: u64,
+    /// Most shards open at once after warm-up.
+    pub open_shards_max: u32,
+    /// Open shards averaged over time after warm-up.
+    pub open_shards_mean: f64,
+    /// The integral of the open shard count after warm-up, in hours: what
+    /// provisioned mode bills.
+    pub shard_hours: f64,
     /// Accepted records after warm-up.
     pub incoming_records: u64,
     /// Accepted bytes after warm-up.
@@ -318,6 +398,17 @@ pub struct ShardReport {
     pub hash_key_start: String,
     /// Last hash key (inclusive), decimal.
     pub hash_key_end: String,
+    /// At the end of the run: `open`, `closed` (a resharding's parent, still
+    /// readable) or `expired` (closed longer than the retention period).
+    pub state: &'static str,
+    /// The shard it was split from, or the first of the two merged.
+    pub parent_shard_id: Option<String>,
+    /// The other shard of the merge it came from.
+    pub adjacent_parent_shard_id: Option<String>,
+    /// When it opened.
+    pub created_at_s: f64,
+    /// When it closed, if it did.
+    pub closed_at_s: Option<f64>,
     /// Accepted records.
     pub incoming_records: u64,
     /// Accepted bytes.
@@ -375,6 +466,10 @@ pub struct ConsumerReport {
     pub records_expired: u64,
     /// Records stored but not read when the run ended.
     pub records_unread: u64,
+    /// Records delivered while an earlier record of the same partition key
+    /// in a parent shard was still undelivered (`ordering =
+    /// "ignore_parents"` across a resharding).
+    pub out_of_order_records: u64,
 }
 
 /// Latency percentiles in milliseconds (HDR histogram, 3 significant
@@ -427,6 +522,8 @@ pub struct Timeseries {
     pub incoming_bytes: Vec<u64>,
     /// Rejected attempts.
     pub write_throttled: Vec<u64>,
+    /// Most shards open at once in the bucket.
+    pub open_shards: Vec<u32>,
 }
 
 impl Report {
@@ -509,7 +606,7 @@ impl Point {
 
     /// The point of one run `o` of `s`, priced with `prices`.
     pub fn of_run(s: &Scenario, o: &RunOutcome, prices: &PriceTable) -> Self {
-        let shards = shard_reports(o);
+        let shards = shard_reports(s, o);
         let mut total = ProducerCounters::default();
         o.producers.iter().for_each(|c| total += c);
         let per_producer = s
@@ -538,7 +635,7 @@ impl Point {
         let producers =
             ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer };
         let stream = stream_report(s, o, &shards);
-        let timeseries = timeseries(o);
+        let timeseries = timeseries(s, o);
         let cost = cost_report(s, o, prices, &producers);
         let sizing = sizing::check(s, &producers, &stream, &shards, &timeseries, cost.usage.bytes_written);
         Point {
@@ -552,6 +649,7 @@ impl Point {
             stream,
             shards,
             consumers: consumer_reports(s, o),
+            reshard_operations: o.stream.topology.operations.iter().map(ReshardOperation::of).collect(),
             timeseries,
             charts: ChartData::default(),
         }
@@ -598,16 +696,19 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
     }
 }
 
-fn shard_reports(o: &RunOutcome) -> Vec<ShardReport> {
+fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {
     let meters = &o.stream.meters;
     let attempts = |m: &crate::metrics::ShardMeter| m.incoming_records + m.write_throttled;
     let all: u64 = meters.iter().map(attempts).sum();
-    let n = meters.len() as f64;
+    // A fair share is one over the shards open on average.
+    let n = open_shards_mean(s, o);
+    let retention = SimTime::from_secs_f64(s.stream.retention_hours * 3_600.0);
     meters
         .iter()
-        .zip(&o.stream.ranges)
+        .zip(&o.stream.topology.shards)
         .enumerate()
-        .map(|(i, (m, r))| {
+        .map(|(i, (m, shard))| {
+            let r = shard.range;
             let share = ratio(attempts(m), all);
             let mut hot_reasons = Vec::new();
             if m.write_throttled > 0 {
@@ -623,6 +724,15 @@ fn shard_reports(o: &RunOutcome) -> Vec<ShardReport> {
                 shard_id: shard_id(i as u32),
                 hash_key_start: r.start.to_string(),
                 hash_key_end: r.end.to_string(),
+                state: match shard.closed_at {
+                    None => "open",
+                    Some(c) if c + retention <= s.duration => "expired",
+                    Some(_) => "closed",
+                },
+                parent_shard_id: shard.parent.map(shard_id),
+                adjacent_parent_shard_id: shard.adjacent_parent.map(shard_id),
+                created_at_s: shard.created_at.as_secs_f64(),
+                closed_at_s: shard.closed_at.map(SimTime::as_secs_f64),
                 incoming_records: m.incoming_records,
                 incoming_bytes: m.incoming_bytes,
                 write_throttled: m.write_throttled,
@@ -638,9 +748,22 @@ fn shard_reports(o: &RunOutcome) -> Vec<ShardReport> {
         .collect()
 }
 
+/// Open shards averaged over the metered window.
+fn open_shards_mean(s: &Scenario, o: &RunOutcome) -> f64 {
+    let window = s.measured().as_nanos() as f64;
+    o.stream.topology.open_shard_nanos(s.warmup, s.duration) as f64 / window.max(1.0)
+}
+
 fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> StreamReport {
-    let n = shards.len() as u64;
+    let n = s.stream.shard_count as u64;
     let limits = o.stream.limits();
+    let open_shards_mean = open_shards_mean(s, o);
+    let open_shards_max = {
+        let t = &o.stream.topology;
+        let counts = t.open_counts(SimTime::from_secs(1), s.duration);
+        let first = s.warmup.whole_secs() as usize;
+        counts.get(first..).and_then(|c| c.iter().max().copied()).unwrap_or(s.stream.shard_count)
+    };
     let incoming_records: u64 = shards.iter().map(|x| x.incoming_records).sum();
     let incoming_bytes: u64 = shards.iter().map(|x| x.incoming_bytes).sum();
     let measured_s = s.measured().as_secs_f64();
@@ -651,6 +774,9 @@ fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> Stream
         shard_count: n as u32,
         capacity_records_per_s,
         capacity_bytes_per_s,
+        open_shards_max,
+        open_shards_mean,
+        shard_hours: open_shards_mean * s.measured().as_secs_f64() / 3_600.0,
         incoming_records,
         incoming_bytes,
         write_throttled: shards.iter().map(|x| x.write_throttled).sum(),
@@ -658,8 +784,9 @@ fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> Stream
         incoming_records_per_s_max: o.series.peak.incoming_records,
         incoming_bytes_per_s_max: o.series.peak.incoming_bytes,
         write_throttled_per_s_max: o.series.peak.write_throttled,
-        write_utilization_mean: (per_s(incoming_records) / capacity_records_per_s as f64)
-            .max(per_s(incoming_bytes) / capacity_bytes_per_s as f64),
+        // Over the capacity that was open on average.
+        write_utilization_mean: (per_s(incoming_records) / (limits.records_per_s as f64 * open_shards_mean))
+            .max(per_s(incoming_bytes) / (limits.bytes_per_s as f64 * open_shards_mean)),
         hot_shards: shards.iter().filter(|x| x.hot).count() as u32,
     }
 }
@@ -686,19 +813,24 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
                 iterator_age_ms_max: m.iterator_age_max.as_millis_f64(),
                 records_expired: m.records_expired,
                 records_unread: c.records_unread,
+                out_of_order_records: m.out_of_order_records,
             }
         })
         .collect()
 }
 
-fn timeseries(o: &RunOutcome) -> Timeseries {
+fn timeseries(s: &Scenario, o: &RunOutcome) -> Timeseries {
     let pts = o.series.points();
     let col = |f: fn(&crate::metrics::SeriesPoint) -> u64| pts.iter().map(f).collect();
+    let bucket = SimTime::from_secs(o.series.bucket_s());
+    let mut open_shards = o.stream.topology.open_counts(bucket, s.duration);
+    open_shards.resize(pts.len(), s.stream.shard_count);
     Timeseries {
         bucket_s: o.series.bucket_s(),
         user_records: col(|p| p.user_records),
         incoming_records: col(|p| p.incoming_records),
         incoming_bytes: col(|p| p.incoming_bytes),
         write_throttled: col(|p| p.write_throttled),
+        open_shards,
     }
 }

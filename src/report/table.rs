@@ -64,7 +64,11 @@ pub fn render(report: &Report, flavour: Flavour) -> String {
 type Section = (String, Grid, Option<String>);
 
 fn sections(p: &Point) -> Vec<Section> {
-    let mut all = vec![stream_section(p), producer_section(p), shard_section(p)];
+    let mut all = vec![stream_section(p)];
+    if !p.reshard_operations.is_empty() {
+        all.push(reshard_section(p));
+    }
+    all.extend([producer_section(p), shard_section(p)]);
     if !p.consumers.is_empty() {
         all.push(consumer_section(p));
     }
@@ -344,6 +348,14 @@ fn consumer_section(p: &Point) -> Section {
         if c.records_failed > 0 {
             notes.push(format!("{}: {} records failed after retries", c.name, thousands(c.records_failed)));
         }
+        if c.out_of_order_records > 0 {
+            notes.push(format!(
+                "{}: {} records arrived before an earlier record of their partition key still unread in a parent \
+                 shard (out of order: the reader ignores shard lineage)",
+                c.name,
+                thousands(c.out_of_order_records)
+            ));
+        }
         if c.invocations > 0 {
             notes.push(format!(
                 "{}: {} invocations, {:.1} records each",
@@ -384,14 +396,61 @@ fn stream_section(p: &Point) -> Section {
             thousands(s.write_throttled_per_s_max)
         ),
     );
+    if !p.reshard_operations.is_empty() {
+        let last = p.timeseries.open_shards.last().copied().unwrap_or(s.shard_count);
+        kv(
+            "open shards",
+            format!(
+                "{} at the start, {last} at the end · at most {} · {:.1} on average · {:.2} shard-hours",
+                s.shard_count, s.open_shards_max, s.open_shards_mean, s.shard_hours
+            ),
+        );
+    }
     let hot: Vec<&str> = p.shards.iter().filter(|x| x.hot).map(|x| x.shard_id.as_str()).collect();
     let hot_text = match hot.len() {
         0 => "none".to_string(),
-        1..=6 => format!("{} of {}: {}", hot.len(), s.shard_count, hot.join(", ")),
-        n => format!("{n} of {}", s.shard_count),
+        1..=6 => format!("{} of {}: {}", hot.len(), p.shards.len(), hot.join(", ")),
+        n => format!("{n} of {}", p.shards.len()),
     };
     kv("hot shards", hot_text);
     ("Stream".to_string(), g, None)
+}
+
+/// Every resharding call: what it asked, and when it completed or why it
+/// was refused.
+fn reshard_section(p: &Point) -> Section {
+    let mut g = Grid::new(&[
+        ("at", Align::Right),
+        ("by", Align::Left),
+        ("call", Align::Left),
+        ("outcome", Align::Left),
+        ("shards", Align::Left),
+    ]);
+    for o in &p.reshard_operations {
+        let args: Vec<String> = o.requested.iter().map(|(k, v)| format!("{k} {}", value_text(v))).collect();
+        let outcome = match (o.status, o.completed_at_s, o.error) {
+            (_, Some(done), _) => format!("completed at {} s ({} s UPDATING)", done, done - o.at_s),
+            (_, None, Some(error)) => format!("rejected: {error}"),
+            _ => "still UPDATING at the end".to_string(),
+        };
+        let shards = match (o.shards_closed.len(), o.shards_created.len()) {
+            (0, 0) => String::new(),
+            (closed, created) => format!("{closed} closed, {created} opened"),
+        };
+        g.row(vec![
+            format!("{} s", o.at_s),
+            o.origin.to_string(),
+            format!("{} {}", o.op, args.join(", ")),
+            outcome,
+            shards,
+        ]);
+    }
+    let messages: Vec<String> = p
+        .reshard_operations
+        .iter()
+        .filter_map(|o| Some(format!("at {} s: {}: {}", o.at_s, o.error?, o.message.as_deref()?)))
+        .collect();
+    ("Resharding".to_string(), g, (!messages.is_empty()).then(|| messages.join("\n")))
 }
 
 fn producer_section(p: &Point) -> Section {

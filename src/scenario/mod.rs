@@ -14,6 +14,7 @@ mod tree;
 mod validate;
 
 pub use errors::{Diagnostic, Location, ScenarioErrors};
+pub use validate::reshard_warnings;
 
 use crate::cost::prices::{self, PriceTable};
 use errors::{Problem, Sink};
@@ -193,6 +194,8 @@ records_per_s = 100
                 write_limit_model: WriteLimitModel::TokenBucket,
                 shard_write_records_per_s: 1_000,
                 shard_write_bytes_per_s: 1_048_576,
+                reshard_limits: ReshardLimits::default(),
+                reshard: Vec::new(),
             },
             producers: vec![ProducerSpec {
                 name: "p".into(),
@@ -302,10 +305,16 @@ kind = "lambda"
             kind,
             process_per_record: ms(per_record_ms),
             process_per_batch: ms(per_batch_ms),
+            ordering: Ordering::ParentFirst,
         };
         let polling = |max_records, idle_ms| PollingSpec { max_records, idle_time_between_reads: ms(idle_ms) };
-        let one_per_shard =
-            KclSpec { workers: None, max_leases_per_worker: None, checkpoint_interval: SimTime::ZERO, failure: None };
+        let one_per_shard = KclSpec {
+            workers: None,
+            max_leases_per_worker: None,
+            checkpoint_interval: SimTime::ZERO,
+            failure: None,
+            parent_shard_poll_interval: SimTime::from_secs(10),
+        };
         let lambda = |retrieval, batch_size, window_s, pf, error_rate, retries| LambdaSpec {
             retrieval,
             batch_size,
@@ -319,6 +328,7 @@ kind = "lambda"
             max_leases_per_worker: Some(3),
             checkpoint_interval: SimTime::from_secs(60),
             failure: Some(WorkerFailure { worker: 1, at: SimTime::from_secs(30), failover_time: ms(20_000.0) }),
+            parent_shard_poll_interval: SimTime::from_secs(10),
         };
         assert_eq!(
             s.consumers,
@@ -348,6 +358,8 @@ kind = "lambda"
                 write_limit_model: WriteLimitModel::PerSecondWindow,
                 shard_write_records_per_s: 2000,
                 shard_write_bytes_per_s: 2 * 1_048_576,
+                reshard_limits: ReshardLimits::default(),
+                reshard: Vec::new(),
             }
         );
         let devices = ProducerSpec {
@@ -415,7 +427,8 @@ kind = "lambda"
                 "x.toml:5:1: stream.shard_count: missing required key",
                 "x.toml:6:1: stream.shard_cout: unknown key; did you mean `shard_count`? valid keys: \
                  capacity_mode, shard_count, retention_hours, write_limit_model, \
-                 shard_write_records_per_s, shard_write_bytes_per_s",
+                 shard_write_records_per_s, shard_write_bytes_per_s, reshard_op_s, shard_quota, \
+                 update_shard_count_per_24h, scale_down_rounding, scale_limit_exception, reshard",
             ]
         );
     }

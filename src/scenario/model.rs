@@ -124,6 +124,128 @@ pub struct StreamSpec {
     pub shard_write_records_per_s: u64,
     /// `shard_write_bytes_per_s`, default 1,048,576 (what-if override), >= 1.
     pub shard_write_bytes_per_s: u64,
+    /// How resharding calls are timed and limited.
+    pub reshard_limits: ReshardLimits,
+    /// `[[stream.reshard]]`: resharding calls at fixed times, in time
+    /// order (calls at the same instant in file order). Empty by default.
+    pub reshard: Vec<ScheduledReshard>,
+}
+
+impl StreamSpec {
+    /// Whether the stream may change shape during a run.
+    pub fn reshards(&self) -> bool {
+        !self.reshard.is_empty()
+    }
+}
+
+/// `[stream]` keys timing and limiting resharding (scaling-facts §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReshardLimits {
+    /// `reshard_op_s`: time one internal split or merge takes, > 0, default
+    /// 30 s (shardsim's choice: the figure the scaling utility's code
+    /// assumes; AWS publishes none).
+    pub op_time: SimTime,
+    /// `shard_quota`: most shards open at once, short-lived ones included,
+    /// 1..=1,000,000, default 10,000 (AWS's per-stream figure).
+    pub shard_quota: u32,
+    /// `update_shard_count_per_24h`: accepted UpdateShardCount calls per
+    /// rolling 24 h, >= 1, default 10 (AWS).
+    pub updates_per_24h: u32,
+    /// `scale_down_rounding`: how "at least half" rounds for odd counts,
+    /// default `up` (shardsim's choice; AWS does not say).
+    pub half_rounding: HalfRounding,
+    /// `scale_limit_exception`: the exception for a target above double or
+    /// below half, default `LimitExceededException` (shardsim's choice; AWS
+    /// lists these rules among the call's limits but names no exception).
+    pub scale_limit_exception: &'static str,
+}
+
+impl Default for ReshardLimits {
+    /// AWS's limits and shardsim's documented choices, as validation fills
+    /// them in.
+    fn default() -> Self {
+        use crate::stream::limits;
+        ReshardLimits {
+            op_time: SimTime::from_secs_f64(limits::RESHARD_OP_DEFAULT_S),
+            shard_quota: limits::SHARD_QUOTA_DEFAULT,
+            updates_per_24h: limits::UPDATE_SHARD_COUNT_PER_24H,
+            half_rounding: HalfRounding::Up,
+            scale_limit_exception: "LimitExceededException",
+        }
+    }
+}
+
+/// `scale_down_rounding`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HalfRounding {
+    /// The least target for N open shards is ceil(N / 2).
+    Up,
+    /// The least target is floor(N / 2).
+    Down,
+}
+
+/// One `[[stream.reshard]]` entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScheduledReshard {
+    /// `at_s`: when the call is made, `0 <= at_s < duration_s`.
+    pub at: SimTime,
+    /// `op` and its keys.
+    pub request: ReshardRequest,
+}
+
+/// A resharding call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReshardRequest {
+    /// `op = "update_shard_count", target = N` (UNIFORM_SCALING).
+    UpdateShardCount {
+        /// The shard count asked for.
+        target: u32,
+    },
+    /// `op = "split", shard = "shardId-…", new_starting_hash_key = …`.
+    Split {
+        /// The shard's index.
+        shard: u32,
+        /// Where the upper child starts.
+        new_starting_hash_key: SplitKey,
+    },
+    /// `op = "merge", shard = "shardId-…", adjacent = "shardId-…"`.
+    Merge {
+        /// `ShardToMerge`: becomes the child's `ParentShardId`.
+        shard: u32,
+        /// `AdjacentShardToMerge`: its `AdjacentParentShardId`.
+        adjacent: u32,
+    },
+}
+
+impl ReshardRequest {
+    /// The `op` spelling.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ReshardRequest::UpdateShardCount { .. } => "update_shard_count",
+            ReshardRequest::Split { .. } => "split",
+            ReshardRequest::Merge { .. } => "merge",
+        }
+    }
+}
+
+/// `new_starting_hash_key`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitKey {
+    /// `"middle"`: the upper child starts halfway (`start + (end − start)/2 + 1`).
+    Middle,
+    /// A decimal hash key below 2^128.
+    Key(u128),
+}
+
+/// `[[consumers]].ordering`: how a consumer treats a resharding's children.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ordering {
+    /// `"parent_first"` (default): a child is read only after its parents
+    /// were read to their end, as the KCL and Lambda do.
+    ParentFirst,
+    /// `"ignore_parents"`: a naive reader that reads every open shard at
+    /// once, so records of one key can arrive out of order.
+    IgnoreParents,
 }
 
 /// `[[producers]].arrival`.
@@ -298,6 +420,8 @@ pub struct ConsumerSpec {
     /// `process_ms_per_batch`: processing time per non-empty batch (a
     /// Lambda function's duration per invocation), >= 0, default 0.
     pub process_per_batch: SimTime,
+    /// `ordering`, default `parent_first`.
+    pub ordering: Ordering,
 }
 
 /// `[[consumers]].kind`.
@@ -353,6 +477,10 @@ pub struct KclSpec {
     pub checkpoint_interval: SimTime,
     /// `worker_failure = { worker, at_s }` with `failover_time_ms`.
     pub failure: Option<WorkerFailure>,
+    /// `parent_shard_poll_interval_ms`: how often a child shard's processor
+    /// checks whether its parents reached SHARD_END, > 0, default 10,000 ms
+    /// (KCL `parentShardPollIntervalMillis`).
+    pub parent_shard_poll_interval: SimTime,
 }
 
 /// One worker failing during the run.

@@ -9,16 +9,18 @@
 //! to a simulator type or reporting why it cannot.
 
 mod pricing;
+mod reshard;
 
 use std::collections::BTreeMap;
 
 pub(crate) use pricing::price_table;
+pub use reshard::warnings as reshard_warnings;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, PollingSpec,
-    PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo, StreamSpec,
-    WorkerFailure, WriteLimitModel,
+    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, Ordering,
+    PollingSpec, PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo,
+    StreamSpec, WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -72,6 +74,27 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         if !failures_within(&consumers, header.duration, top) {
             return None;
         }
+        let stream = stream?;
+        let schedule = top.node("stream").and_then(|n| n.get("reshard"));
+        if !reshard::check_schedule(&stream, header.duration, schedule, top) {
+            return None;
+        }
+        let producers = producers?;
+        if stream.reshards()
+            && let Some(i) = producers.iter().position(|p| matches!(p.client, ClientSpec::Kpl(_)))
+        {
+            let at = top.node("producers").and_then(|n| match &n.value {
+                Value::Array(items) => items.get(i)?.get("client"),
+                _ => None,
+            });
+            top.sink.report(
+                at.map_or(top.origin, |n| n.origin),
+                format!("producers[{i}].client"),
+                "the KPL across a resharding (its shard map, stale predictions, \"Wrong Shard\" retries) is not \
+                 modelled yet; use client = \"sdk\" with [[stream.reshard]], or remove the schedule",
+            );
+            return None;
+        }
         let slo = slo?;
         if let Some(o) = &slo
             && consumers.is_empty()
@@ -92,8 +115,8 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             seed: header.seed,
             duration: header.duration,
             warmup: header.warmup,
-            stream: stream?,
-            producers: producers?,
+            stream,
+            producers,
             consumers,
             pricing: pricing?,
             slo,
@@ -231,6 +254,8 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     });
     let records = t.opt("shard_write_records_per_s", limits::SHARD_WRITE_RECORDS_PER_S, |v| v.int(1, u64::MAX));
     let bytes = t.opt("shard_write_bytes_per_s", limits::SHARD_WRITE_BYTES_PER_S, |v| v.int(1, u64::MAX));
+    let reshard_limits = reshard::reshard_limits(t);
+    let reshard = t.opt("reshard", Vec::new(), reshard::schedule);
     Some(StreamSpec {
         capacity_mode: capacity_mode?,
         shard_count: shard_count?,
@@ -238,6 +263,8 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         write_limit_model: write_limit_model?,
         shard_write_records_per_s: records?,
         shard_write_bytes_per_s: bytes?,
+        reshard_limits: reshard_limits?,
+        reshard: reshard?,
     })
 }
 
@@ -399,6 +426,9 @@ fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
     let kind = t.req("kind", |v| v.choice(&[("polling", 0), ("efo", 1), ("lambda", 2)], &[]));
     let per_record = t.opt("process_ms_per_record", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
     let per_batch = t.opt("process_ms_per_batch", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
+    let ordering = t.opt("ordering", Ordering::ParentFirst, |v| {
+        v.choice(&[("parent_first", Ordering::ParentFirst), ("ignore_parents", Ordering::IgnoreParents)], &[])
+    });
     let kind = match kind {
         Some(0) => polling_spec(t).zip(kcl_spec(t)).map(|(p, k)| ConsumerKind::Polling(p, k)),
         Some(1) => kcl_spec(t).map(ConsumerKind::Efo),
@@ -409,7 +439,13 @@ fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
             None
         }
     };
-    Some(ConsumerSpec { name: name?, kind: kind?, process_per_record: per_record?, process_per_batch: per_batch? })
+    Some(ConsumerSpec {
+        name: name?,
+        kind: kind?,
+        process_per_record: per_record?,
+        process_per_batch: per_batch?,
+        ordering: ordering?,
+    })
 }
 
 /// The GetRecords keys of `kind = "polling"`.
@@ -429,6 +465,8 @@ fn kcl_spec(t: &mut TableReader<'_>) -> Option<KclSpec> {
     let failure = t.opt("worker_failure", None, |v| v.read_table(worker_failure).map(Some));
     let failover_ms = SimTime::from_millis_f64(limits::KCL_FAILOVER_TIME_DEFAULT_MS);
     let failover = t.opt("failover_time_ms", failover_ms, |v| v.millis(Interval::POSITIVE));
+    let parent_poll = SimTime::from_millis_f64(limits::KCL_PARENT_SHARD_POLL_INTERVAL_DEFAULT_MS);
+    let parent_poll = t.opt("parent_shard_poll_interval_ms", parent_poll, |v| v.millis(Interval::POSITIVE));
     let (workers, failure, failover) = (workers?, failure?, failover?);
     let failure = match (failure, workers) {
         (None, _) if t.has("failover_time_ms") => {
@@ -446,7 +484,13 @@ fn kcl_spec(t: &mut TableReader<'_>) -> Option<KclSpec> {
         }
         (Some((worker, at)), Some(_)) => Some(WorkerFailure { worker, at, failover_time: failover }),
     };
-    Some(KclSpec { workers, max_leases_per_worker: max_leases?, checkpoint_interval: checkpoint?, failure })
+    Some(KclSpec {
+        workers,
+        max_leases_per_worker: max_leases?,
+        checkpoint_interval: checkpoint?,
+        failure,
+        parent_shard_poll_interval: parent_poll?,
+    })
 }
 
 /// `worker_failure = { worker, at_s }`.

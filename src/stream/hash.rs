@@ -38,22 +38,32 @@ pub fn initial_ranges(n: u32) -> Vec<HashRange> {
     (0..n).map(|i| HashRange { start: i * w, end: if i + 1 == n { MAX_HASH_KEY } else { (i + 1) * w - 1 } }).collect()
 }
 
-/// The open shards' ranges, sorted by start, covering the whole hash space.
+/// The open shards' ranges, sorted by start, covering the whole hash space,
+/// with each one's shard index.
 #[derive(Clone, Debug)]
 pub struct ShardMap {
     starts: Vec<u128>,
+    shards: Vec<u32>,
 }
 
 impl ShardMap {
-    /// A map over contiguous ranges sorted by start.
+    /// A map over contiguous ranges sorted by start, shard `i` owning
+    /// `ranges[i]` (a new stream).
     pub fn new(ranges: &[HashRange]) -> Self {
-        ShardMap { starts: ranges.iter().map(|r| r.start).collect() }
+        ShardMap::of(ranges.iter().enumerate().map(|(i, r)| (i as u32, *r)))
+    }
+
+    /// A map over the open shards `(index, range)`, contiguous and sorted
+    /// by start.
+    pub fn of(open: impl Iterator<Item = (u32, HashRange)>) -> Self {
+        let (starts, shards) = open.map(|(i, r)| (r.start, i)).unzip();
+        ShardMap { starts, shards }
     }
 
     /// Index of the shard whose range contains `hash`.
     #[inline]
     pub fn shard_of(&self, hash: u128) -> u32 {
-        (self.starts.partition_point(|&s| s <= hash) - 1) as u32
+        self.shards[self.starts.partition_point(|&s| s <= hash) - 1]
     }
 }
 

@@ -55,6 +55,21 @@ pub const EFO_READ_BYTES_PER_S: u64 = 2 * MIB;
 /// then must be renewed (§4).
 pub const EFO_SUBSCRIPTION_S: u64 = 300;
 
+/// KCL `parentShardPollIntervalMillis` default: how often a child shard's
+/// processor re-checks that its parents reached SHARD_END (scaling-facts §4).
+pub const KCL_PARENT_SHARD_POLL_INTERVAL_DEFAULT_MS: f64 = 10_000.0;
+
+/// One internal split or merge of a resharding, seconds: shardsim's default.
+/// AWS publishes no per-step figure; the scaling utility's code waits "around
+/// 30 seconds" per mutation, and the seeds' "1000 shards → 2000 in 30k
+/// seconds" implies the same (scaling-facts §1, §3).
+pub const RESHARD_OP_DEFAULT_S: f64 = 30.0;
+/// UpdateShardCount calls per stream per rolling 24 h (scaling-facts §3).
+pub const UPDATE_SHARD_COUNT_PER_24H: u32 = 10;
+/// Shards per stream, AWS's default quota as the FAQ phrases it
+/// (scaling-facts §3); UpdateShardCount refuses to go beyond it.
+pub const SHARD_QUOTA_DEFAULT: u32 = 10_000;
+
 /// KCL `failoverTimeMillis` default: a lease not renewed for this long is
 /// taken by another worker (§9.1).
 pub const KCL_FAILOVER_TIME_DEFAULT_MS: f64 = 10_000.0;

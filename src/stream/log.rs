@@ -303,6 +303,9 @@ impl<T: Copy> Ring<T> {
 pub struct ShardLog {
     first_seq: u64,
     recs: Ring<Packed>,
+    /// Each record's key fingerprint, aligned with `recs`, when `keyed`.
+    keys: Ring<u32>,
+    keyed: bool,
     /// Never empty once a record was pushed: the last run stays even when
     /// all its records are trimmed, so pushes compare with `last_put` only.
     runs: Ring<Run>,
@@ -310,6 +313,30 @@ pub struct ShardLog {
 }
 
 impl ShardLog {
+    /// An empty log that also keeps each record's key fingerprint (32 bits
+    /// of its hash key) when `keyed`: what a reader needs to tell whether
+    /// records of one partition key arrive in order across a resharding.
+    /// Off, it costs nothing.
+    pub fn keyed(keyed: bool) -> Self {
+        ShardLog { keyed, ..ShardLog::default() }
+    }
+
+    /// Appends the key fingerprint of the record just pushed.
+    #[inline]
+    pub fn push_key(&mut self, fingerprint: u32) {
+        debug_assert!(self.keyed && self.keys.len + 1 == self.recs.len);
+        self.keys.push(fingerprint);
+    }
+
+    /// The key fingerprints of records `from..to` (stored ones only), in
+    /// order; empty unless keyed.
+    pub fn keys(&self, from: u64, to: u64) -> impl Iterator<Item = u32> + '_ {
+        let (from, to) = (from.max(self.first_seq), to.min(self.end_seq()));
+        let n = if self.keyed { to.saturating_sub(from) as usize } else { 0 };
+        let skip = from.saturating_sub(self.first_seq) as usize;
+        (skip..skip + n).map(|i| self.keys.get(i))
+    }
+
     /// Appends an accepted record.
     #[inline]
     pub fn push(&mut self, rec: LogRec) {
@@ -372,6 +399,9 @@ impl ShardLog {
             return;
         }
         self.recs.drop_front((drop_to - self.first_seq) as usize);
+        if self.keyed {
+            self.keys.drop_front((drop_to - self.first_seq) as usize);
+        }
         // Keep the run holding `drop_to` (or the last run).
         self.runs.drop_front(self.runs.partition_point(|r| r.start_seq <= drop_to).saturating_sub(1));
         self.first_seq = drop_to;

@@ -1,20 +1,25 @@
-//! The simulated stream: its shards' hash-key ranges, the partition-key
-//! router, per-shard write admission with its meters, and — when the
-//! scenario has consumers — each shard's stored records and read admission.
+//! The simulated stream: its shards over time (the topology), the
+//! partition-key router over the open ones, per-shard write admission with
+//! its meters, and — when the scenario has consumers — each shard's stored
+//! records and read admission. Per-shard state is indexed by shard index
+//! and grows as reshardings create shards; closed shards keep theirs, so
+//! their records stay readable until retention expires them.
 
 pub mod hash;
 pub mod limiter;
 pub mod limits;
 pub mod log;
 pub mod read;
+pub mod topology;
 
 use crate::metrics::ShardMeter;
-use crate::scenario::model::StreamSpec;
+use crate::scenario::model::{ReshardRequest, StreamSpec, WriteLimitModel};
 use crate::time::SimTime;
-use hash::{HashRange, ShardMap, initial_ranges};
+use hash::{HashRange, ShardMap};
 use limiter::{WriteLimiter, WriteLimits};
 use log::{LogRec, ShardLog, SizeTag};
 use read::ReadLimiter;
+use topology::{Change, Rejection, Topology};
 
 /// When a put call reaches the stream, computed once per call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,14 +32,19 @@ pub struct PutAt {
     pub counted: bool,
 }
 
-/// A provisioned stream with a fixed set of open shards.
+/// A provisioned stream whose shards may split and merge.
 #[derive(Debug)]
 pub struct Stream {
-    /// Each shard's hash-key range, by shard index.
-    pub ranges: Vec<HashRange>,
-    /// Router from hash key to shard index.
+    /// Every shard that existed, and the resharding calls.
+    pub topology: Topology,
+    /// Router from hash key to the open shard's index.
     pub map: ShardMap,
     limits: WriteLimits,
+    model: WriteLimitModel,
+    /// Shape of each shard's time-series cells.
+    cells: (u64, usize),
+    /// Whether logs keep each record's key fingerprint (see [`ShardLog::keyed`]).
+    keyed: bool,
     limiters: Vec<WriteLimiter>,
     /// Each shard's write meter, by shard index.
     pub meters: Vec<ShardMeter>,
@@ -46,24 +56,78 @@ pub struct Stream {
 }
 
 impl Stream {
-    /// A new stream as AWS creates it for `spec`; accepted records are
-    /// stored only when `keep_records` (the scenario has consumers). Each
-    /// shard keeps `cells` time-series cells of `cell_s` seconds.
-    pub fn new(spec: &StreamSpec, keep_records: bool, (cell_s, cells): (u64, usize)) -> Self {
-        let ranges = initial_ranges(spec.shard_count);
+    /// A new stream `name` as AWS creates it for `spec`; accepted records
+    /// are stored only when `keep_records` (the scenario has consumers), with
+    /// their keys' fingerprints when `keyed`. Each shard keeps `cells`
+    /// time-series cells of `cell_s` seconds.
+    pub fn new(spec: &StreamSpec, name: &str, keep_records: bool, keyed: bool, cells: (u64, usize)) -> Self {
+        let topology = Topology::new(spec.shard_count, spec.reshard_limits.clone(), name);
         let limits =
             WriteLimits { records_per_s: spec.shard_write_records_per_s, bytes_per_s: spec.shard_write_bytes_per_s };
-        let n = ranges.len();
-        Stream {
-            map: ShardMap::new(&ranges),
-            ranges,
+        let mut stream = Stream {
+            map: topology.map(),
+            topology,
             limits,
-            limiters: vec![WriteLimiter::new(spec.write_limit_model, limits); n],
-            meters: vec![ShardMeter::with_cells(cell_s, cells); n],
-            logs: vec![ShardLog::default(); n],
-            readers: vec![ReadLimiter::default(); n],
+            model: spec.write_limit_model,
+            cells,
+            keyed,
+            limiters: Vec::new(),
+            meters: Vec::new(),
+            logs: Vec::new(),
+            readers: Vec::new(),
             keep_records,
+        };
+        stream.add_shards(spec.shard_count as usize);
+        stream
+    }
+
+    /// Per-shard state for the shards the topology has beyond those known.
+    fn add_shards(&mut self, total: usize) {
+        let (cell_s, cells) = self.cells;
+        let new = total - self.meters.len();
+        self.limiters.extend(std::iter::repeat_n(WriteLimiter::new(self.model, self.limits), new));
+        self.meters.extend(std::iter::repeat_n(ShardMeter::with_cells(cell_s, cells), new));
+        self.logs.extend(std::iter::repeat_n(ShardLog::keyed(self.keyed), new));
+        self.readers.extend(std::iter::repeat_n(ReadLimiter::default(), new));
+    }
+
+    /// Shards that existed so far (open or not).
+    pub fn shard_count(&self) -> usize {
+        self.meters.len()
+    }
+
+    /// The hash-key range of shard `i`.
+    pub fn range(&self, i: usize) -> HashRange {
+        self.topology.shards[i].range
+    }
+
+    /// Whether shard `i` is open.
+    #[inline]
+    pub fn is_open(&self, i: u32) -> bool {
+        self.topology.is_open(i)
+    }
+
+    /// Makes the resharding call `request` at `now` for `origin`; when
+    /// accepted, returns when its first step completes.
+    pub fn request(
+        &mut self,
+        now: SimTime,
+        request: ReshardRequest,
+        origin: &'static str,
+    ) -> Result<SimTime, Rejection> {
+        self.topology.request(now, request, origin)
+    }
+
+    /// Completes the running resharding's next step at `now`: its children
+    /// open (with fresh limits, meters and logs), its parents close, and
+    /// writes route by the new map.
+    pub fn complete_step(&mut self, now: SimTime) -> Change {
+        let change = self.topology.complete_step(now);
+        if !change.created.is_empty() || !change.closed.is_empty() {
+            self.add_shards(self.topology.shards.len());
+            self.map = self.topology.map();
         }
+        change
     }
 
     /// The per-shard write limits.
@@ -76,6 +140,7 @@ impl Stream {
     /// the shard accepted it. `stored` is its size as readers see it.
     #[inline]
     pub fn put(&mut self, shard: u32, bytes: u64, stored: SizeTag, created: SimTime, at: PutAt) -> bool {
+        debug_assert!(self.is_open(shard), "writes route to open shards");
         let ok = self.admit(shard, (bytes, stored.bytes() as u64), at);
         if ok && self.keep_records {
             self.logs[shard as usize].push(LogRec::new(at.now, created, stored));
@@ -106,6 +171,15 @@ impl Stream {
             }
         }
         ok
+    }
+
+    /// Notes the key fingerprint of the record `shard` just accepted, for
+    /// readers that check key order across a resharding.
+    #[inline]
+    pub fn note_key(&mut self, shard: u32, fingerprint: u32) {
+        if self.keep_records && self.keyed {
+            self.logs[shard as usize].push_key(fingerprint);
+        }
     }
 
     /// Admits (or rejects) one record of `bytes` as the limit counts them

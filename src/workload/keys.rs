@@ -5,7 +5,10 @@
 //! the hash space with the one-byte partition key `a`.
 //!
 //! Key populations are hashed once, up front, into a table of (shard, key
-//! bytes); drawing a key is then an index into that table.
+//! bytes); drawing a key is then an index into that table. When the stream
+//! can reshard, each key's hash is kept beside the table, so the table can
+//! follow the map when shards split or merge, and a client holding a record
+//! can route it again.
 
 use std::fmt::Write as _;
 
@@ -47,6 +50,8 @@ pub fn population_key(k: u64) -> String {
 
 /// A population key's routing in 4 bytes: key tables are read at random
 /// once per record, so their size decides how much else stays in cache.
+/// (This is why a run may create at most 65,536 shard ids; see
+/// [`crate::stream::topology::MAX_SHARD_INDICES`].)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     shard: u16,
@@ -55,7 +60,7 @@ pub struct Entry {
     tag: u8,
 }
 
-const _: () = assert!(crate::stream::limits::MAX_SHARDS_PER_STREAM <= u16::MAX as u32 + 1);
+const _: () = assert!(crate::stream::topology::MAX_SHARD_INDICES <= u16::MAX as u32 + 1);
 
 impl Entry {
     fn of(key: KeyDraw) -> Self {
@@ -78,10 +83,12 @@ impl Entry {
 /// A producer group's key space, shared by its instances.
 #[derive(Debug)]
 pub enum KeySpace {
-    /// A finite population of `key-{k}` keys (uniform, zipf, hot), pre-hashed.
-    Table { entries: Vec<Entry>, sampler: Sampler },
-    /// One key, given in the scenario (up to 256 characters).
-    Fixed(KeyDraw),
+    /// A finite population of `key-{k}` keys (uniform, zipf, hot),
+    /// pre-hashed; `hashes` holds each key's hash key when the stream can
+    /// reshard (else it is empty).
+    Table { entries: Vec<Entry>, sampler: Sampler, hashes: Vec<u128> },
+    /// One key, given in the scenario (up to 256 characters), and its hash.
+    Fixed(KeyDraw, u128),
     /// `{prefix}-{n}`, hashed per record.
     Unique { prefix: String },
     /// Explicit hash keys, uniform over the hash space.
@@ -101,11 +108,21 @@ pub enum Sampler {
 
 impl KeySpace {
     /// Builds the key space of `dist` for producer `producer_name`, routing
-    /// through `map`.
-    pub fn new(dist: &KeyDist, producer_name: &str, map: &ShardMap) -> Self {
+    /// through `map`; keeps each key's hash when `rerouted` (the stream can
+    /// reshard).
+    pub fn new(dist: &KeyDist, producer_name: &str, map: &ShardMap, rerouted: bool) -> Self {
         let table = |keys: u32, sampler: Sampler| {
-            let entries = (0..keys as u64).map(|k| Entry::of(route(&population_key(k), map))).collect();
-            KeySpace::Table { entries, sampler }
+            let mut hashes = Vec::new();
+            let entries = (0..keys as u64)
+                .map(|k| {
+                    let key = population_key(k);
+                    if rerouted {
+                        hashes.push(hash_key(key.as_bytes()));
+                    }
+                    Entry::of(route(&key, map))
+                })
+                .collect();
+            KeySpace::Table { entries, sampler, hashes }
         };
         match dist {
             KeyDist::Uniform { keys } => table(*keys, Sampler::Uniform),
@@ -114,7 +131,7 @@ impl KeySpace {
                 let weights: Vec<f64> = (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)).collect();
                 table(*keys, Sampler::Alias(AliasTable::new(&weights)))
             }
-            KeyDist::Fixed { key } => KeySpace::Fixed(route(key, map)),
+            KeyDist::Fixed { key } => KeySpace::Fixed(route(key, map), hash_key(key.as_bytes())),
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
             KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
         }
@@ -124,21 +141,23 @@ impl KeySpace {
     #[inline]
     pub fn draw(&self, state: &mut KeyState, map: &ShardMap) -> KeyDraw {
         match self {
-            KeySpace::Table { entries, sampler } => {
+            KeySpace::Table { entries, sampler, .. } => {
                 let i = sampler.draw(entries.len(), &mut state.rng);
                 entries[i].draw(i as u32)
             }
-            KeySpace::Fixed(key) => *key,
+            KeySpace::Fixed(key, _) => *key,
             KeySpace::Unique { prefix } => {
                 state.buf.clear();
                 state.buf.push_str(prefix);
                 // Writing to a String cannot fail.
                 let _ = write!(state.buf, "{}", state.next_unique);
                 state.next_unique += state.unique_step;
-                KeyDraw { id: KEY_ALWAYS_NEW, ..route(&state.buf, map) }
+                state.last_hash = hash_key(state.buf.as_bytes());
+                KeyDraw { id: KEY_ALWAYS_NEW, ..route_hash(state.last_hash, state.buf.len(), map) }
             }
             KeySpace::RandomHash { key_bytes } => {
                 let hash = ((state.rng.next_u64() as u128) << 64) | state.rng.next_u64() as u128;
+                state.last_hash = hash;
                 KeyDraw {
                     shard: map.shard_of(hash),
                     id: 0,
@@ -149,15 +168,46 @@ impl KeySpace {
             }
         }
     }
+
+    /// The hash key of `key`, the key `state` drew last; only for key
+    /// spaces built with `rerouted`.
+    #[inline]
+    pub fn hash_of(&self, key: &KeyDraw, state: &KeyState) -> u128 {
+        match self {
+            KeySpace::Table { hashes, .. } => hashes[key.id as usize],
+            KeySpace::Fixed(_, hash) => *hash,
+            KeySpace::Unique { .. } | KeySpace::RandomHash { .. } => state.last_hash,
+        }
+    }
+
+    /// Routes again, through `map`, the keys that routed to one of the
+    /// `closed` shards (a resharding step's parents).
+    pub fn reroute(&mut self, map: &ShardMap, closed: &[u32]) {
+        match self {
+            KeySpace::Table { entries, hashes, .. } => {
+                for (e, hash) in entries.iter_mut().zip(hashes.iter()) {
+                    if closed.contains(&(e.shard as u32)) {
+                        e.shard = map.shard_of(*hash) as u16;
+                    }
+                }
+            }
+            KeySpace::Fixed(key, hash) => key.shard = map.shard_of(*hash),
+            // Drawn per record through the current map.
+            KeySpace::Unique { .. } | KeySpace::RandomHash { .. } => {}
+        }
+    }
 }
 
 fn route(key: &str, map: &ShardMap) -> KeyDraw {
-    let hash = hash_key(key.as_bytes());
+    route_hash(hash_key(key.as_bytes()), key.len(), map)
+}
+
+fn route_hash(hash: u128, key_bytes: usize, map: &ShardMap) -> KeyDraw {
     // Keys are at most 256 characters of up to 4 bytes each.
     KeyDraw {
         shard: map.shard_of(hash),
         id: 0,
-        key_bytes: key.len() as u16,
+        key_bytes: key_bytes as u16,
         explicit_hash_key_bytes: 0,
         tag: hash as u8,
     }
@@ -193,12 +243,14 @@ pub struct KeyState {
     next_unique: u64,
     unique_step: u64,
     buf: String,
+    /// The hash key of the last `unique` or `random_hash` key drawn.
+    last_hash: u128,
 }
 
 impl KeyState {
     /// State for instance `index` of `instances`.
     pub fn new(rng: SimRng, index: u32, instances: u32) -> Self {
-        KeyState { rng, next_unique: index as u64, unique_step: instances as u64, buf: String::new() }
+        KeyState { rng, next_unique: index as u64, unique_step: instances as u64, buf: String::new(), last_hash: 0 }
     }
 }
 
@@ -270,7 +322,7 @@ mod tests {
     #[test]
     fn unique_keys_follow_the_documented_spelling() {
         let map = ShardMap::new(&initial_ranges(4));
-        let space = KeySpace::new(&KeyDist::Unique, "orders", &map);
+        let space = KeySpace::new(&KeyDist::Unique, "orders", &map, false);
         let mut st = state();
         let first = space.draw(&mut st, &map);
         let second = space.draw(&mut st, &map);
@@ -283,12 +335,12 @@ mod tests {
     fn table_entries_are_4_bytes_and_a_fixed_key_keeps_its_full_length() {
         assert_eq!(std::mem::size_of::<Entry>(), 4);
         let map = ShardMap::new(&initial_ranges(3));
-        let space = KeySpace::new(&KeyDist::Uniform { keys: 1_000 }, "p", &map);
+        let space = KeySpace::new(&KeyDist::Uniform { keys: 1_000 }, "p", &map, false);
         let KeySpace::Table { entries, .. } = &space else { panic!("table expected") };
         assert_eq!(entries[999].draw(999), KeyDraw { id: 999, ..route("key-999", &map) });
         // 256 four-byte characters: the longest key AWS accepts.
         let key = "\u{1F600}".repeat(256);
-        let space = KeySpace::new(&KeyDist::Fixed { key: key.clone() }, "p", &map);
+        let space = KeySpace::new(&KeyDist::Fixed { key: key.clone() }, "p", &map, false);
         let drawn = space.draw(&mut state(), &map);
         assert_eq!((drawn.key_bytes, drawn), (1_024, route(&key, &map)));
     }
@@ -302,14 +354,14 @@ mod tests {
         assert_eq!(decimal_digits(u128::MAX), 39);
         assert_eq!(decimal_digits(10u128.pow(38) - 1), 38);
         let map = ShardMap::new(&initial_ranges(2));
-        let drawn = KeySpace::new(&KeyDist::RandomHash, "p", &map).draw(&mut state(), &map);
+        let drawn = KeySpace::new(&KeyDist::RandomHash, "p", &map, false).draw(&mut state(), &map);
         assert!((1..=39).contains(&drawn.explicit_hash_key_bytes) && drawn.key_bytes == 1);
     }
 
     #[test]
     fn hot_share_goes_to_key_zero() {
         let map = ShardMap::new(&initial_ranges(1));
-        let space = KeySpace::new(&KeyDist::Hot { keys: 100, hot_share: 0.3 }, "p", &map);
+        let space = KeySpace::new(&KeyDist::Hot { keys: 100, hot_share: 0.3 }, "p", &map, false);
         let KeySpace::Table { sampler, .. } = &space else { panic!("table expected") };
         let mut st = state();
         let hits = (0..100_000).filter(|_| sampler.draw(100, &mut st.rng) == 0).count();

@@ -176,7 +176,7 @@ mod tests {
         assert_eq!((t.region.as_str(), t.currency.as_str(), t.as_of.as_str()), ("us-east-1", "USD", "2026-03-09"));
         // Reference §11.2.
         let expected = [
-            0.015, 0.014, 0.015, 0.013, 0.02, 0.023, // provisioned
+            0.015, 0.014, 0.015, 0.013, 0.02, 0.0, 0.023, // provisioned (closed shards: shardsim's 0)
             0.04, 0.08, 0.04, 0.05, 0.10, 0.023, // on-demand Standard
             0.032, 0.016, 0.016, 0.023, 25.0, 25.0, 1.0, // Advantage
         ];

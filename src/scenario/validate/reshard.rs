@@ -1,0 +1,255 @@
+//! `[stream]`'s resharding keys: the limits and timing of resharding calls,
+//! and the `[[stream.reshard]]` schedule — each entry read by its `op`, then
+//! the whole schedule replayed on a shard-less copy of the stream (the
+//! shape of a static schedule does not depend on traffic) so that a shard id
+//! that does not exist when it is named, or a hash key outside the shard it
+//! splits, is reported with its place in the file.
+
+use super::{Interval, TableReader, Val};
+use crate::scenario::model::{HalfRounding, ReshardLimits, ReshardRequest, ScheduledReshard, SplitKey, StreamSpec};
+use crate::scenario::tree::{Node, Value, fmt_float, index_path, key_path, quote};
+use crate::stream::hash::shard_id;
+use crate::stream::limits;
+use crate::stream::topology::{MAX_SHARD_INDICES, Rejection, Topology};
+use crate::time::SimTime;
+
+/// Largest `shard_quota` accepted: beyond any account's quota.
+const MAX_SHARD_QUOTA: u32 = 1_000_000;
+
+/// The exceptions `scale_limit_exception` may name: those the emulators
+/// disagree on (scaling-facts §3, UNCONFIRMED).
+const SCALE_LIMIT_EXCEPTIONS: [(&str, &str); 2] =
+    [("LimitExceededException", "LimitExceededException"), ("InvalidArgumentException", "InvalidArgumentException")];
+
+/// The resharding keys of `[stream]`.
+pub(super) fn reshard_limits(t: &mut TableReader<'_>) -> Option<ReshardLimits> {
+    let op = SimTime::from_secs_f64(limits::RESHARD_OP_DEFAULT_S);
+    let op_time = t.opt("reshard_op_s", op, |v| v.secs(Interval::POSITIVE));
+    let quota = t.opt("shard_quota", limits::SHARD_QUOTA_DEFAULT, |v| v.int(1, MAX_SHARD_QUOTA));
+    let per_day = t.opt("update_shard_count_per_24h", limits::UPDATE_SHARD_COUNT_PER_24H, |v| v.int(1, u32::MAX));
+    let rounding = t.opt("scale_down_rounding", HalfRounding::Up, |v| {
+        v.choice(&[("up", HalfRounding::Up), ("down", HalfRounding::Down)], &[])
+    });
+    let exception =
+        t.opt("scale_limit_exception", SCALE_LIMIT_EXCEPTIONS[0].1, |v| v.choice(&SCALE_LIMIT_EXCEPTIONS, &[]));
+    Some(ReshardLimits {
+        op_time: op_time?,
+        shard_quota: quota?,
+        updates_per_24h: per_day?,
+        half_rounding: rounding?,
+        scale_limit_exception: exception?,
+    })
+}
+
+/// `[[stream.reshard]]`: an array of tables, each read by its `op`.
+pub(super) fn schedule(v: Val<'_>) -> Option<Vec<ScheduledReshard>> {
+    let Value::Array(items) = &v.node.value else {
+        v.expected("an array of tables ([[stream.reshard]])");
+        return None;
+    };
+    let variants: [(&str, super::VariantReader<ScheduledReshard>); 3] =
+        [("update_shard_count", update_shard_count), ("split", split), ("merge", merge)];
+    let read: Vec<Option<ScheduledReshard>> =
+        items.iter().enumerate().map(|(i, item)| v.item(i, item).tagged("op", &variants)).collect();
+    let mut ops: Vec<ScheduledReshard> = read.into_iter().collect::<Option<_>>()?;
+    // Calls at the same instant keep their file order.
+    ops.sort_by_key(|o| o.at);
+    Some(ops)
+}
+
+fn at(t: &mut TableReader<'_>) -> Option<SimTime> {
+    t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE))
+}
+
+fn update_shard_count(t: &mut TableReader<'_>) -> Option<ScheduledReshard> {
+    let at = at(t);
+    let target = t.req("target", |v| v.int(1, MAX_SHARD_QUOTA));
+    Some(ScheduledReshard { at: at?, request: ReshardRequest::UpdateShardCount { target: target? } })
+}
+
+fn split(t: &mut TableReader<'_>) -> Option<ScheduledReshard> {
+    let at = at(t);
+    let shard = t.req("shard", shard_index);
+    let key = t.req("new_starting_hash_key", split_key);
+    Some(ScheduledReshard { at: at?, request: ReshardRequest::Split { shard: shard?, new_starting_hash_key: key? } })
+}
+
+fn merge(t: &mut TableReader<'_>) -> Option<ScheduledReshard> {
+    let at = at(t);
+    let shard = t.req("shard", shard_index);
+    let adjacent = t.req("adjacent", shard_index);
+    Some(ScheduledReshard { at: at?, request: ReshardRequest::Merge { shard: shard?, adjacent: adjacent? } })
+}
+
+/// A shard id as AWS spells it: `shardId-` and 12 digits.
+fn shard_index(v: Val<'_>) -> Option<u32> {
+    let text = v.text(64)?;
+    let index = text
+        .strip_prefix("shardId-")
+        .filter(|d| d.len() == 12 && d.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|d| d.parse::<u32>().ok());
+    match index {
+        Some(i) if i < MAX_SHARD_INDICES => Some(i),
+        _ => {
+            v.error(format!(
+                "expected a shard id like \"shardId-000000000003\" (`shardId-` and 12 digits, below {}), got {}",
+                shard_id(MAX_SHARD_INDICES),
+                quote(&text)
+            ));
+            None
+        }
+    }
+}
+
+/// `"middle"`, or a hash key in decimal (a string: TOML integers stop at
+/// 2^63) below 2^128; a small key may also be an integer.
+fn split_key(v: Val<'_>) -> Option<SplitKey> {
+    let parsed = match &v.node.value {
+        Value::Str(s) if s == "middle" => return Some(SplitKey::Middle),
+        Value::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse::<u128>().ok(),
+        Value::Int(n) => u128::try_from(*n).ok(),
+        _ => None,
+    };
+    if parsed.is_none() {
+        v.error(format!(
+            "expected \"middle\" or a hash key as a decimal string from \"0\" to \"{}\" (2^128 − 1), got {}",
+            u128::MAX,
+            v.node.value.describe()
+        ));
+    }
+    parsed.map(SplitKey::Key)
+}
+
+/// Replays `stream`'s schedule on its shards alone: every call must fall
+/// within the run, and every shard it names must exist (and contain the
+/// split's hash key) when it is called. Calls AWS would refuse for other
+/// reasons are not errors — the run reports them — see [`warnings`].
+pub(super) fn check_schedule(stream: &StreamSpec, duration: SimTime, node: Option<&Node>, t: &TableReader<'_>) -> bool {
+    let mut ok = true;
+    let origin = |i: usize, key: &str| {
+        let item = match node.map(|n| &n.value) {
+            Some(Value::Array(items)) => items.get(i),
+            _ => None,
+        };
+        item.and_then(|n| n.get(key).or(Some(n))).map_or(t.origin, |n| n.origin)
+    };
+    // The schedule was sorted by time; find each call's file position.
+    let order = file_order(stream, node);
+    for (k, op) in stream.reshard.iter().enumerate() {
+        if op.at >= duration {
+            let i = order[k];
+            t.sink.report(
+                origin(i, "at_s"),
+                key_path(&index_path("stream.reshard", i), "at_s"),
+                format!(
+                    "must be < duration_s ({} s), got {}",
+                    fmt_float(duration.as_secs_f64()),
+                    fmt_float(op.at.as_secs_f64())
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return false;
+    }
+    replay(stream, |k, problem| {
+        let i = order[k];
+        let (key, message) = problem;
+        t.sink.report(origin(i, key), key_path(&index_path("stream.reshard", i), key), message);
+        ok = false;
+    });
+    ok
+}
+
+/// For each call in time order, its index in the file.
+fn file_order(stream: &StreamSpec, node: Option<&Node>) -> Vec<usize> {
+    let Some(Node { value: Value::Array(items), .. }) = node else { return (0..stream.reshard.len()).collect() };
+    // Stable sort by time, as `schedule` did.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    let at_of = |i: &usize| {
+        items[*i].get("at_s").map_or(0.0, |n| match n.value {
+            Value::Int(x) => x as f64,
+            Value::Float(x) => x,
+            _ => 0.0,
+        })
+    };
+    order.sort_by(|a, b| at_of(a).total_cmp(&at_of(b)));
+    order
+}
+
+/// The static schedule's calls AWS would refuse, in time order: (call
+/// index, exception name, message).
+pub fn warnings(stream: &StreamSpec, name: &str) -> Vec<(usize, &'static str, String)> {
+    let mut out = Vec::new();
+    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), name);
+    run_schedule(stream, &mut t, |_, _, _| (), |k, r| out.push((k, r.error, r.message)));
+    out
+}
+
+/// Replays the schedule, reporting to `problem` each named shard that does
+/// not exist at its call, or a split key outside its shard.
+fn replay(stream: &StreamSpec, mut problem: impl FnMut(usize, (&'static str, String))) {
+    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), "check");
+    let before = |k: usize, op: &ScheduledReshard, t: &Topology| {
+        let exists = |i: u32| (i as usize) < t.shards.len();
+        let missing = |key: &'static str, i: u32| {
+            let when = fmt_float(op.at.as_secs_f64());
+            (key, format!("{} does not exist at {when} s: the stream has {} by then", shard_id(i), existing(t)))
+        };
+        match op.request {
+            ReshardRequest::Split { shard, .. } if !exists(shard) => problem(k, missing("shard", shard)),
+            ReshardRequest::Split { shard, new_starting_hash_key: SplitKey::Key(key) } => {
+                let r = t.shards[shard as usize].range;
+                if key <= r.start || key > r.end {
+                    let message = format!(
+                        "{key} is not inside {} after its first key: valid from {} to {}",
+                        shard_id(shard),
+                        r.start + 1,
+                        r.end
+                    );
+                    problem(k, ("new_starting_hash_key", message));
+                }
+            }
+            ReshardRequest::Merge { shard, adjacent } => {
+                for (key, i) in [("shard", shard), ("adjacent", adjacent)] {
+                    if !exists(i) {
+                        problem(k, missing(key, i));
+                    }
+                }
+            }
+            _ => {}
+        }
+    };
+    run_schedule(stream, &mut t, before, |_, _| ());
+}
+
+/// Runs the whole schedule on `t`, calling `before` ahead of each call and
+/// passing each refusal to `refused`. Steps completing by a call's instant
+/// complete first, as in a run.
+fn run_schedule(
+    stream: &StreamSpec,
+    t: &mut Topology,
+    mut before: impl FnMut(usize, &ScheduledReshard, &Topology),
+    mut refused: impl FnMut(usize, Rejection),
+) {
+    let mut step_at: Option<SimTime> = None;
+    for (k, op) in stream.reshard.iter().enumerate() {
+        while let Some(at) = step_at.filter(|s| *s <= op.at) {
+            step_at = t.complete_step(at).next_step_at;
+        }
+        before(k, op, t);
+        match t.request(op.at, op.request, "schedule") {
+            Ok(first) => step_at = Some(first),
+            Err(r) => refused(k, r),
+        }
+    }
+}
+
+/// "shardId-000000000000 to shardId-000000000007" or "no such shard".
+fn existing(t: &Topology) -> String {
+    match t.shards.len() {
+        1 => shard_id(0),
+        n => format!("{} to {}", shard_id(0), shard_id(n as u32 - 1)),
+    }
+}
