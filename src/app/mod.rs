@@ -150,6 +150,18 @@ fn check(args: &CheckArgs) -> Result<(), String> {
             l.prices[0].as_of,
             if s.slo.is_some() { ", with an [slo]" } else { "" }
         );
+        // A static schedule's fate does not depend on traffic: say now
+        // which calls AWS would refuse.
+        for (k, error, message) in crate::scenario::reshard_warnings(&s.stream, &s.name) {
+            let op = &s.stream.reshard[k];
+            println!(
+                "warning: {}: stream.reshard call {} at {} s ({}) would be refused: {error}: {message}",
+                s.name,
+                k + 1,
+                op.at.as_secs_f64(),
+                op.request.label()
+            );
+        }
     }
     Ok(())
 }
