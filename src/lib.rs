@@ -19,6 +19,7 @@ pub mod producer;
 pub mod recommend;
 pub mod report;
 pub mod rng;
+pub mod scaling;
 pub mod scenario;
 pub mod sim;
 pub mod stream;

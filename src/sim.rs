@@ -23,7 +23,8 @@ use crate::producer::kpl::KplInstance;
 use crate::producer::sdk::SdkInstance;
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
-use crate::scenario::model::{ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario};
+use crate::scaling::{Autoscaler, Decision, MinuteSums, OpenShard, Outcome, Request, View};
+use crate::scenario::model::{ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario, SplitKey};
 use crate::stream::{PutAt, Stream};
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
@@ -48,6 +49,18 @@ pub struct RunOutcome {
     pub events: u64,
     /// Each consumer, in scenario order.
     pub consumers: Vec<ConsumerOutcome>,
+    /// The autoscaling policy's decisions (`None` without `[stream.autoscaling]`).
+    pub autoscaling: Option<AutoscalingOutcome>,
+}
+
+/// What the autoscaling policy decided.
+#[derive(Clone, Debug)]
+pub struct AutoscalingOutcome {
+    /// `scaling_utils`, `step` or `target_tracking`.
+    pub policy: &'static str,
+    /// Each decision, with the index of the resharding call it made in the
+    /// stream's operation log.
+    pub decisions: Vec<(Decision, usize)>,
 }
 
 /// What one consumer saw, and what it left unread.
@@ -74,6 +87,8 @@ enum Ev {
     Reshard(u32),
     /// The running resharding's next step completes.
     ReshardStep,
+    /// The autoscaling policy looks at its metrics.
+    Autoscale,
 }
 
 /// Runs `scenario` with `seed` (replication index `replication`).
@@ -118,6 +133,12 @@ struct Sim<'a> {
     retention: SimTime,
     /// When the running resharding's next step completes.
     step_due: Option<SimTime>,
+    /// The autoscaling policy, when the scenario has one, and when it
+    /// wakes next.
+    autoscaler: Option<(Autoscaler, SimTime)>,
+    /// The stream's CloudWatch sums per minute, kept for the policy.
+    cloudwatch: Cloudwatch,
+    decisions: Vec<(Decision, usize)>,
 }
 
 impl<'a> Sim<'a> {
@@ -186,6 +207,9 @@ impl<'a> Sim<'a> {
             wakes: Vec::new(),
             retention,
             step_due: None,
+            autoscaler: scenario.stream.autoscaling.as_ref().map(|a| (Autoscaler::new(a), SimTime::NEVER)),
+            cloudwatch: Cloudwatch { kept: scenario.stream.autoscaling.is_some(), minutes: Vec::new() },
+            decisions: Vec::new(),
             scenario,
             series,
             counters: vec![ProducerCounters::default(); scenario.producers.len()],
@@ -216,6 +240,7 @@ impl<'a> Sim<'a> {
         for (k, op) in self.scenario.stream.reshard.iter().enumerate() {
             self.queue.schedule(op.at, Ev::Reshard(k as u32));
         }
+        self.schedule_autoscale(horizon);
         while let Some((now, ev)) = self.queue.pop_before(horizon) {
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
@@ -228,12 +253,19 @@ impl<'a> Sim<'a> {
                 Ev::Reshard(k) => {
                     self.events += 1;
                     let request = self.scenario.stream.reshard[k as usize].request;
-                    self.reshard(request, "schedule", now, horizon);
+                    // A refusal is in the stream's operation log.
+                    let _ = self.reshard(request, "schedule", now, horizon);
                 }
                 Ev::ReshardStep => {
                     self.events += 1;
                     if self.step_due == Some(now) {
                         self.complete_step(now, horizon);
+                    }
+                }
+                Ev::Autoscale => {
+                    self.events += 1;
+                    if self.autoscaler.as_ref().is_some_and(|(_, due)| *due == now) {
+                        self.autoscale(now, horizon);
                     }
                 }
                 Ev::Consumer(c, shard, tag) => {
@@ -330,13 +362,67 @@ impl<'a> Sim<'a> {
     /// Makes the resharding call `request` for `origin` at `now`. A step
     /// completing at this very instant completes first, so a call never
     /// depends on the order of same-instant events.
-    fn reshard(&mut self, request: ReshardRequest, origin: &'static str, now: SimTime, horizon: SimTime) {
+    fn reshard(
+        &mut self,
+        request: ReshardRequest,
+        origin: &'static str,
+        now: SimTime,
+        horizon: SimTime,
+    ) -> Result<(), &'static str> {
         if self.step_due == Some(now) {
             self.complete_step(now, horizon);
         }
-        if let Ok(first) = self.stream.request(now, request, origin) {
-            self.schedule_step(first, horizon);
+        let first = self.stream.request(now, request, origin).map_err(|r| r.error)?;
+        self.schedule_step(first, horizon);
+        Ok(())
+    }
+
+    /// Queues the policy's next look, if it has one within the run.
+    fn schedule_autoscale(&mut self, horizon: SimTime) {
+        if let Some((a, due)) = &mut self.autoscaler {
+            let at = a.next_wake();
+            if at != *due && at < horizon {
+                *due = at;
+                self.queue.schedule(at, Ev::Autoscale);
+            }
         }
+    }
+
+    /// The policy looks at the metrics at `now`; a decision becomes a
+    /// resharding call, whose answer goes back to the policy.
+    fn autoscale(&mut self, now: SimTime, horizon: SimTime) {
+        let Some((mut a, due)) = self.autoscaler.take() else { return };
+        let open: Vec<OpenShard> = self
+            .stream
+            .topology
+            .open()
+            .iter()
+            .map(|&i| {
+                let r = self.stream.range(i as usize);
+                OpenShard { index: i, start: r.start, end: r.end }
+            })
+            .collect();
+        let complete = self.cloudwatch.complete(now);
+        let updating = self.stream.topology.updating();
+        let view = View { now, minutes: &self.cloudwatch.minutes[..complete], open: &open, updating };
+        if let Some(decision) = a.wake(&view) {
+            let request = match decision.request {
+                Request::UpdateShardCount { target } => ReshardRequest::UpdateShardCount { target },
+                Request::Split { shard, new_starting_hash_key } => {
+                    ReshardRequest::Split { shard, new_starting_hash_key: SplitKey::Key(new_starting_hash_key) }
+                }
+                Request::Merge { shard, adjacent } => ReshardRequest::Merge { shard, adjacent },
+            };
+            let outcome = match self.reshard(request, "autoscaling", now, horizon) {
+                Ok(()) => Outcome::Accepted,
+                Err(exception) => Outcome::Rejected { exception },
+            };
+            self.decisions.push((decision, self.stream.topology.operations.len() - 1));
+            let updating = self.stream.topology.updating();
+            a.outcome(&View { now, minutes: &self.cloudwatch.minutes[..complete], open: &open, updating }, outcome);
+        }
+        self.autoscaler = Some((a, due));
+        self.schedule_autoscale(horizon);
     }
 
     fn schedule_step(&mut self, at: SimTime, horizon: SimTime) {
@@ -361,8 +447,11 @@ impl<'a> Sim<'a> {
                 self.schedule_wakes(c, horizon);
             }
         }
-        if let Some(next) = change.next_step_at {
-            self.schedule_step(next, horizon);
+        match change.next_step_at {
+            Some(next) => self.schedule_step(next, horizon),
+            // ACTIVE again: the policy may act on it at once.
+            None if self.autoscaler.is_some() => self.autoscale(now, horizon),
+            None => {}
         }
     }
 
@@ -386,7 +475,15 @@ impl<'a> Sim<'a> {
             closed_at: self.stream.topology.shards[shard].closed_at,
             logs: &self.stream.logs,
         };
+        let before = self.consumers[c].meter_mut().get_records_since_start;
         self.consumers[c].wake(shard, tag, now, view, &mut self.wakes);
+        let after = self.consumers[c].meter_mut().get_records_since_start;
+        if after != before {
+            self.cloudwatch.add(now, |m| {
+                m.get_records_records += after.0 - before.0;
+                m.get_records_bytes += after.1 - before.1;
+            });
+        }
     }
 
     /// Counts what expired unread by the end of the run.
@@ -416,6 +513,10 @@ impl<'a> Sim<'a> {
         let Instance::Sdk(inst) = &mut self.instances[i as usize] else { unreachable!("an SDK instance") };
         let rejected = failed.records.len() as u64;
         self.series.add_put(now, counted, ok_records, ok_bytes, rejected);
+        self.cloudwatch.add(now, |m| {
+            m.incoming_records += ok_records;
+            m.incoming_bytes += ok_bytes;
+        });
         let retry = rejected > 0 && inst.may_retry(attempt);
         let c = &mut self.counters[inst.group as usize];
         if counted {
@@ -508,6 +609,10 @@ impl<'a> Sim<'a> {
             }
         }
         self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, rejected.len() as u64);
+        self.cloudwatch.add(now, |m| {
+            m.incoming_records += ok_kinesis;
+            m.incoming_bytes += ok_bytes;
+        });
         if at.counted {
             let c = &mut self.counters[g];
             c.put_calls += 1;
@@ -554,7 +659,44 @@ impl<'a> Sim<'a> {
             kpl: self.kpl,
             series: self.series,
             events: self.events,
+            autoscaling: self
+                .scenario
+                .stream
+                .autoscaling
+                .as_ref()
+                .map(|a| AutoscalingOutcome { policy: a.policy_label(), decisions: self.decisions }),
         }
+    }
+}
+
+/// The stream's one-minute CloudWatch sums, kept only for an autoscaling
+/// policy (one entry per minute: a day is 1,440).
+#[derive(Debug)]
+struct Cloudwatch {
+    kept: bool,
+    minutes: Vec<MinuteSums>,
+}
+
+impl Cloudwatch {
+    /// Adds `f` to the sums of the minute holding `now`, when kept.
+    #[inline]
+    fn add(&mut self, now: SimTime, f: impl FnOnce(&mut MinuteSums)) {
+        if self.kept {
+            let m = (now.whole_secs() / 60) as usize;
+            if m >= self.minutes.len() {
+                self.minutes.resize(m + 1, MinuteSums::default());
+            }
+            f(&mut self.minutes[m]);
+        }
+    }
+
+    /// How many minutes are complete at `now` (all of them held).
+    fn complete(&mut self, now: SimTime) -> usize {
+        let n = (now.whole_secs() / 60) as usize;
+        if self.minutes.len() < n {
+            self.minutes.resize(n, MinuteSums::default());
+        }
+        n
     }
 }
 
@@ -567,7 +709,7 @@ fn shards_hint(scenario: &Scenario) -> usize {
         ReshardRequest::UpdateShardCount { target } => target,
         _ => s.shard_count + 1,
     });
-    let most = asked.fold(s.shard_count, u32::max);
+    let most = asked.fold(s.shard_count, u32::max).max(s.autoscaling.as_ref().map_or(0, |a| a.max_shards));
     if s.reshards() { 2 * most as usize } else { s.shard_count as usize }
 }
 

@@ -41,6 +41,10 @@ pub struct ConsumerMeter {
     pub read_throttled: u64,
     /// GetRecords calls that succeeded.
     pub get_records_calls: u64,
+    /// Kinesis records and bytes GetRecords returned since the start of
+    /// the run, warm-up included: what CloudWatch's `GetRecords.Records`
+    /// and `GetRecords.Bytes` count, for autoscaling policies.
+    pub get_records_since_start: (u64, u64),
     /// SubscribeToShard calls (one per shard every 5 minutes).
     pub subscribe_calls: u64,
     /// Bytes GetRecords returned or SubscribeToShard pushed (what AWS
@@ -72,6 +76,7 @@ impl Default for ConsumerMeter {
             out_of_order_records: 0,
             read_throttled: 0,
             get_records_calls: 0,
+            get_records_since_start: (0, 0),
             subscribe_calls: 0,
             bytes_read: 0,
             invocations: 0,
@@ -125,6 +130,10 @@ impl ConsumerMeter {
 
     /// Counts a GetRecords call at `now`: throttled (`None`) or what it got.
     pub fn read(&mut self, counted: bool, now: SimTime, got: Option<&Scan>) {
+        if let Some(s) = got {
+            self.get_records_since_start.0 += s.kinesis_records;
+            self.get_records_since_start.1 += s.bytes;
+        }
         if !counted {
             return;
         }

@@ -25,7 +25,7 @@ use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
 use crate::scenario::model::{ClientSpec, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey, WriteLimitModel};
-use crate::sim::RunOutcome;
+use crate::sim::{AutoscalingOutcome, RunOutcome};
 use crate::stream::hash::shard_id;
 use crate::stream::topology::{OperationLog, Status};
 use crate::time::SimTime;
@@ -95,6 +95,9 @@ pub struct Point {
     pub consumers: Vec<ConsumerReport>,
     /// Every resharding call (scheduled or by autoscaling), in call order.
     pub reshard_operations: Vec<ReshardOperation>,
+    /// The autoscaling policy's decisions (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<AutoscalingReport>,
     /// What the workload costs in each capacity mode.
     pub cost: CostReport,
     /// AWS's shard formula against the simulated answer.
@@ -349,6 +352,58 @@ impl ReshardOperation {
             shards_created: ids(&o.shards_created),
             shards_closed: ids(&o.shards_closed),
         }
+    }
+}
+
+/// What an autoscaling policy decided.
+#[derive(Clone, Debug, Serialize)]
+pub struct AutoscalingReport {
+    /// `scaling_utils`, `step` or `target_tracking`.
+    pub policy: &'static str,
+    /// Each decision that made a resharding call, in time order.
+    pub decisions: Vec<DecisionReport>,
+}
+
+/// One autoscaling decision.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecisionReport {
+    /// When it was made.
+    pub at_s: f64,
+    /// The metric it was based on, as the policy names it.
+    pub metric: String,
+    /// The value it saw (see the policy's documentation for the unit).
+    pub value: f64,
+    /// `scale_up`, `scale_down`, `split` or `merge`.
+    pub decision: &'static str,
+    /// The open shard count asked for.
+    pub target: u32,
+    /// `completed at T s`, `in progress at the end`, or `rejected:
+    /// <exception>`.
+    pub outcome: String,
+}
+
+impl AutoscalingReport {
+    fn of(a: &AutoscalingOutcome, operations: &[OperationLog]) -> Self {
+        let decisions = a
+            .decisions
+            .iter()
+            .map(|(d, op)| {
+                let o = &operations[*op];
+                DecisionReport {
+                    at_s: d.at.as_secs_f64(),
+                    metric: d.metric.clone(),
+                    value: d.value,
+                    decision: d.decision,
+                    target: d.target,
+                    outcome: match (o.status, o.completed_at, o.error) {
+                        (_, Some(t), _) => format!("completed at {} s", t.as_secs_f64()),
+                        (_, None, Some(e)) => format!("rejected: {e}"),
+                        _ => "in progress at the end".to_string(),
+                    },
+                }
+            })
+            .collect();
+        AutoscalingReport { policy: a.policy, decisions }
     }
 }
 
@@ -650,6 +705,7 @@ impl Point {
             shards,
             consumers: consumer_reports(s, o),
             reshard_operations: o.stream.topology.operations.iter().map(ReshardOperation::of).collect(),
+            autoscaling: o.autoscaling.as_ref().map(|a| AutoscalingReport::of(a, &o.stream.topology.operations)),
             timeseries,
             charts: ChartData::default(),
         }

@@ -450,7 +450,21 @@ fn reshard_section(p: &Point) -> Section {
         .iter()
         .filter_map(|o| Some(format!("at {} s: {}: {}", o.at_s, o.error?, o.message.as_deref()?)))
         .collect();
-    ("Resharding".to_string(), g, (!messages.is_empty()).then(|| messages.join("\n")))
+    let mut notes = messages;
+    if let Some(a) = &p.autoscaling {
+        let counts = |what: &str| a.decisions.iter().filter(|d| d.decision == what).count();
+        notes.push(format!(
+            "autoscaling ({}): {} decisions — {} scale_up, {} scale_down, {} split, {} merge (report.json has each \
+             with the metric it saw)",
+            a.policy,
+            a.decisions.len(),
+            counts("scale_up"),
+            counts("scale_down"),
+            counts("split"),
+            counts("merge")
+        ));
+    }
+    ("Resharding".to_string(), g, (!notes.is_empty()).then(|| notes.join("\n")))
 }
 
 fn producer_section(p: &Point) -> Section {

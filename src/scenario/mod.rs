@@ -196,6 +196,7 @@ records_per_s = 100
                 shard_write_bytes_per_s: 1_048_576,
                 reshard_limits: ReshardLimits::default(),
                 reshard: Vec::new(),
+                autoscaling: None,
             },
             producers: vec![ProducerSpec {
                 name: "p".into(),
@@ -360,6 +361,7 @@ kind = "lambda"
                 shard_write_bytes_per_s: 2 * 1_048_576,
                 reshard_limits: ReshardLimits::default(),
                 reshard: Vec::new(),
+                autoscaling: None,
             }
         );
         let devices = ProducerSpec {
@@ -428,7 +430,7 @@ kind = "lambda"
                 "x.toml:6:1: stream.shard_cout: unknown key; did you mean `shard_count`? valid keys: \
                  capacity_mode, shard_count, retention_hours, write_limit_model, \
                  shard_write_records_per_s, shard_write_bytes_per_s, reshard_op_s, shard_quota, \
-                 update_shard_count_per_24h, scale_down_rounding, scale_limit_exception, reshard",
+                 update_shard_count_per_24h, scale_down_rounding, scale_limit_exception, reshard, autoscaling",
             ]
         );
     }

@@ -129,12 +129,15 @@ pub struct StreamSpec {
     /// `[[stream.reshard]]`: resharding calls at fixed times, in time
     /// order (calls at the same instant in file order). Empty by default.
     pub reshard: Vec<ScheduledReshard>,
+    /// `[stream.autoscaling]`: a policy calling UpdateShardCount (none by
+    /// default).
+    pub autoscaling: Option<crate::scaling::AutoscalingSpec>,
 }
 
 impl StreamSpec {
     /// Whether the stream may change shape during a run.
     pub fn reshards(&self) -> bool {
-        !self.reshard.is_empty()
+        !self.reshard.is_empty() || self.autoscaling.is_some()
     }
 }
 

@@ -8,6 +8,7 @@
 //! over as unknown. A [`Val`] is one value with its key path, converting it
 //! to a simulator type or reporting why it cannot.
 
+mod autoscaling;
 mod pricing;
 mod reshard;
 
@@ -91,7 +92,7 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
                 at.map_or(top.origin, |n| n.origin),
                 format!("producers[{i}].client"),
                 "the KPL across a resharding (its shard map, stale predictions, \"Wrong Shard\" retries) is not \
-                 modelled yet; use client = \"sdk\" with [[stream.reshard]], or remove the schedule",
+                 modelled yet; use client = \"sdk\" with [[stream.reshard]] or [stream.autoscaling], or remove them",
             );
             return None;
         }
@@ -256,6 +257,7 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     let bytes = t.opt("shard_write_bytes_per_s", limits::SHARD_WRITE_BYTES_PER_S, |v| v.int(1, u64::MAX));
     let reshard_limits = reshard::reshard_limits(t);
     let reshard = t.opt("reshard", Vec::new(), reshard::schedule);
+    let autoscaling = t.opt("autoscaling", None, |v| v.read_table(autoscaling::autoscaling).map(Some));
     Some(StreamSpec {
         capacity_mode: capacity_mode?,
         shard_count: shard_count?,
@@ -265,6 +267,7 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         shard_write_bytes_per_s: bytes?,
         reshard_limits: reshard_limits?,
         reshard: reshard?,
+        autoscaling: autoscaling?,
     })
 }
 
