@@ -2,6 +2,7 @@
 //! against AWS's published values, determinism, the CLI and the shipped
 //! scenarios.
 
+mod autoscaling;
 mod charts;
 mod cli;
 mod closed_form;

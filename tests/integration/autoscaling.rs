@@ -1,0 +1,52 @@
+//! Autoscaling policies driven by the simulation's own CloudWatch sums:
+//! they act when their rules say, through the stream's limits.
+
+use super::common::report;
+
+/// 2 shards carrying 1,800 records/s (90 % of 2,000): every minute is
+/// "high" for a 75 % threshold.
+fn scenario(policy: &str) -> String {
+    format!(
+        "[scenario]\nname = \"a\"\nseed = 5\nduration_s = 900\n\
+         [stream]\nshard_count = 2\nreshard_op_s = 30\n\
+         {policy}\n\
+         [[producers]]\nname = \"p\"\nrecords_per_s = 1800\narrival = \"constant\"\n\
+         record_bytes = {{ dist = \"fixed\", bytes = 100 }}\n"
+    )
+}
+
+#[test]
+fn scaling_utils_scales_up_after_its_high_minutes_and_the_stream_ramps() {
+    let r = report(&scenario(
+        "[stream.autoscaling]\npolicy = \"scaling_utils\"\nscale_on = [\"put\"]\nmax_shards = 4\n\
+         [stream.autoscaling.scale_up]\nthreshold_pct = 75\nafter_min = 3\nscale_count = 2\n\
+         [stream.autoscaling.scale_down]\nthreshold_pct = 10\nafter_min = 3\nscale_count = 1\n",
+    ));
+    let p = &r.points[0];
+    let a = p.autoscaling.as_ref().expect("an autoscaling section");
+    assert_eq!(a.policy, "scaling_utils");
+    let first = &a.decisions[0];
+    // Checks run at 60 s and every 45 s after; 3 complete high minutes
+    // exist from 180 s, so the first check that sees them is 195 s.
+    assert_eq!((first.decision, first.target, first.at_s), ("scale_up", 4, 195.0), "{first:?}");
+    // 2 → 4 doubles: two splits of 30 s.
+    assert_eq!(first.outcome, "completed at 255 s");
+    assert_eq!(p.reshard_operations[0].origin, "autoscaling");
+    assert_eq!(*p.timeseries.open_shards.last().expect("buckets"), 4);
+    // At the 4-shard maximum nothing more is asked.
+    assert!(a.decisions.iter().all(|d| d.target <= 4));
+}
+
+#[test]
+fn target_tracking_waits_for_its_datapoints() {
+    let r = report(&scenario(
+        "[stream.autoscaling]\npolicy = \"target_tracking\"\nmin_shards = 1\nmax_shards = 8\n\
+         target_utilization_pct = 50\nscale_out_datapoints = 4\n",
+    ));
+    let a = r.points[0].autoscaling.as_ref().expect("an autoscaling section");
+    let first = &a.decisions[0];
+    // 90 % utilization against a 50 % target: scale out to
+    // ceil(2 × 90 / 50) = 4, but only once 4 minutes are above target.
+    assert_eq!((first.decision, first.target), ("scale_up", 4), "{first:?}");
+    assert!(first.at_s >= 240.0, "{first:?}");
+}
