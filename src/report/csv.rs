@@ -1,14 +1,16 @@
 //! `timeseries.csv`: the stream totals per `timeseries` bucket (one second
 //! for runs up to an hour), then every shard's cells (one second unless
 //! shards × seconds would pass 524,288 cells), one row each, so the file
-//! stays within about 40 MB however long the run.
+//! stays within about 40 MB however long the run. A shard's rows cover only
+//! the cells while it existed (it opened and, if it closed, closed within
+//! them); `open_shards` is filled on stream rows.
 
 use std::fmt::Write as _;
 
 use super::Point;
 
 /// The column names.
-pub const HEADER: &str = "series,shard_id,start_s,width_s,user_records,incoming_records,incoming_bytes,write_throttled,write_utilization_max";
+pub const HEADER: &str = "series,shard_id,start_s,width_s,user_records,incoming_records,incoming_bytes,write_throttled,write_utilization_max,open_shards";
 
 /// The CSV text of one run's point.
 pub fn timeseries(p: &Point) -> String {
@@ -18,21 +20,26 @@ pub fn timeseries(p: &Point) -> String {
     for i in 0..t.incoming_records.len() {
         let _ = writeln!(
             out,
-            "stream,,{},{},{},{},{},{},",
+            "stream,,{},{},{},{},{},{},,{}",
             i as u64 * t.bucket_s,
             t.bucket_s,
             t.user_records[i],
             t.incoming_records[i],
             t.incoming_bytes[i],
-            t.write_throttled[i]
+            t.write_throttled[i],
+            t.open_shards[i]
         );
     }
     let w = p.charts.cell_s;
     for (shard, cells) in p.shards.iter().zip(&p.charts.shard_cells) {
-        for (i, c) in cells.iter().enumerate() {
+        let lived = |i: usize| {
+            let (start, end) = (i as f64 * w as f64, (i + 1) as f64 * w as f64);
+            shard.created_at_s < end && shard.closed_at_s.is_none_or(|c| c > start)
+        };
+        for (i, c) in cells.iter().enumerate().filter(|(i, _)| lived(*i)) {
             let _ = writeln!(
                 out,
-                "shard,{},{},{w},,{},{},{},{}",
+                "shard,{},{},{w},,{},{},{},{},",
                 shard.shard_id,
                 i as u64 * w,
                 c.incoming_records,
