@@ -14,5 +14,6 @@ mod fan_out;
 mod hashing;
 mod kpl;
 mod lambda;
+mod reshard;
 mod scenarios;
 mod sweep;
