@@ -372,7 +372,7 @@ impl<'a> Sim<'a> {
         if self.step_due == Some(now) {
             self.complete_step(now, horizon);
         }
-        let first = self.stream.request(now, request, origin).map_err(|r| r.error)?;
+        let first = self.stream.topology.request(now, request, origin).map_err(|r| r.error)?;
         self.schedule_step(first, horizon);
         Ok(())
     }

@@ -193,6 +193,21 @@ impl Bounds {
     }
 }
 
+/// Whether a step or target-tracking policy's scaling activity is pending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Idle,
+    /// A request was returned; its outcome is awaited.
+    Requested {
+        direction: Direction,
+        target: u32,
+    },
+    /// Accepted; the activity completes when the stream is ACTIVE.
+    InFlight {
+        direction: Direction,
+    },
+}
+
 /// A policy engine, ready to be driven by the simulation.
 pub struct Autoscaler {
     engine: Engine,

@@ -37,6 +37,7 @@
 //! - For `metric = "incoming_bytes"` the capacity per shard per minute is
 //!   1 MiB × 60 instead of 1000 × 60 records.
 
+use super::State;
 use super::{
     Bounds, Decision, Direction, MINUTE_S, Metric, MinuteSums, Outcome, Request, StepSpec, View,
     WRITE_SHARD_BYTES_PER_S, WRITE_SHARD_RECORDS_PER_S, next_boundary,
@@ -76,21 +77,6 @@ fn period_sums(metric: Metric, minutes: &[MinuteSums], period: SimTime, count: u
         .map(|p| minutes[p * period_min..(p + 1) * period_min].iter().map(|m| minute_value(metric, m)).sum())
         .collect();
     Some(sums)
-}
-
-/// Whether a scaling activity is pending.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    Idle,
-    /// A request was returned; its outcome is awaited.
-    Requested {
-        direction: Direction,
-        target: u32,
-    },
-    /// Accepted; the activity completes when the stream is ACTIVE.
-    InFlight {
-        direction: Direction,
-    },
 }
 
 /// The two alarms and policies of one stream.

@@ -29,6 +29,7 @@
 //! removes the scale-in alarm. Nothing is requested while the stream is
 //! UPDATING.
 
+use super::State;
 use super::step::{minute_value, per_shard_per_s};
 use super::{Bounds, Decision, Direction, MINUTE_S, Outcome, Request, TargetTrackingSpec, View, next_boundary};
 use crate::time::SimTime;
@@ -43,21 +44,6 @@ pub fn utilization_pct(sum: u64, shards: u32, per_shard_per_s: u64) -> f64 {
 pub fn proportional_count(current: u32, utilization_pct: f64, target_pct: f64) -> i64 {
     // Saturating cast; a count beyond i64 is clamped to max later anyway.
     (f64::from(current) * utilization_pct / target_pct).ceil() as i64
-}
-
-/// Whether a scaling activity is pending.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    Idle,
-    /// A request was returned; its outcome is awaited.
-    Requested {
-        direction: Direction,
-        target: u32,
-    },
-    /// Accepted; the activity completes when the stream is ACTIVE.
-    InFlight {
-        direction: Direction,
-    },
 }
 
 /// One target-tracking policy.

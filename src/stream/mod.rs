@@ -13,13 +13,13 @@ pub mod read;
 pub mod topology;
 
 use crate::metrics::ShardMeter;
-use crate::scenario::model::{ReshardRequest, StreamSpec, WriteLimitModel};
+use crate::scenario::model::{StreamSpec, WriteLimitModel};
 use crate::time::SimTime;
 use hash::{HashRange, ShardMap};
 use limiter::{WriteLimiter, WriteLimits};
 use log::{LogRec, ShardLog, SizeTag};
 use read::ReadLimiter;
-use topology::{Change, Rejection, Topology};
+use topology::{Change, Topology};
 
 /// When a put call reaches the stream, computed once per call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,17 +105,6 @@ impl Stream {
     #[inline]
     pub fn is_open(&self, i: u32) -> bool {
         self.topology.is_open(i)
-    }
-
-    /// Makes the resharding call `request` at `now` for `origin`; when
-    /// accepted, returns when its first step completes.
-    pub fn request(
-        &mut self,
-        now: SimTime,
-        request: ReshardRequest,
-        origin: &'static str,
-    ) -> Result<SimTime, Rejection> {
-        self.topology.request(now, request, origin)
     }
 
     /// Completes the running resharding's next step at `now`: its children
