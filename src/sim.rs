@@ -136,8 +136,8 @@ struct Sim<'a> {
     /// The autoscaling policy, when the scenario has one, and when it
     /// wakes next.
     autoscaler: Option<(Autoscaler, SimTime)>,
-    /// The stream's CloudWatch sums per minute, kept for the policy.
-    cloudwatch: Cloudwatch,
+    /// The stream's CloudWatch sums per minute, kept for the policy only.
+    cloudwatch: Option<Cloudwatch>,
     decisions: Vec<(Decision, usize)>,
 }
 
@@ -208,7 +208,7 @@ impl<'a> Sim<'a> {
             retention,
             step_due: None,
             autoscaler: scenario.stream.autoscaling.as_ref().map(|a| (Autoscaler::new(a), SimTime::NEVER)),
-            cloudwatch: Cloudwatch { kept: scenario.stream.autoscaling.is_some(), minutes: Vec::new() },
+            cloudwatch: scenario.stream.autoscaling.as_ref().map(|_| Cloudwatch::default()),
             decisions: Vec::new(),
             scenario,
             series,
@@ -402,9 +402,10 @@ impl<'a> Sim<'a> {
                 OpenShard { index: i, start: r.start, end: r.end }
             })
             .collect();
-        let complete = self.cloudwatch.complete(now);
+        let Some(cloudwatch) = &mut self.cloudwatch else { unreachable!("a policy has its metrics") };
+        let complete = cloudwatch.complete(now);
         let updating = self.stream.topology.updating();
-        let view = View { now, minutes: &self.cloudwatch.minutes[..complete], open: &open, updating };
+        let view = View { now, minutes: &cloudwatch.minutes[..complete], open: &open, updating };
         if let Some(decision) = a.wake(&view) {
             let request = match decision.request {
                 Request::UpdateShardCount { target } => ReshardRequest::UpdateShardCount { target },
@@ -419,7 +420,8 @@ impl<'a> Sim<'a> {
             };
             self.decisions.push((decision, self.stream.topology.operations.len() - 1));
             let updating = self.stream.topology.updating();
-            a.outcome(&View { now, minutes: &self.cloudwatch.minutes[..complete], open: &open, updating }, outcome);
+            let minutes = self.cloudwatch.as_ref().map_or(&[][..], |c| &c.minutes[..complete]);
+            a.outcome(&View { now, minutes, open: &open, updating }, outcome);
         }
         self.autoscaler = Some((a, due));
         self.schedule_autoscale(horizon);
@@ -477,12 +479,11 @@ impl<'a> Sim<'a> {
         };
         let before = self.consumers[c].meter_mut().get_records_since_start;
         self.consumers[c].wake(shard, tag, now, view, &mut self.wakes);
-        let after = self.consumers[c].meter_mut().get_records_since_start;
-        if after != before {
-            self.cloudwatch.add(now, |m| {
-                m.get_records_records += after.0 - before.0;
-                m.get_records_bytes += after.1 - before.1;
-            });
+        if let Some(cloudwatch) = &mut self.cloudwatch {
+            let after = self.consumers[c].meter_mut().get_records_since_start;
+            let m = cloudwatch.minute(now);
+            m.get_records_records += after.0 - before.0;
+            m.get_records_bytes += after.1 - before.1;
         }
     }
 
@@ -513,10 +514,9 @@ impl<'a> Sim<'a> {
         let Instance::Sdk(inst) = &mut self.instances[i as usize] else { unreachable!("an SDK instance") };
         let rejected = failed.records.len() as u64;
         self.series.add_put(now, counted, ok_records, ok_bytes, rejected);
-        self.cloudwatch.add(now, |m| {
-            m.incoming_records += ok_records;
-            m.incoming_bytes += ok_bytes;
-        });
+        if let Some(cloudwatch) = &mut self.cloudwatch {
+            cloudwatch.incoming(now, ok_records, ok_bytes);
+        }
         let retry = rejected > 0 && inst.may_retry(attempt);
         let c = &mut self.counters[inst.group as usize];
         if counted {
@@ -609,10 +609,9 @@ impl<'a> Sim<'a> {
             }
         }
         self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, rejected.len() as u64);
-        self.cloudwatch.add(now, |m| {
-            m.incoming_records += ok_kinesis;
-            m.incoming_bytes += ok_bytes;
-        });
+        if let Some(cloudwatch) = &mut self.cloudwatch {
+            cloudwatch.incoming(now, ok_kinesis, ok_bytes);
+        }
         if at.counted {
             let c = &mut self.counters[g];
             c.put_calls += 1;
@@ -671,23 +670,28 @@ impl<'a> Sim<'a> {
 
 /// The stream's one-minute CloudWatch sums, kept only for an autoscaling
 /// policy (one entry per minute: a day is 1,440).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Cloudwatch {
-    kept: bool,
     minutes: Vec<MinuteSums>,
 }
 
 impl Cloudwatch {
-    /// Adds `f` to the sums of the minute holding `now`, when kept.
+    /// The sums of the minute holding `now`.
     #[inline]
-    fn add(&mut self, now: SimTime, f: impl FnOnce(&mut MinuteSums)) {
-        if self.kept {
-            let m = (now.whole_secs() / 60) as usize;
-            if m >= self.minutes.len() {
-                self.minutes.resize(m + 1, MinuteSums::default());
-            }
-            f(&mut self.minutes[m]);
+    fn minute(&mut self, now: SimTime) -> &mut MinuteSums {
+        let m = (now.whole_secs() / 60) as usize;
+        if m >= self.minutes.len() {
+            self.minutes.resize(m + 1, MinuteSums::default());
         }
+        &mut self.minutes[m]
+    }
+
+    /// Counts records and bytes a put call got in at `now`.
+    #[inline]
+    fn incoming(&mut self, now: SimTime, records: u64, bytes: u64) {
+        let m = self.minute(now);
+        m.incoming_records += records;
+        m.incoming_bytes += bytes;
     }
 
     /// How many minutes are complete at `now` (all of them held).

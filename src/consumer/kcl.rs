@@ -263,7 +263,7 @@ impl KclConsumer {
             return;
         }
         let lease = &self.leases[shard];
-        if view.closed_at.is_some() && lease.cursor == view.log.end_seq() && lease.in_progress.is_none() {
+        if view.shard_end(lease.cursor) && lease.in_progress.is_none() {
             return self.end_shard(shard, owner as usize, now, out);
         }
         let worker = &mut self.workers[owner as usize];
@@ -381,7 +381,7 @@ impl KclConsumer {
                 meter.records_delivered += scan.n - again;
             }
         }
-        let next = if view.closed_at.is_some() && lease.cursor == view.log.end_seq() {
+        let next = if view.shard_end(lease.cursor) {
             // The end of a closed shard: SHARD_END once this batch is done.
             end
         } else {

@@ -154,11 +154,7 @@ impl LambdaConsumer {
     /// and starts each child whose parents are all done.
     fn check_done(&mut self, shard: usize, now: SimTime, view: &ShardView<'_>, out: &mut Vec<Wake>) {
         let poller = &self.shards[shard];
-        if poller.done_at.is_some()
-            || view.closed_at.is_none()
-            || poller.cursor != view.log.end_seq()
-            || poller.pending > 0
-        {
+        if poller.done_at.is_some() || !view.shard_end(poller.cursor) || poller.pending > 0 {
             return;
         }
         let done = poller.lanes.iter().map(|l| l.busy_until).fold(now, SimTime::max);
@@ -192,7 +188,7 @@ impl LambdaConsumer {
     fn fetch(&mut self, shard: usize, now: SimTime, view: &mut ShardView<'_>, out: &mut Vec<Wake>) {
         self.shards[shard].poll_queued = false;
         self.skip_expired(shard, view.log, view.counted);
-        if view.closed_at.is_some() && self.shards[shard].cursor == view.log.end_seq() {
+        if view.shard_end(self.shards[shard].cursor) {
             // Read to its end: no more polls.
             return self.check_done(shard, now, view, out);
         }

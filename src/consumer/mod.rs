@@ -285,6 +285,14 @@ pub struct ShardView<'a> {
     pub logs: &'a [ShardLog],
 }
 
+impl ShardView<'_> {
+    /// Whether a reader at `cursor` has reached SHARD_END: the shard is
+    /// closed and nothing is left after `cursor`.
+    pub fn shard_end(&self, cursor: u64) -> bool {
+        self.closed_at.is_some() && cursor == self.log.end_seq()
+    }
+}
+
 /// One consumer of any kind.
 #[derive(Debug)]
 pub enum Consumer {

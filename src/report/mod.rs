@@ -353,6 +353,16 @@ impl ReshardOperation {
             shards_closed: ids(&o.shards_closed),
         }
     }
+
+    /// `completed at T s`, `rejected: <exception>` or `in progress at the
+    /// end`.
+    pub fn outcome(&self) -> String {
+        match (self.completed_at_s, self.error) {
+            (Some(t), _) => format!("completed at {t} s"),
+            (None, Some(e)) => format!("rejected: {e}"),
+            (None, None) => "in progress at the end".to_string(),
+        }
+    }
 }
 
 /// What an autoscaling policy decided.
@@ -383,24 +393,17 @@ pub struct DecisionReport {
 }
 
 impl AutoscalingReport {
-    fn of(a: &AutoscalingOutcome, operations: &[OperationLog]) -> Self {
+    fn of(a: &AutoscalingOutcome, operations: &[ReshardOperation]) -> Self {
         let decisions = a
             .decisions
             .iter()
-            .map(|(d, op)| {
-                let o = &operations[*op];
-                DecisionReport {
-                    at_s: d.at.as_secs_f64(),
-                    metric: d.metric.clone(),
-                    value: d.value,
-                    decision: d.decision,
-                    target: d.target,
-                    outcome: match (o.status, o.completed_at, o.error) {
-                        (_, Some(t), _) => format!("completed at {} s", t.as_secs_f64()),
-                        (_, None, Some(e)) => format!("rejected: {e}"),
-                        _ => "in progress at the end".to_string(),
-                    },
-                }
+            .map(|(d, op)| DecisionReport {
+                at_s: d.at.as_secs_f64(),
+                metric: d.metric.clone(),
+                value: d.value,
+                decision: d.decision,
+                target: d.target,
+                outcome: operations[*op].outcome(),
             })
             .collect();
         AutoscalingReport { policy: a.policy, decisions }
@@ -691,6 +694,8 @@ impl Point {
             ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer };
         let stream = stream_report(s, o, &shards);
         let timeseries = timeseries(s, o);
+        let reshard_operations: Vec<ReshardOperation> =
+            o.stream.topology.operations.iter().map(ReshardOperation::of).collect();
         let cost = cost_report(s, o, prices, &producers);
         let sizing = sizing::check(s, &producers, &stream, &shards, &timeseries, cost.usage.bytes_written);
         Point {
@@ -704,8 +709,8 @@ impl Point {
             stream,
             shards,
             consumers: consumer_reports(s, o),
-            reshard_operations: o.stream.topology.operations.iter().map(ReshardOperation::of).collect(),
-            autoscaling: o.autoscaling.as_ref().map(|a| AutoscalingReport::of(a, &o.stream.topology.operations)),
+            autoscaling: o.autoscaling.as_ref().map(|a| AutoscalingReport::of(a, &reshard_operations)),
+            reshard_operations,
             timeseries,
             charts: ChartData::default(),
         }

@@ -428,10 +428,9 @@ fn reshard_section(p: &Point) -> Section {
     ]);
     for o in &p.reshard_operations {
         let args: Vec<String> = o.requested.iter().map(|(k, v)| format!("{k} {}", value_text(v))).collect();
-        let outcome = match (o.status, o.completed_at_s, o.error) {
-            (_, Some(done), _) => format!("completed at {} s ({} s UPDATING)", done, done - o.at_s),
-            (_, None, Some(error)) => format!("rejected: {error}"),
-            _ => "still UPDATING at the end".to_string(),
+        let outcome = match o.completed_at_s {
+            Some(done) => format!("{} ({} s UPDATING)", o.outcome(), done - o.at_s),
+            None => o.outcome(),
         };
         let shards = match (o.shards_closed.len(), o.shards_created.len()) {
             (0, 0) => String::new(),

@@ -126,8 +126,9 @@ pub struct StreamSpec {
     pub shard_write_bytes_per_s: u64,
     /// How resharding calls are timed and limited.
     pub reshard_limits: ReshardLimits,
-    /// `[[stream.reshard]]`: resharding calls at fixed times, in time
-    /// order (calls at the same instant in file order). Empty by default.
+    /// `[[stream.reshard]]`: resharding calls at fixed times, in file order
+    /// (a run makes them in time order, those at one instant in file
+    /// order). Empty by default.
     pub reshard: Vec<ScheduledReshard>,
     /// `[stream.autoscaling]`: a policy calling UpdateShardCount (none by
     /// default).

@@ -442,13 +442,19 @@ fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
             None
         }
     };
-    Some(ConsumerSpec {
-        name: name?,
-        kind: kind?,
-        process_per_record: per_record?,
-        process_per_batch: per_batch?,
-        ordering: ordering?,
-    })
+    let (kind, ordering) = (kind?, ordering?);
+    if matches!(kind, ConsumerKind::Lambda(_)) && ordering == Ordering::IgnoreParents {
+        // The mapping always finishes parents first; accepting the key
+        // would ignore it.
+        t.fail_at(
+            &["ordering"],
+            "ordering = \"ignore_parents\" describes a hand-written GetRecords reader (kind = \"polling\" or \"efo\"); \
+             a Lambda event-source mapping always finishes parent shards first"
+                .into(),
+        );
+        return None;
+    }
+    Some(ConsumerSpec { name: name?, kind, process_per_record: per_record?, process_per_batch: per_batch?, ordering })
 }
 
 /// The GetRecords keys of `kind = "polling"`.

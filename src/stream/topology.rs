@@ -306,26 +306,25 @@ impl Topology {
         }
         // At one instant, closings and openings net out before counting.
         changes.sort();
+        let width = bucket.as_nanos().max(1);
         let mut count = self.shards.iter().filter(|s| s.created_at == SimTime::ZERO).count() as i64;
-        let mut out = vec![count as u32; n];
         let mut k = 0;
-        while k < changes.len() {
-            let t = changes[k].0;
-            while k < changes.len() && changes[k].0 == t {
-                count += changes[k].1;
-                k += 1;
-            }
-            let b = (t.as_nanos() / bucket.as_nanos().max(1)) as usize;
-            let before = out.get(b).copied();
-            for slot in out.iter_mut().skip(b) {
-                *slot = count as u32;
-            }
-            if let (Some(before), Some(slot)) = (before, out.get_mut(b)) {
-                // The bucket saw both counts; keep the larger.
-                *slot = before.max(count as u32);
-            }
-        }
-        out
+        (0..n as u64)
+            .map(|b| {
+                // The count the bucket starts with, then after each instant
+                // within it.
+                let bucket_end = (b + 1).saturating_mul(width);
+                let mut most = count;
+                while let Some(&(t, _)) = changes.get(k).filter(|c| c.0.as_nanos() < bucket_end) {
+                    while changes.get(k).is_some_and(|c| c.0 == t) {
+                        count += changes[k].1;
+                        k += 1;
+                    }
+                    most = most.max(count);
+                }
+                most as u32
+            })
+            .collect()
     }
 
     /// The position in `open` of the open shard containing `hash`.
@@ -668,6 +667,11 @@ mod tests {
         assert_eq!(counts, (9..=16).collect::<Vec<_>>());
         assert!(!t.updating());
         assert_eq!(at, SimTime::from_secs(8 * 30));
+        // Per minute, the most open at once: steps at 30, 60, …, 240 s.
+        let per_minute = t.open_counts(SimTime::from_secs(60), SimTime::from_secs(300));
+        assert_eq!(per_minute, [9, 11, 13, 15, 16]);
+        let per_second = t.open_counts(SimTime::from_secs(1), SimTime::from_secs(300));
+        assert_eq!((per_second[29], per_second[30], per_second[239], per_second[240]), (8, 9, 15, 16));
     }
 
     #[test]

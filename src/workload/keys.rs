@@ -116,10 +116,11 @@ impl KeySpace {
             let entries = (0..keys as u64)
                 .map(|k| {
                     let key = population_key(k);
+                    let hash = hash_key(key.as_bytes());
                     if rerouted {
-                        hashes.push(hash_key(key.as_bytes()));
+                        hashes.push(hash);
                     }
-                    Entry::of(route(&key, map))
+                    Entry::of(route_hash(hash, key.len(), map))
                 })
                 .collect();
             KeySpace::Table { entries, sampler, hashes }
@@ -131,7 +132,10 @@ impl KeySpace {
                 let weights: Vec<f64> = (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)).collect();
                 table(*keys, Sampler::Alias(AliasTable::new(&weights)))
             }
-            KeyDist::Fixed { key } => KeySpace::Fixed(route(key, map), hash_key(key.as_bytes())),
+            KeyDist::Fixed { key } => {
+                let hash = hash_key(key.as_bytes());
+                KeySpace::Fixed(route_hash(hash, key.len(), map), hash)
+            }
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
             KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
         }
@@ -196,10 +200,6 @@ impl KeySpace {
             KeySpace::Unique { .. } | KeySpace::RandomHash { .. } => {}
         }
     }
-}
-
-fn route(key: &str, map: &ShardMap) -> KeyDraw {
-    route_hash(hash_key(key.as_bytes()), key.len(), map)
 }
 
 fn route_hash(hash: u128, key_bytes: usize, map: &ShardMap) -> KeyDraw {
@@ -296,6 +296,11 @@ mod tests {
     use super::*;
     use crate::rng::{Purpose, StreamId, rng_for};
     use crate::stream::hash::initial_ranges;
+
+    /// `key`'s draw, routed through `map`.
+    fn route(key: &str, map: &ShardMap) -> KeyDraw {
+        route_hash(hash_key(key.as_bytes()), key.len(), map)
+    }
 
     fn state() -> KeyState {
         KeyState::new(rng_for(5, StreamId { replication: 0, producer: 0, instance: 0, purpose: Purpose::Keys }), 0, 1)

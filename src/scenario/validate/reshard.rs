@@ -51,10 +51,7 @@ pub(super) fn schedule(v: Val<'_>) -> Option<Vec<ScheduledReshard>> {
         [("update_shard_count", update_shard_count), ("split", split), ("merge", merge)];
     let read: Vec<Option<ScheduledReshard>> =
         items.iter().enumerate().map(|(i, item)| v.item(i, item).tagged("op", &variants)).collect();
-    let mut ops: Vec<ScheduledReshard> = read.into_iter().collect::<Option<_>>()?;
-    // Calls at the same instant keep their file order.
-    ops.sort_by_key(|o| o.at);
-    Some(ops)
+    read.into_iter().collect()
 }
 
 fn at(t: &mut TableReader<'_>) -> Option<SimTime> {
@@ -133,11 +130,8 @@ pub(super) fn check_schedule(stream: &StreamSpec, duration: SimTime, node: Optio
         };
         item.and_then(|n| n.get(key).or(Some(n))).map_or(t.origin, |n| n.origin)
     };
-    // The schedule was sorted by time; find each call's file position.
-    let order = file_order(stream, node);
-    for (k, op) in stream.reshard.iter().enumerate() {
+    for (i, op) in stream.reshard.iter().enumerate() {
         if op.at >= duration {
-            let i = order[k];
             t.sink.report(
                 origin(i, "at_s"),
                 key_path(&index_path("stream.reshard", i), "at_s"),
@@ -153,33 +147,15 @@ pub(super) fn check_schedule(stream: &StreamSpec, duration: SimTime, node: Optio
     if !ok {
         return false;
     }
-    replay(stream, |k, problem| {
-        let i = order[k];
-        let (key, message) = problem;
+    replay(stream, |i, (key, message)| {
         t.sink.report(origin(i, key), key_path(&index_path("stream.reshard", i), key), message);
         ok = false;
     });
     ok
 }
 
-/// For each call in time order, its index in the file.
-fn file_order(stream: &StreamSpec, node: Option<&Node>) -> Vec<usize> {
-    let Some(Node { value: Value::Array(items), .. }) = node else { return (0..stream.reshard.len()).collect() };
-    // Stable sort by time, as `schedule` did.
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    let at_of = |i: &usize| {
-        items[*i].get("at_s").map_or(0.0, |n| match n.value {
-            Value::Int(x) => x as f64,
-            Value::Float(x) => x,
-            _ => 0.0,
-        })
-    };
-    order.sort_by(|a, b| at_of(a).total_cmp(&at_of(b)));
-    order
-}
-
-/// The static schedule's calls AWS would refuse, in time order: (call
-/// index, exception name, message).
+/// The static schedule's calls AWS would refuse, in time order: (index of
+/// the call in the file, exception name, message).
 pub fn warnings(stream: &StreamSpec, name: &str) -> Vec<(usize, &'static str, String)> {
     let mut out = Vec::new();
     let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), name);
@@ -224,17 +200,21 @@ fn replay(stream: &StreamSpec, mut problem: impl FnMut(usize, (&'static str, Str
     run_schedule(stream, &mut t, before, |_, _| ());
 }
 
-/// Runs the whole schedule on `t`, calling `before` ahead of each call and
-/// passing each refusal to `refused`. Steps completing by a call's instant
-/// complete first, as in a run.
+/// Runs the whole schedule on `t` in time order (calls at one instant in
+/// file order, as the run's event queue takes them), calling `before` ahead
+/// of each call and passing each refusal to `refused`, each with the call's
+/// index in the file. Steps completing by a call's instant complete first,
+/// as in a run.
 fn run_schedule(
     stream: &StreamSpec,
     t: &mut Topology,
     mut before: impl FnMut(usize, &ScheduledReshard, &Topology),
     mut refused: impl FnMut(usize, Rejection),
 ) {
+    let mut order: Vec<usize> = (0..stream.reshard.len()).collect();
+    order.sort_by_key(|&k| stream.reshard[k].at);
     let mut step_at: Option<SimTime> = None;
-    for (k, op) in stream.reshard.iter().enumerate() {
+    for (k, op) in order.into_iter().map(|k| (k, &stream.reshard[k])) {
         while let Some(at) = step_at.filter(|s| *s <= op.at) {
             step_at = t.complete_step(at).next_step_at;
         }
