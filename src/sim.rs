@@ -179,7 +179,7 @@ impl<'a> Sim<'a> {
                         Instance::Sdk(SdkInstance::new(g as u32, sdk, src, backoff, (space, map), reshards))
                     }
                     ClientSpec::Kpl(kpl) => {
-                        Instance::Kpl(KplInstance::new(g as u32, kpl, src, scenario.warmup, space, map))
+                        Instance::Kpl(KplInstance::new(g as u32, kpl, src, scenario.warmup, (space, map), reshards))
                     }
                 });
             }
@@ -291,6 +291,11 @@ impl<'a> Sim<'a> {
                     c.retries += o.retries;
                     c.records_dropped += o.dropped;
                     c.user_records_expired += o.expired;
+                    if let Some(meter) = &mut self.kpl[kpl.group as usize] {
+                        meter.unpredicted_shard_records += o.unpredicted_shard_records;
+                        meter.wrong_shard_retries += o.wrong_shard_retries;
+                        meter.shard_map_refreshes += kpl.shard_map.as_ref().map_or(0, |m| m.refreshes);
+                    }
                 }
             }
         }
@@ -591,6 +596,7 @@ impl<'a> Sim<'a> {
         let (mut ok_kinesis, mut ok_users, mut ok_bytes) = (0u64, 0u64, 0u64);
         let mut rejected = Vec::new();
         let sent = request.len() as u64;
+        let own_map = kpl.shard_map.is_some();
         for mut rec in request {
             for u in rec.users.iter_mut().filter(|u| !u.sent) {
                 u.sent = true;
@@ -599,15 +605,31 @@ impl<'a> Sim<'a> {
                 }
             }
             let bytes = rec.charged_bytes();
-            if self.stream.put_kinesis(rec.shard, bytes, rec.tag, rec.users.iter().map(|u| u.created), at) {
+            // A plain record goes where its key belongs, an aggregate where
+            // its first record's does (its explicit hash key): the
+            // predicted shard, unless that closed since.
+            let shard = match own_map && !self.stream.is_open(rec.shard) {
+                true => self.stream.map.shard_of(rec.users[0].hash_key()),
+                false => rec.shard,
+            };
+            if self.stream.put_kinesis(shard, bytes, rec.tag, rec.users.iter().map(|u| u.created), at) {
+                for u in &rec.users {
+                    // 32 bits of the hash key above the tag's low byte.
+                    self.stream.note_key(shard, (u.hash_key() >> 8) as u32);
+                }
                 ok_kinesis += 1;
-                ok_users += rec.users.len() as u64;
                 ok_bytes += bytes;
-                kpl.recycle(rec);
+                if shard == rec.shard {
+                    ok_users += rec.users.len() as u64;
+                    kpl.recycle(rec);
+                } else {
+                    ok_users += kpl.landed_elsewhere(rec, shard);
+                }
             } else {
                 rejected.push(rec);
             }
         }
+        kpl.refresh_map(&self.stream.map);
         self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, rejected.len() as u64);
         if let Some(cloudwatch) = &mut self.cloudwatch {
             cloudwatch.incoming(now, ok_kinesis, ok_bytes);
@@ -725,7 +747,8 @@ pub struct WorkEstimate {
     /// Bytes of pre-hashed key tables.
     pub key_table_bytes: f64,
     /// Bytes of KPL state per (instance, shard): an aggregate, a limiter
-    /// and their bookkeeping, if every instance writes to every shard.
+    /// and their bookkeeping, if every instance writes to every shard
+    /// (every shard a resharding may create included).
     pub kpl_state_bytes: f64,
 }
 
@@ -738,7 +761,9 @@ pub fn estimate(scenario: &Scenario) -> WorkEstimate {
     for p in &scenario.producers {
         if matches!(p.client, ClientSpec::Kpl(_)) {
             let per_shard = crate::producer::kpl::STATE_BYTES_PER_SHARD as f64;
-            kpl_state_bytes += p.instances as f64 * scenario.stream.shard_count as f64 * per_shard;
+            // Across reshardings an instance keeps a pipe for every shard
+            // it predicted, parents and children.
+            kpl_state_bytes += p.instances as f64 * shards_hint(scenario) as f64 * per_shard;
         }
         let peak = Multiplier::new(p.rate_pattern.clone()).max_before(scenario.duration);
         user_records += p.records_per_s * peak * scenario.duration.as_secs_f64();

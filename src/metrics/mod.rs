@@ -28,6 +28,14 @@ pub struct KplCounters {
     /// `BufferingTime`: from a user record's arrival to the first
     /// PutRecords carrying it, µs.
     pub buffering_us: LatencyCounts,
+    /// User records whose Kinesis record landed on a shard other than the
+    /// one the KPL predicted (its shard map was stale).
+    pub unpredicted_shard_records: u64,
+    /// User records sent again with error "Wrong Shard"; each left a
+    /// duplicate stored in the stream.
+    pub wrong_shard_retries: u64,
+    /// Times the instances listed the shards again after the first.
+    pub shard_map_refreshes: u64,
 }
 
 impl Default for KplCounters {
@@ -36,6 +44,9 @@ impl Default for KplCounters {
             put_records_requests: 0,
             kinesis_records_sent: 0,
             buffering_us: LatencyCounts::new(BUFFERING_MAX_US),
+            unpredicted_shard_records: 0,
+            wrong_shard_retries: 0,
+            shard_map_refreshes: 0,
         }
     }
 }

@@ -23,14 +23,24 @@
 //! aggregator with a deadline half `record_max_buffered_time` away and no
 //! back-off, unless expired or `fail_if_throttled`.
 //!
+//! When the stream can reshard, the instance predicts shards with its own
+//! map ([`KplShardMap`]), which goes stale when shards split or merge. An
+//! aggregate built for a stale prediction is sent with its first record's
+//! hash key as explicit hash key, so it lands where that key now belongs;
+//! the retrier then keeps the records whose key fits the shard it landed
+//! on and sends the others again with error "Wrong Shard" — though the
+//! aggregate, all of it, is already stored (`retrier.cc`
+//! `succeed_if_correct_shard`). If the map does not know the shard it
+//! landed on, every record of it goes again.
+//!
 //! Not modelled: the HTTP connections and request latency (a PutRecords is
-//! answered at once, as for the SDK client), CPU time, and shard-map
-//! refreshes (the stream does not reshard yet, so predictions are right).
+//! answered at once, as for the SDK client) and CPU time.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::producer::InstanceSources;
+use crate::producer::kpl_map::KplShardMap;
 use crate::scenario::model::KplSpec;
 use crate::stream::hash::{ShardMap, hash_key};
 use crate::stream::limits::{
@@ -68,6 +78,17 @@ pub struct UserRec {
     pub tag: u8,
     /// Whether a PutRecords carried it already.
     pub sent: bool,
+    /// Its hash key, high and low halves, when the instance keeps its own
+    /// shard map (else 0): 8-byte aligned, to keep the record at 56 bytes.
+    hash: [u64; 2],
+}
+
+impl UserRec {
+    /// Its hash key (0 unless the instance keeps its own shard map).
+    #[inline]
+    pub fn hash_key(&self) -> u128 {
+        (self.hash[0] as u128) << 64 | self.hash[1] as u128
+    }
 }
 
 /// A Kinesis record as the KPL sends it: one user record sent plain, or an
@@ -306,6 +327,12 @@ pub struct KplOutcomes {
     pub dropped: u64,
     /// Of those, the ones older than `record_ttl_ms` (`UserRecordExpired`).
     pub expired: u64,
+    /// User records whose Kinesis record a shard other than the predicted
+    /// one accepted.
+    pub unpredicted_shard_records: u64,
+    /// Of those, the ones sent again with error "Wrong Shard": each was
+    /// already stored once, inside the aggregate.
+    pub wrong_shard_retries: u64,
 }
 
 /// One KPL instance.
@@ -340,6 +367,9 @@ pub struct KplInstance {
     rates: Rates,
     /// The key tag of an aggregate's partition key `a`.
     aggregate_tag: u8,
+    /// Its own shard map, when the stream can reshard (else predictions
+    /// come from the key table, which is always right).
+    pub shard_map: Option<Box<KplShardMap>>,
 }
 
 /// Derived constants of an instance.
@@ -353,15 +383,15 @@ struct Rates {
 }
 
 impl KplInstance {
-    /// An instance of `group`, with metrics counted from `warmup`; draws
-    /// its first arrival.
+    /// An instance of `group`, with metrics counted from `warmup`, that
+    /// keeps its own shard map when `reshards`; draws its first arrival.
     pub fn new(
         group: u32,
         spec: &KplSpec,
         src: InstanceSources,
         warmup: SimTime,
-        space: &KeySpace,
-        map: &ShardMap,
+        (space, map): (&KeySpace, &ShardMap),
+        reshards: bool,
     ) -> Self {
         let buffered = spec.record_max_buffered_time;
         let collector_buffer_ns =
@@ -394,6 +424,7 @@ impl KplInstance {
             flushes: 0,
             rates,
             aggregate_tag: hash_key(KPL_AGGREGATE_PARTITION_KEY.as_bytes()) as u8,
+            shard_map: reshards.then(|| Box::new(KplShardMap::new(map))),
         };
         inst.next = inst.draw(space, map);
         inst
@@ -401,16 +432,24 @@ impl KplInstance {
 
     fn draw(&mut self, space: &KeySpace, map: &ShardMap) -> Option<UserRec> {
         let (created, key, data) = self.src.draw(space, map)?;
+        let (shard, hash) = match &self.shard_map {
+            None => (key.shard, 0),
+            Some(own) => {
+                let hash = space.hash_of(&key, &self.src.keys);
+                (own.predict(hash), hash)
+            }
+        };
         Some(UserRec {
             created,
             deadline: created + self.spec.record_max_buffered_time,
-            shard: key.shard,
+            shard,
             data_bytes: data,
             key_id: key.id,
             key_bytes: key.key_bytes,
             explicit_hash_key_bytes: key.explicit_hash_key_bytes,
             tag: key.tag,
             sent: false,
+            hash: [(hash >> 64) as u64, hash as u64],
         })
     }
 
@@ -482,25 +521,69 @@ impl KplInstance {
     /// The retrier: the user records of `rec`, which a shard rejected at
     /// `now` (the current time), are retried through the aggregator or fail.
     pub fn rejected(&mut self, mut rec: KinesisRec) {
+        let throttled = !self.spec.fail_if_throttled;
+        rec.users.drain(..).for_each(|u| self.retry(u, throttled));
+        self.pool.push(rec.users);
+    }
+
+    /// The retrier's `retry_not_expired`: `u` goes back to the aggregator,
+    /// predicted again, unless expired or `may_retry` is false.
+    fn retry(&mut self, mut u: UserRec, may_retry: bool) {
         let now = self.now;
         let counted = now >= self.warmup;
-        for mut u in rec.users.drain(..) {
-            let expiration = u.created + self.spec.record_ttl;
-            let expired = now > expiration;
-            if expired || self.spec.fail_if_throttled {
-                if counted {
-                    self.outcomes.dropped += 1;
-                    self.outcomes.expired += expired as u64;
-                }
-                continue;
-            }
+        let expiration = u.created + self.spec.record_ttl;
+        let expired = now > expiration;
+        if expired || !may_retry {
             if counted {
-                self.outcomes.retries += 1;
+                self.outcomes.dropped += 1;
+                self.outcomes.expired += expired as u64;
             }
-            u.deadline = (now + self.rates.retry_delay).min(expiration);
-            self.aggregate(u);
+            return;
+        }
+        if counted {
+            self.outcomes.retries += 1;
+        }
+        if let Some(own) = &self.shard_map {
+            u.shard = own.predict(u.hash_key());
+        }
+        u.deadline = (now + self.rates.retry_delay).min(expiration);
+        self.aggregate(u);
+    }
+
+    /// The retrier on a Kinesis record that shard `actual` accepted, sent
+    /// at `now` (the current time) for `rec.shard`, now closed (see the
+    /// module notes): returns how many of its user records are put, the
+    /// others going again with error "Wrong Shard". Asks for a listing when
+    /// the KPL would.
+    pub fn landed_elsewhere(&mut self, mut rec: KinesisRec, actual: u32) -> u64 {
+        let now = self.now;
+        let Some(own) = self.shard_map.as_mut() else { unreachable!("predictions go stale only with a map") };
+        let known = own.range(actual, now);
+        let fits = |u: &UserRec| known.is_some_and(|r| r.contains(u.hash_key()));
+        let put = rec.users.iter().filter(|u| fits(u)).count() as u64;
+        let wrong = rec.users.len() as u64 - put;
+        if wrong > 0 || rec.shard < actual {
+            own.invalidate(now, rec.shard);
+        }
+        if now >= self.warmup {
+            self.outcomes.unpredicted_shard_records += rec.users.len() as u64;
+            self.outcomes.wrong_shard_retries += wrong;
+        }
+        for u in rec.users.drain(..) {
+            if !fits(&u) {
+                self.retry(u, true);
+            }
         }
         self.pool.push(rec.users);
+        put
+    }
+
+    /// Lists the shards again, from the stream's open map, if the last
+    /// response asked for it.
+    pub fn refresh_map(&mut self, map: &ShardMap) {
+        if let Some(own) = self.shard_map.as_mut() {
+            own.refresh_if_asked(self.now, map);
+        }
     }
 
     /// User records inside the pipeline (buffered, queued or collected).
@@ -756,6 +839,7 @@ mod tests {
             explicit_hash_key_bytes: 0,
             tag: 0,
             sent: false,
+            hash: [0; 2],
         }
     }
 
@@ -827,7 +911,7 @@ mod tests {
             keys: KeyState::new(rng_for(3, id(Purpose::Keys)), 0, 1),
             sizes: (SizeGen::new(&SizeDist::Fixed { bytes: 200 }), rng_for(3, id(Purpose::Sizes))),
         };
-        let inst = KplInstance::new(0, &spec, src, SimTime::ZERO, &space, &map);
+        let inst = KplInstance::new(0, &spec, src, SimTime::ZERO, (&space, &map), false);
         (inst, space, map)
     }
 

@@ -4,6 +4,7 @@
 //! collects, rate-limits and retries on its own.
 
 pub mod kpl;
+pub mod kpl_map;
 pub mod sdk;
 
 use crate::rng::SimRng;

@@ -284,6 +284,16 @@ pub struct KplReport {
     pub retries_per_record: f64,
     /// `UserRecordExpired`: user records older than `record_ttl_ms`.
     pub user_records_expired: u64,
+    /// User records whose Kinesis record landed on a shard other than the
+    /// KPL predicted, its shard map stale after a resharding.
+    pub unpredicted_shard_records: u64,
+    /// Of those, the ones the KPL sent again with error "Wrong Shard"
+    /// (their key did not fit the shard they landed on, or the KPL did not
+    /// know that shard): each left a duplicate stored in the stream.
+    pub wrong_shard_retries: u64,
+    /// ListShards calls the instances made after their first, to refresh
+    /// their shard maps.
+    pub shard_map_refreshes: u64,
 }
 
 /// One resharding call.
@@ -687,6 +697,9 @@ impl Point {
                     buffering_time_ms: LatencyReport::of(&k.buffering_us.histogram()),
                     retries_per_record: ratio(c.retries, c.records_put + c.records_dropped),
                     user_records_expired: c.user_records_expired,
+                    unpredicted_shard_records: k.unpredicted_shard_records,
+                    wrong_shard_retries: k.wrong_shard_retries,
+                    shard_map_refreshes: k.shard_map_refreshes,
                 }),
             })
             .collect();

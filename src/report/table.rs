@@ -507,6 +507,16 @@ fn producer_section(p: &Point) -> Section {
                 k.retries_per_record,
                 thousands(k.user_records_expired)
             ));
+            if k.unpredicted_shard_records > 0 || k.shard_map_refreshes > 0 {
+                notes.push(format!(
+                    "{} (KPL) across the resharding: {} user records landed on a shard other than predicted, \
+                     {} of them sent again (\"Wrong Shard\", each a duplicate stored) · {} shard-map refreshes",
+                    r.name,
+                    thousands(k.unpredicted_shard_records),
+                    thousands(k.wrong_shard_retries),
+                    thousands(k.shard_map_refreshes)
+                ));
+            }
         }
     }
     notes.push(format!(

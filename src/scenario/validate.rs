@@ -81,21 +81,6 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             return None;
         }
         let producers = producers?;
-        if stream.reshards()
-            && let Some(i) = producers.iter().position(|p| matches!(p.client, ClientSpec::Kpl(_)))
-        {
-            let at = top.node("producers").and_then(|n| match &n.value {
-                Value::Array(items) => items.get(i)?.get("client"),
-                _ => None,
-            });
-            top.sink.report(
-                at.map_or(top.origin, |n| n.origin),
-                format!("producers[{i}].client"),
-                "the KPL across a resharding (its shard map, stale predictions, \"Wrong Shard\" retries) is not \
-                 modelled yet; use client = \"sdk\" with [[stream.reshard]] or [stream.autoscaling], or remove them",
-            );
-            return None;
-        }
         let slo = slo?;
         if let Some(o) = &slo
             && consumers.is_empty()

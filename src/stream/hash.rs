@@ -25,6 +25,14 @@ pub struct HashRange {
     pub end: u128,
 }
 
+impl HashRange {
+    /// Whether `hash` lies in the range.
+    #[inline]
+    pub fn contains(&self, hash: u128) -> bool {
+        self.start <= hash && hash <= self.end
+    }
+}
+
 /// The ranges AWS gives a new stream of `n >= 1` shards (§2.1).
 pub fn initial_ranges(n: u32) -> Vec<HashRange> {
     assert!(n >= 1, "a stream has at least one shard");
@@ -60,6 +68,13 @@ impl ShardMap {
         ShardMap { starts, shards }
     }
 
+    /// The open shards and their ranges, in hash-key order (what
+    /// ListShards with `AT_LATEST` returns).
+    pub fn ranges(&self) -> impl Iterator<Item = (u32, HashRange)> + '_ {
+        let ends = self.starts.iter().skip(1).map(|&s| s - 1).chain(std::iter::once(MAX_HASH_KEY));
+        self.shards.iter().zip(self.starts.iter().zip(ends)).map(|(&i, (&start, end))| (i, HashRange { start, end }))
+    }
+
     /// Index of the shard whose range contains `hash`.
     #[inline]
     pub fn shard_of(&self, hash: u128) -> u32 {
@@ -93,5 +108,7 @@ mod tests {
         assert_eq!(m.shard_of(r[1].start), 1);
         assert_eq!(m.shard_of(MAX_HASH_KEY), 2);
         assert_eq!(shard_id(7), "shardId-000000000007");
+        let listed: Vec<(u32, HashRange)> = m.ranges().collect();
+        assert_eq!(listed, r.iter().enumerate().map(|(i, r)| (i as u32, *r)).collect::<Vec<_>>());
     }
 }
