@@ -397,6 +397,10 @@ impl<'a> Sim<'a> {
     /// resharding call, whose answer goes back to the policy.
     fn autoscale(&mut self, now: SimTime, horizon: SimTime) {
         let Some((mut a, due)) = self.autoscaler.take() else { return };
+        // A wake due now has fired (or is about to, and will find nothing
+        // to do): the policy may want another at this same instant, as the
+        // scaling utility's fallback does right after a refused call.
+        let due = if due <= now { SimTime::NEVER } else { due };
         let open: Vec<OpenShard> = self
             .stream
             .topology

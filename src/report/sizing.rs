@@ -50,8 +50,16 @@ pub struct Sizing {
     /// The records/s limit's answer, which AWS's formula leaves out:
     /// `ceil(kinesis_records_per_s / 1000)`.
     pub records_limit_shards: u64,
-    /// Shards the run had.
+    /// Shards the run had (at the start, when it resharded).
     pub configured_shards: u32,
+    /// Most shards open at once: `configured_shards` unless the run
+    /// resharded.
+    pub open_shards_max: u32,
+    /// Open shards averaged over the metered window.
+    pub open_shards_mean: f64,
+    /// Whether the stream split or merged shards during the run: the
+    /// formula's one count is then compared with a count that changed.
+    pub resharded: bool,
     /// The run's write throttle rate at that count.
     pub throttle_rate: f64,
     /// The busiest shard's traffic over an even share (1 = no skew).
@@ -103,6 +111,7 @@ pub fn check(
     let kinesis_records_per_s = user_records_per_s / aggregation;
     let records_limit_shards = shards_for(kinesis_records_per_s / SHARD_WRITE_RECORDS_PER_S as f64);
     let n = stream.shard_count;
+    let changed_shape = shards.len() > n as usize;
     let max_share = shards.iter().map(|x| x.traffic_share).fold(0.0, f64::max);
     let mut out = Sizing {
         formula: "ceiling(max(incoming_write_bandwidth_in_KiB/1024, outgoing_read_bandwidth_in_KiB/2048))",
@@ -117,6 +126,9 @@ pub fn check(
         kinesis_records_per_s,
         records_limit_shards,
         configured_shards: n,
+        open_shards_max: stream.open_shards_max,
+        open_shards_mean: stream.open_shards_mean,
+        resharded: changed_shape,
         throttle_rate: p.throttle_rate,
         hottest_shard_vs_even_share: max_share * n as f64,
         peak_to_mean: peak_to_mean(s, series, user_records_per_s),
@@ -162,6 +174,16 @@ fn verdict(z: &Sizing) -> String {
     } else {
         format!("AWS's formula says {} shard(s)", z.aws_formula_shards)
     };
+    if z.resharded {
+        let throttled = match z.throttle_rate > 0.0 {
+            true => format!("the run throttled {pct:.2} % of writes (the throughput chart shows when)"),
+            false => "the run did not throttle".to_string(),
+        };
+        return format!(
+            "the stream changed shape: {n} shard(s) at the start, up to {}, {:.1} on average; {formula}; {throttled}",
+            z.open_shards_max, z.open_shards_mean
+        );
+    }
     match Case::of(z) {
         Case::AgreeEnough => format!("agree: {formula}; at {n} the run did not throttle"),
         Case::Untested => format!(
@@ -216,6 +238,10 @@ fn reasons(z: &Sizing, aggregation: f64) -> Vec<String> {
             thousands(z.kinesis_records_per_s.round() as u64),
             z.records_limit_shards
         ));
+    }
+    if z.resharded {
+        // The cases compare one count with one run; this run had several.
+        return out;
     }
     match Case::of(z) {
         Case::FormulaShort => {

@@ -101,7 +101,11 @@ fn comparison_section(points: &[Point]) -> Section {
     let mut g = Grid::new(&columns);
     for p in points {
         let mut row: Vec<String> = params.iter().map(|k| value_text(&p.parameters[*k])).collect();
-        row.push(p.stream.shard_count.to_string());
+        row.push(match p.stream.open_shards_max == p.stream.shard_count {
+            true => p.stream.shard_count.to_string(),
+            // A run that resharded: where it started and how high it went.
+            false => format!("{} (max {})", p.stream.shard_count, p.stream.open_shards_max),
+        });
         let t = &p.producers.total;
         row.push(with_interval(p, "producers.throttle_rate", percent(t.throttle_rate), percent));
         if consumers {
@@ -289,7 +293,14 @@ fn sizing_section(p: &Point) -> Section {
             thousands(z.kinesis_records_per_s.round() as u64)
         ),
     );
-    kv("simulated", format!("{} shard(s): {} of writes throttled", z.configured_shards, percent(z.throttle_rate)));
+    let shards = match z.resharded {
+        true => format!(
+            "{} → up to {} shards ({:.1} on average)",
+            z.configured_shards, z.open_shards_max, z.open_shards_mean
+        ),
+        false => format!("{} shard(s)", z.configured_shards),
+    };
+    kv("simulated", format!("{shards}: {} of writes throttled", percent(z.throttle_rate)));
     kv("verdict", z.verdict.clone());
     let note =
         (!z.reasons.is_empty()).then(|| z.reasons.iter().map(|r| format!("why: {r}")).collect::<Vec<_>>().join("\n"));
@@ -416,6 +427,10 @@ fn stream_section(p: &Point) -> Section {
     ("Stream".to_string(), g, None)
 }
 
+/// Consecutive splits and merges by one caller shown as one row from this
+/// many on (report.json lists each).
+const WALK_ROWS: usize = 3;
+
 /// Every resharding call: what it asked, and when it completed or why it
 /// was refused.
 fn reshard_section(p: &Point) -> Section {
@@ -426,30 +441,51 @@ fn reshard_section(p: &Point) -> Section {
         ("outcome", Align::Left),
         ("shards", Align::Left),
     ]);
-    for o in &p.reshard_operations {
-        let args: Vec<String> = o.requested.iter().map(|(k, v)| format!("{k} {}", value_text(v))).collect();
-        let outcome = match o.completed_at_s {
-            Some(done) => format!("{} ({} s UPDATING)", o.outcome(), done - o.at_s),
-            None => o.outcome(),
+    let ops = &p.reshard_operations;
+    let mut i = 0;
+    while i < ops.len() {
+        let o = &ops[i];
+        // A run of completed splits and merges by one caller (the scaling
+        // utility's fallback walks every shard) is one row.
+        let walk = ops[i..]
+            .iter()
+            .take_while(|w| w.origin == o.origin && matches!(w.op, "split" | "merge") && w.completed_at_s.is_some())
+            .count();
+        let (call, outcome, rows) = if walk >= WALK_ROWS {
+            let last = &ops[i + walk - 1];
+            let splits = ops[i..i + walk].iter().filter(|w| w.op == "split").count();
+            let done = last.completed_at_s.unwrap_or(last.at_s);
+            let call = format!("{splits} splits and {} merges, one at a time", walk - splits);
+            (call, format!("completed at {done} s ({} s UPDATING)", done - o.at_s), &ops[i..i + walk])
+        } else {
+            let args: Vec<String> = o.requested.iter().map(|(k, v)| format!("{k} {}", value_text(v))).collect();
+            let outcome = match o.completed_at_s {
+                Some(done) => format!("{} ({} s UPDATING)", o.outcome(), done - o.at_s),
+                None => o.outcome(),
+            };
+            (format!("{} {}", o.op, args.join(", ")), outcome, &ops[i..i + 1])
         };
-        let shards = match (o.shards_closed.len(), o.shards_created.len()) {
+        let closed: usize = rows.iter().map(|r| r.shards_closed.len()).sum();
+        let created: usize = rows.iter().map(|r| r.shards_created.len()).sum();
+        let shards = match (closed, created) {
             (0, 0) => String::new(),
             (closed, created) => format!("{closed} closed, {created} opened"),
         };
-        g.row(vec![
-            format!("{} s", o.at_s),
-            o.origin.to_string(),
-            format!("{} {}", o.op, args.join(", ")),
-            outcome,
-            shards,
-        ]);
+        g.row(vec![format!("{} s", o.at_s), o.origin.to_string(), call, outcome, shards]);
+        i += rows.len();
     }
-    let messages: Vec<String> = p
-        .reshard_operations
-        .iter()
-        .filter_map(|o| Some(format!("at {} s: {}: {}", o.at_s, o.error?, o.message.as_deref()?)))
-        .collect();
-    let mut notes = messages;
+    // Each refusal's message once, with every time it was given.
+    let mut messages: Vec<(Vec<String>, String)> = Vec::new();
+    for o in ops {
+        let (Some(error), Some(message)) = (o.error, o.message.as_deref()) else { continue };
+        let text = format!("{error}: {message}");
+        match messages.iter_mut().find(|(_, t)| *t == text) {
+            Some((times, _)) => times.push(o.at_s.to_string()),
+            None => messages.push((vec![o.at_s.to_string()], text)),
+        }
+    }
+    let mut notes: Vec<String> =
+        messages.into_iter().map(|(times, text)| format!("at {} s: {text}", times.join(", "))).collect();
     if let Some(a) = &p.autoscaling {
         let counts = |what: &str| a.decisions.iter().filter(|d| d.decision == what).count();
         notes.push(format!(

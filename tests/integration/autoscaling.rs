@@ -50,3 +50,31 @@ fn target_tracking_waits_for_its_datapoints() {
     assert_eq!((first.decision, first.target), ("scale_up", 4), "{first:?}");
     assert!(first.at_s >= 240.0, "{first:?}");
 }
+
+#[test]
+fn scaling_utils_falls_back_to_splits_at_once_when_update_shard_count_is_refused() {
+    // One UpdateShardCount per 24 h: the first scale-up (2 → 4 at 195 s)
+    // is accepted, the second (4 → 6 once the 4 shards run hot) refused
+    // with LimitExceededException, and the tool falls back, at the same
+    // instant, to one split or merge at a time.
+    let r = report(
+        &scenario(
+            "[stream.autoscaling]\npolicy = \"scaling_utils\"\nscale_on = [\"put\"]\nmax_shards = 6\n\
+             [stream.autoscaling.scale_up]\nthreshold_pct = 75\nafter_min = 3\nscale_count = 2\ncool_off_min = 0\n\
+             [stream.autoscaling.scale_down]\nthreshold_pct = 10\nafter_min = 3\nscale_count = 1\n",
+        )
+        .replace("reshard_op_s = 30", "reshard_op_s = 30\nupdate_shard_count_per_24h = 1")
+        .replace("records_per_s = 1800", "records_per_s = 3600"),
+    );
+    let p = &r.points[0];
+    let a = p.autoscaling.as_ref().expect("an autoscaling section");
+    let refused = a.decisions.iter().position(|d| d.outcome.contains("LimitExceededException"));
+    let refused = refused.unwrap_or_else(|| panic!("no refused call: {:?}", a.decisions));
+    let next = a.decisions.get(refused + 1).unwrap_or_else(|| panic!("no fallback: {:?}", a.decisions));
+    assert_eq!(a.decisions[refused].decision, "scale_up");
+    assert_eq!(next.decision, "split", "{:?}", a.decisions);
+    assert_eq!(next.at_s, a.decisions[refused].at_s, "the fallback starts at once");
+    assert!(next.outcome.starts_with("completed"), "{next:?}");
+    // The walk ends with more shards than the refused call found.
+    assert!(*p.timeseries.open_shards.last().unwrap() > 4, "{:?}", p.timeseries.open_shards.last());
+}

@@ -77,11 +77,53 @@ fn every_scenario_runs_on_a_short_horizon() {
     }
 }
 
-fn hot_key_report(overrides: &[&str]) -> Report {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hot-key.toml");
+/// The report of `scenarios/{name}.toml` with `overrides`.
+fn scenario_report(name: &str, overrides: &[&str]) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
     let s = load(&path, overrides);
     let prices = shardsim::app::prices_for(&s, &path).unwrap();
     Report::single(&s, s.seed, &simulate(&s, s.seed, 0), &prices)
+}
+
+fn hot_key_report(overrides: &[&str]) -> Report {
+    scenario_report("hot-key", overrides)
+}
+
+#[test]
+fn splitting_the_hot_shard_helps_many_keys_but_not_one() {
+    // Many keys: shardId-1 (half the hash space) throttles until its split
+    // completes at 330 s; its children never do, and nothing throttles
+    // after 330 s.
+    let r = scenario_report("split-hot-shard", &[]);
+    let p = &r.points[0];
+    let by_id = |id: u32| &p.shards[id as usize];
+    assert_eq!(p.reshard_operations[1].completed_at_s, Some(330.0));
+    assert!(by_id(1).write_throttled > 0);
+    assert_eq!((by_id(4).write_throttled, by_id(5).write_throttled), (0, 0));
+    let t = &p.timeseries;
+    let after: u64 = t.write_throttled.iter().skip(330 / t.bucket_s as usize).sum();
+    assert_eq!(after, 0, "throttled after the split");
+    // One shard count cannot stand for a run whose count changed.
+    let z = &p.sizing;
+    assert!(z.resharded && z.open_shards_max == 4, "{z:?}");
+    assert!(z.verdict.starts_with("the stream changed shape: 2 shard(s) at the start, up to 4"), "{}", z.verdict);
+
+    // One key with 45 % of 2,400 records/s (~1,080/s, more than a shard
+    // takes): key-0's hash key, int(md5("key-0").hexdigest(), 16) from
+    // Python's hashlib, lies in shardId-4's range, and that
+    // child throttles as its parent did while its sibling does not.
+    let hot = scenario_report(
+        "split-hot-shard",
+        &["producers.0.partition_key={ dist = \"hot\", keys = 100000, hot_share = 0.45 }"],
+    );
+    let h = &hot.points[0];
+    let key0 = 239_606_560_113_066_237_791_549_349_790_285_249_783u128;
+    let four = &h.shards[4];
+    let range = (four.hash_key_start.parse::<u128>().unwrap(), four.hash_key_end.parse::<u128>().unwrap());
+    assert!(range.0 <= key0 && key0 <= range.1, "key-0 at {key0} outside {range:?}");
+    assert!(four.write_throttled > 0 && h.shards[5].write_throttled == 0);
+    let after: u64 = h.timeseries.write_throttled.iter().skip(330 / h.timeseries.bucket_s as usize).sum();
+    assert!(after > 0, "the hot key still throttles after the split");
 }
 
 #[test]
