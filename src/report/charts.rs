@@ -5,6 +5,16 @@
 //! data series is computed by a plain function the tests check against the
 //! report; drawing uses plotters with an embedded font, so the bytes are the
 //! same on every machine. Pure: charts come back as bytes.
+//!
+//! When the stream reshards, the throughput chart's capacity is a step line
+//! of the shards open in each bucket (a right-hand axis reads it in
+//! shards), and each resharding call is annotated: a line where it was
+//! called, labelled with what it asked for, a grey band while the stream
+//! was UPDATING and a dotted line when its last step completed, or a red
+//! dashed line and cross with AWS's exception when it was refused. The
+//! heatmap has a row for every shard that ever existed, its cells grey
+//! before the shard opened and after it closed. A run without resharding
+//! draws both charts as before.
 
 use std::sync::Once;
 
@@ -14,7 +24,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
-use super::{Point, Report};
+use super::table::thousands;
+use super::{Point, Report, ShardReport};
 use crate::cost::Costs;
 use crate::metrics::shard::ShardCell;
 
@@ -34,6 +45,11 @@ const MINUTE_S: usize = 60;
 const INK: [RGBColor; 4] =
     [RGBColor(31, 78, 160), RGBColor(214, 96, 18), RGBColor(40, 150, 60), RGBColor(120, 40, 140)];
 const THROTTLED: RGBColor = RGBColor(200, 20, 30);
+/// Heatmap cells where no shard existed: a light neutral grey, distinct
+/// from the cream of an idle shard.
+const NO_SHARD: RGBColor = RGBColor(228, 228, 228);
+/// Resharding marks: the call's line and the UPDATING band behind it.
+const RESHARD: RGBColor = RGBColor(90, 90, 90);
 
 /// A rendered chart.
 pub struct Chart {
@@ -144,29 +160,40 @@ pub struct HeatmapGrid {
     /// Seconds per column.
     pub column_s: u64,
     /// `[row][column]`: highest utilization of a second, and whether any
-    /// attempt was throttled.
-    pub cells: Vec<Vec<(f32, bool)>>,
+    /// attempt was throttled; `None` where none of the row's shards existed
+    /// during the column (before a resharding created them, or after one
+    /// closed them), so the chart can tell "no shard" from "idle shard".
+    pub cells: Vec<Vec<Option<(f32, bool)>>>,
     /// Records accepted per `[row][column]` (for checks).
     pub incoming_records: Vec<Vec<u64>>,
 }
 
-/// The heatmap grid of `p`.
+/// The heatmap grid of `p`. Cell `i` of a shard covers `[i × cell_s, (i + 1)
+/// × cell_s)` from time 0 (warm-up cells are there, empty), as the shard
+/// meters index them.
 pub fn heatmap_grid(p: &Point) -> HeatmapGrid {
     let shards = &p.charts.shard_cells;
-    let n_cells = shards.first().map_or(0, Vec::len);
+    let n_cells = shards.iter().map(Vec::len).max().unwrap_or(0);
     let shards_per_row = shards.len().div_ceil(HEATMAP_MAX_ROWS).max(1);
     let cells_per_column = n_cells.div_ceil(HEATMAP_MAX_COLUMNS).max(1);
     let rows = shards.len().div_ceil(shards_per_row);
     let columns = n_cells.div_ceil(cells_per_column);
-    let mut cells = vec![vec![(0f32, false); columns]; rows];
+    let mut cells = vec![vec![None::<(f32, bool)>; columns]; rows];
     let mut incoming = vec![vec![0u64; columns]; rows];
+    let w = p.charts.cell_s as f64;
     for (s, series) in shards.iter().enumerate() {
+        // A shard the report does not describe is taken to have existed
+        // throughout, as every shard did before resharding.
+        let shard = p.shards.get(s);
         for (i, c) in series.iter().enumerate() {
             let (r, col) = (s / shards_per_row, i / cells_per_column);
-            let cell = &mut cells[r][col];
+            incoming[r][col] += c.incoming_records as u64;
+            if shard.is_some_and(|x| !existed(x, i as f64 * w, (i + 1) as f64 * w)) {
+                continue;
+            }
+            let cell = cells[r][col].get_or_insert((0.0, false));
             cell.0 = cell.0.max(c.write_utilization_max);
             cell.1 |= c.write_throttled > 0;
-            incoming[r][col] += c.incoming_records as u64;
         }
     }
     HeatmapGrid {
@@ -176,6 +203,13 @@ pub fn heatmap_grid(p: &Point) -> HeatmapGrid {
         cells,
         incoming_records: incoming,
     }
+}
+
+/// Whether `shard` was open at some instant of `[start_s, end_s)`: it
+/// opened before the end and had not closed by the start (a parent closes
+/// at the instant its children open, so that instant is the children's).
+fn existed(shard: &ShardReport, start_s: f64, end_s: f64) -> bool {
+    shard.created_at_s < end_s && shard.closed_at_s.is_none_or(|c| c > start_s)
 }
 
 /// Stream totals per second over time: (start s, incoming/s, throttled/s).
@@ -188,6 +222,76 @@ pub fn throughput_series(p: &Point) -> Vec<(f64, f64, f64)> {
         .enumerate()
         .map(|(i, (&ok, &no))| (i as f64 * b, ok as f64 / b, no as f64 / b))
         .collect()
+}
+
+/// The records/s limit of one shard: the stream's initial capacity over
+/// its initial shard count (every shard, old or new, has the same limit).
+pub fn shard_records_per_s(p: &Point) -> u64 {
+    p.stream.capacity_records_per_s / u64::from(p.stream.shard_count.max(1))
+}
+
+/// The stream's records/s capacity over time, per `timeseries` bucket:
+/// (start s, open shards × [`shard_records_per_s`]), with the most shards
+/// open in the bucket — a step line that climbs as a resharding's children
+/// open (constant without resharding).
+pub fn capacity_series(p: &Point) -> Vec<(f64, f64)> {
+    let t = &p.timeseries;
+    let per_shard = shard_records_per_s(p) as f64;
+    t.open_shards.iter().enumerate().map(|(i, &n)| ((i as u64 * t.bucket_s) as f64, n as f64 * per_shard)).collect()
+}
+
+/// One resharding call as the throughput chart marks it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperationMark {
+    /// When it was called (and, if accepted, when the stream went
+    /// UPDATING).
+    pub at_s: f64,
+    /// When its last step completed (`None`: rejected, or still running
+    /// when the run ended).
+    pub completed_at_s: Option<f64>,
+    /// `completed`, `in_progress` or `rejected`, as in the report.
+    pub status: &'static str,
+    /// What it asked for: `UpdateShardCount → 16`, `SplitShard shardId-…3`
+    /// or `MergeShards shardId-…3 + …4`.
+    pub label: String,
+    /// AWS's exception name when rejected.
+    pub error: Option<&'static str>,
+}
+
+/// Every resharding call of `p`, in call order.
+pub fn operation_marks(p: &Point) -> Vec<OperationMark> {
+    p.reshard_operations
+        .iter()
+        .map(|o| {
+            let arg =
+                |k: &str| o.requested.get(k).map_or_else(String::new, |v| v.as_str().map_or(v.to_string(), short_id));
+            let label = match o.op {
+                "update_shard_count" => format!("UpdateShardCount → {}", arg("target")),
+                "split" => format!("SplitShard {}", arg("shard")),
+                "merge" => format!("MergeShards {} + {}", arg("shard"), arg("adjacent").replace("shardId-", "")),
+                other => other.to_string(),
+            };
+            OperationMark {
+                at_s: o.started_at_s.unwrap_or(o.at_s),
+                completed_at_s: o.completed_at_s,
+                status: o.status,
+                label,
+                error: o.error,
+            }
+        })
+        .collect()
+}
+
+/// `shardId-000000000003` → `shardId-…3`: the index is what tells shards
+/// apart, and twelve digits per label would crowd the chart.
+fn short_id(id: &str) -> String {
+    match id.strip_prefix("shardId-") {
+        Some(n) => {
+            let n = n.trim_start_matches('0');
+            format!("shardId-…{}", if n.is_empty() { "0" } else { n })
+        }
+        None => id.to_string(),
+    }
 }
 
 /// The hottest shard's per-second accepted load (fraction of its limit)
@@ -252,16 +356,23 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     let w = g.column_s as f64;
     c.draw_series(g.cells.iter().enumerate().flat_map(|(r, row)| {
         let y = (rows - 1 - r) as f64;
-        row.iter().enumerate().map(move |(col, &(u, throttled))| {
-            let colour = if throttled { THROTTLED } else { utilization_colour(u) };
+        row.iter().enumerate().map(move |(col, cell)| {
+            let colour = match *cell {
+                None => NO_SHARD,
+                Some((_, true)) => THROTTLED,
+                Some((u, false)) => utilization_colour(u),
+            };
             Rectangle::new([(col as f64 * w, y - 0.5), ((col + 1) as f64 * w, y + 0.5)], colour.filled())
         })
     }))
     .map_err(err)?;
-    // Legend: the colour scale and the throttled colour.
+    // Legend: the colour scale, the throttled colour and, when a
+    // resharding left cells without a shard, their colour (the scale moves
+    // up to make room, so runs without resharding draw as they always did).
+    let blanks = g.cells.iter().flatten().any(Option::is_none);
     let mut l = ChartBuilder::on(&legend)
         .margin_top(60)
-        .margin_bottom(60)
+        .margin_bottom(if blanks { 110 } else { 60 })
         .margin_right(10)
         .y_label_area_size(45)
         .build_cartesian_2d(0f64..1f64, 0f64..100f64)
@@ -283,16 +394,41 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .draw(&Rectangle::new([(10, SIZE.1 as i32 - 48), (30, SIZE.1 as i32 - 28)], THROTTLED.filled()))
         .map_err(err)?;
     legend.draw(&Text::new("throttled", (34, SIZE.1 as i32 - 46), font(14))).map_err(err)?;
+    if blanks {
+        let top = SIZE.1 as i32 - 92;
+        legend.draw(&Rectangle::new([(10, top), (30, top + 20)], NO_SHARD.filled())).map_err(err)?;
+        // An outline, or the pale swatch would vanish on the white legend.
+        legend.draw(&Rectangle::new([(10, top), (30, top + 20)], RGBColor(150, 150, 150))).map_err(err)?;
+        legend.draw(&Text::new("shard did", (34, top - 6), font(14))).map_err(err)?;
+        legend.draw(&Text::new("not exist", (34, top + 10), font(14))).map_err(err)?;
+    }
     Ok(())
 }
 
 fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     let series = throughput_series(p);
+    let marks = operation_marks(p);
+    if !marks.is_empty() {
+        return throughput_resharded(root, p, &series, &marks);
+    }
     let end = series.last().map_or(1.0, |s| s.0 + p.timeseries.bucket_s as f64);
     let capacity = p.stream.capacity_records_per_s as f64;
     let top = series.iter().map(|s| s.1.max(s.2)).fold(capacity, f64::max) * 1.15;
     let title = "Stream throughput (per second) against its records/s capacity";
     let mut c = plot(root, title, 0.0..end, 0.0..top, ("time (s)", "records per second"))?;
+    flows(&mut c, &series)?;
+    c.draw_series(DashedLineSeries::new(vec![(0.0, capacity), (end, capacity)], 10, 6, BLACK.stroke_width(2)))
+        .map_err(err)?
+        .label(format!("capacity ({} records/s per shard)", thousands(shard_records_per_s(p))))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
+    legend(&mut c, SeriesLabelPosition::UpperRight)
+}
+
+/// The incoming and throttled lines of [`throughput_series`].
+fn flows<'a, DB: DrawingBackend + 'a>(
+    c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    series: &[(f64, f64, f64)],
+) -> Result<(), String> {
     c.draw_series(LineSeries::new(series.iter().map(|s| (s.0, s.1)), INK[0].stroke_width(2)))
         .map_err(err)?
         .label("incoming (accepted)")
@@ -301,11 +437,180 @@ fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .map_err(err)?
         .label("throttled attempts")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], THROTTLED.stroke_width(1)));
-    c.draw_series(DashedLineSeries::new(vec![(0.0, capacity), (end, capacity)], 10, 6, BLACK.stroke_width(2)))
+    Ok(())
+}
+
+/// The throughput chart of a run that resharded: capacity as a step line
+/// of the open shards (read on the right-hand axis in shards), a grey band
+/// while each accepted call kept the stream UPDATING (solid line at the
+/// call, dotted at its last step), and refused calls as red dashed lines
+/// with a cross, each labelled with what it asked for and when.
+fn throughput_resharded(
+    root: &Draw<'_>,
+    p: &Point,
+    series: &[(f64, f64, f64)],
+    marks: &[OperationMark],
+) -> Result<(), String> {
+    let end = series.last().map_or(1.0, |s| s.0 + p.timeseries.bucket_s as f64);
+    let capacity = capacity_series(p);
+    let per_shard = shard_records_per_s(p).max(1);
+    let high = series.iter().map(|s| s.1.max(s.2)).chain(capacity.iter().map(|c| c.1)).fold(1.0, f64::max);
+    // The space above the data holds the calls' labels.
+    let top = high * 1.5;
+    let title = "Stream throughput (per second) against its capacity as shards open and close";
+    let mut c = ChartBuilder::on(root)
+        .caption(title, font(24))
+        .margin(14)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .right_y_label_area_size(70)
+        .build_cartesian_2d(0.0..end, 0.0..top)
         .map_err(err)?
-        .label("capacity (1,000 records/s per shard)")
+        // Capacity is open shards × the per-shard limit, so this axis reads
+        // the capacity line as a shard count.
+        .set_secondary_coord(0.0..end, 0.0..top / per_shard as f64);
+    c.configure_mesh()
+        .x_desc("time (s)")
+        .y_desc("records per second")
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    c.configure_secondary_axes()
+        .y_desc("open shards (capacity line)")
+        .y_label_formatter(&|v| if (v - v.round()).abs() < 1e-9 { format!("{v:.0}") } else { String::new() })
+        .axis_desc_style(font(16))
+        .label_style(font(14))
+        .draw()
+        .map_err(err)?;
+    let (accepted, refused): (Vec<&OperationMark>, Vec<&OperationMark>) = marks.iter().partition(|m| m.error.is_none());
+    let capacity_label = format!("capacity (open shards × {} records/s)", thousands(per_shard));
+    let (updating_label, call_label, refused_label) =
+        ("stream UPDATING (call → last step done)", "resharding call (dotted: done)", "refused call (✕, dashed)");
+    let mut labels = vec!["incoming (accepted)", "throttled attempts", &capacity_label];
+    if !accepted.is_empty() {
+        labels.splice(0..0, [updating_label]);
+        labels.push(call_label);
+    }
+    if !refused.is_empty() {
+        labels.push(refused_label);
+    }
+    // Bands first, so that every line draws over them.
+    let band = RESHARD.mix(0.12);
+    let vertical = |x: f64| vec![(x, 0.0), (x, top)];
+    let line = RESHARD.stroke_width(2);
+    if !accepted.is_empty() {
+        c.draw_series(
+            accepted
+                .iter()
+                .map(|m| Rectangle::new([(m.at_s, 0.0), (m.completed_at_s.unwrap_or(end), top)], band.filled())),
+        )
+        .map_err(err)?
+        .label(updating_label)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], band.filled()));
+    }
+    flows(&mut c, series)?;
+    let steps: Vec<(f64, f64)> = capacity
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &(t, v))| [(t, v), (capacity.get(i + 1).map_or(end, |n| n.0), v)])
+        .collect();
+    c.draw_series(DashedLineSeries::new(steps, 10, 6, BLACK.stroke_width(2)))
+        .map_err(err)?
+        .label(capacity_label.as_str())
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
+    if !accepted.is_empty() {
+        c.draw_series(accepted.iter().map(|m| PathElement::new(vertical(m.at_s), line)))
+            .map_err(err)?
+            .label(call_label)
+            .legend(move |(x, y)| PathElement::new(vec![(x + 12, y - 7), (x + 12, y + 7)], line));
+    }
+    for t in accepted.iter().filter_map(|m| m.completed_at_s) {
+        c.draw_series(DashedLineSeries::new(vertical(t), 3, 4, RESHARD.stroke_width(1))).map_err(err)?;
+    }
+    let cross = THROTTLED.stroke_width(2);
+    for m in &refused {
+        c.draw_series(DashedLineSeries::new(vertical(m.at_s), 8, 5, cross)).map_err(err)?;
+    }
+    if !refused.is_empty() {
+        c.draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+            .map_err(err)?
+            .label(refused_label)
+            .legend(move |(x, y)| Cross::new((x + 12, y), 5, cross));
+    }
+    mark_labels(root, &c, marks, high, legend_size(&labels)?)?;
     legend(&mut c, SeriesLabelPosition::UpperRight)
+}
+
+/// Writes each call's label beside its line, in the highest free row of
+/// the space above the data (`high`, in records/s) that keeps clear of the
+/// legend (`legend_px`: its width and height at the upper right) and of
+/// earlier labels; right of the line unless it would pass the edge. A
+/// label that fits nowhere is left out: its line still shows the call.
+fn mark_labels<'a, DB: DrawingBackend + 'a>(
+    root: &Draw<'_>,
+    c: &ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    marks: &[OperationMark],
+    high: f64,
+    legend_px: (i32, i32),
+) -> Result<(), String> {
+    const ROW_PX: i32 = 20;
+    const GAP_PX: i32 = 8;
+    let style = font(14);
+    let (x_px, y_px) = c.plotting_area().get_pixel_range();
+    let data_top_px = c.backend_coord(&(0.0, high)).1;
+    // Where plotters puts the legend (5 px in from the corner).
+    let legend = (x_px.end - legend_px.0 - 5 - GAP_PX, y_px.start + 5 + legend_px.1 + GAP_PX);
+    let rows = ((data_top_px - y_px.start - 6) / ROW_PX).max(1) as usize;
+    let mut taken: Vec<Vec<(i32, i32)>> = vec![Vec::new(); rows];
+    for m in marks {
+        let text = match (m.error, m.completed_at_s) {
+            // The cross and the colour say refused; the exception says why.
+            (Some(e), _) => format!("{} at {} s: {e}", m.label, seconds(m.at_s)),
+            (None, Some(done)) => format!("{} ({}–{} s)", m.label, seconds(m.at_s), seconds(done)),
+            (None, None) => format!("{} ({} s, still running at the end)", m.label, seconds(m.at_s)),
+        };
+        let (w, h) = root.estimate_text_size(&text, &style).map_err(err)?;
+        // A refused call's cross sits before its text.
+        let cross = if m.error.is_some() { 14 } else { 0 };
+        let width = cross + w as i32;
+        let line_px = c.backend_coord(&(m.at_s, 0.0)).0;
+        let spot = (0..rows).find_map(|row| {
+            let y = y_px.start + 6 + row as i32 * ROW_PX;
+            let right_px = if y < legend.1 { legend.0 } else { x_px.end };
+            [line_px + 5, line_px - 5 - width]
+                .into_iter()
+                .filter(|&left| left >= x_px.start && left + width <= right_px)
+                .find(|&left| taken[row].iter().all(|&(a, b)| left + width + GAP_PX <= a || b + GAP_PX <= left))
+                .map(|left| (row, left, y))
+        });
+        let Some((row, left, y)) = spot else { continue };
+        taken[row].push((left, left + width));
+        let h = h as i32;
+        root.draw(&Rectangle::new([(left - 3, y - 3), (left + width + 3, y + h + 3)], WHITE.filled())).map_err(err)?;
+        let ink = if m.error.is_some() { THROTTLED } else { BLACK };
+        if m.error.is_some() {
+            root.draw(&Cross::new((left + 6, y + h / 2), 5, THROTTLED.stroke_width(2))).map_err(err)?;
+        }
+        root.draw(&Text::new(text, (left + cross, y), style.color(&ink))).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// `60` for whole seconds, else one decimal: a label names an instant,
+/// and nanosecond digits would only crowd it.
+fn seconds(v: f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+/// Width and height in pixels of the legend [`legend`] draws for `labels`.
+fn legend_size(labels: &[&str]) -> Result<(i32, i32), String> {
+    let style = font(15);
+    let mut text = MultiLineText::<_, &str>::new((0, 0), &style);
+    labels.iter().for_each(|l| text.push_line(*l));
+    let (w, h) = text.estimate_dimension().map_err(err)?;
+    // plotters adds a 30-pixel swatch column and a 10-pixel margin all round.
+    Ok((w + 30 + 20, h + 20))
 }
 
 fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(

@@ -1,12 +1,16 @@
 //! Charts, `timeseries.csv` and `index.html`: valid PNGs of the stated
 //! size for the charts a scenario exercises, chart data that adds up to the
-//! report, identical bytes when drawn twice, and a page whose links all
-//! resolve.
+//! report (capacity that follows the open shards, resharding calls as the
+//! report has them, heatmap cells blank where no shard existed), identical
+//! bytes when drawn twice, and a page whose links all resolve.
 
 use std::fs;
 use std::path::Path;
 
-use shardsim::report::charts::{self, SIZE, heatmap_grid, per_minute_view, throughput_series};
+use shardsim::report::Report;
+use shardsim::report::charts::{
+    self, SIZE, capacity_series, heatmap_grid, operation_marks, per_minute_view, shard_records_per_s, throughput_series,
+};
 
 use crate::common::{consumer, consumer_scenario, report, shardsim};
 
@@ -23,6 +27,15 @@ fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
 /// Two shards, 300 records/s for 90 s, one polling and one EFO consumer.
 fn with_consumers() -> String {
     consumer_scenario(2, 300, 90, "", &(consumer("polling", "poll", "") + &consumer("efo", "push", "")))
+}
+
+/// `scenarios/<file>` run with its own seed and reported through the
+/// library, as `shardsim run` does.
+fn bundled(file: &str) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let s = shardsim::scenario::load(file, &fs::read_to_string(&path).unwrap(), &[]).unwrap();
+    let prices = shardsim::app::prices_for(&s, &path).unwrap();
+    Report::single(&s, s.seed, &shardsim::sim::simulate(&s, s.seed, 0), &prices)
 }
 
 fn run_cli(text: &str, args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -144,14 +157,110 @@ fn the_readme_gallery_is_what_shardsim_draws_today() {
     // docs/gallery/regenerate.sh rewrites these; a change in the charts
     // that is not regenerated fails here.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = root.join("scenarios/hot-key.toml");
-    let s = shardsim::scenario::load("hot-key.toml", &fs::read_to_string(&path).unwrap(), &[]).unwrap();
-    let prices = shardsim::app::prices_for(&s, &path).unwrap();
-    let r = shardsim::report::Report::single(&s, s.seed, &shardsim::sim::simulate(&s, s.seed, 0), &prices);
-    let drawn = charts::render(&r).unwrap();
+    let drawn = charts::render(&bundled("hot-key.toml")).unwrap();
     for (file, gallery) in [("heatmap.png", "hot-key-heatmap.png"), ("per-minute.png", "hot-key-per-minute.png")] {
         let chart = drawn.iter().find(|c| c.file == file).unwrap();
         let committed = fs::read(root.join("docs/gallery").join(gallery)).unwrap();
         assert!(chart.png == committed, "docs/gallery/{gallery} is stale: run docs/gallery/regenerate.sh");
     }
+}
+
+#[test]
+fn capacity_follows_the_open_shards_through_a_doubling() {
+    // reshard-double: 8 shards, UpdateShardCount to 16 at 60 s, one split
+    // completing every 30 s from 90 s to 300 s.
+    let r = bundled("reshard-double.toml");
+    let p = &r.points[0];
+    let per_shard = r.scenario.shard_write_records_per_s;
+    assert_eq!((shard_records_per_s(p), per_shard), (1_000, 1_000));
+    let b = p.timeseries.bucket_s as f64;
+    let capacity = capacity_series(p);
+    assert_eq!(capacity.len(), throughput_series(p).len());
+    // Per bucket: the most shards open in it times the per-shard limit.
+    for (i, (&(t, c), &open)) in capacity.iter().zip(&p.timeseries.open_shards).enumerate() {
+        assert_eq!((t, c), (i as f64 * b, (open as u64 * per_shard) as f64), "bucket {i}");
+    }
+    // 8 shards until the first split completes at 90 s, 9 from its bucket.
+    assert!(capacity.iter().filter(|c| c.0 + b <= 90.0).all(|c| c.1 == 8_000.0));
+    assert_eq!(capacity[(90.0 / b) as usize].1, 9_000.0);
+    assert_eq!(capacity.last().unwrap().1, 16_000.0);
+    assert!(capacity.windows(2).all(|w| w[0].1 <= w[1].1), "a doubling never lowers capacity");
+}
+
+#[test]
+fn resharding_calls_are_marked_as_the_report_has_them() {
+    let r = bundled("reshard-double.toml");
+    let marks = operation_marks(&r.points[0]);
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    let (doubling, refused) = (&marks[0], &marks[1]);
+    assert_eq!(doubling.label, "UpdateShardCount → 16");
+    assert_eq!((doubling.at_s, doubling.completed_at_s), (60.0, Some(300.0)));
+    assert_eq!((doubling.status, doubling.error), ("completed", None));
+    assert_eq!(refused.label, "UpdateShardCount → 12");
+    assert_eq!((refused.at_s, refused.completed_at_s), (120.0, None));
+    assert_eq!((refused.status, refused.error), ("rejected", Some("ResourceInUseException")));
+    // Without resharding: nothing marked, capacity constant.
+    let q = bundled("quickstart.toml");
+    let p = &q.points[0];
+    assert!(operation_marks(p).is_empty());
+    assert!(capacity_series(p).iter().all(|c| c.1 == p.stream.capacity_records_per_s as f64));
+}
+
+#[test]
+fn the_heatmap_is_blank_where_no_shard_existed() {
+    let r = bundled("reshard-double.toml");
+    let p = &r.points[0];
+    let g = heatmap_grid(p);
+    assert_eq!((g.shards_per_row, g.cells_per_column, g.column_s), (1, 1, 1));
+    assert_eq!(g.cells.len(), 24, "rows: every shard that existed, parents and children");
+    for (i, (row, shard)) in g.cells.iter().zip(&p.shards).enumerate() {
+        // Column `col` is [col, col + 1) s: blank before the shard opened and
+        // from the instant it closed, filled while it was open.
+        for (col, cell) in row.iter().enumerate() {
+            let t = col as f64;
+            let absent = t + 1.0 <= shard.created_at_s || shard.closed_at_s.is_some_and(|c| t >= c);
+            assert_eq!(cell.is_none(), absent, "{} at {t} s", shard.shard_id);
+        }
+        let (opened, closed) = (shard.created_at_s as usize, shard.closed_at_s.map(|c| c as usize));
+        if i >= 8 {
+            // A child: blank until its split completed, then drawn to the end.
+            assert!(opened >= 90 && closed.is_none(), "{}", shard.shard_id);
+            assert!(row[opened - 1].is_none() && row[opened].is_some());
+            assert!(row.last().unwrap().is_some());
+        } else {
+            // A parent: drawn (throttling, as the stream was too small) until
+            // its split completed, blank after.
+            let closed = closed.unwrap();
+            assert_eq!(opened, 0);
+            assert!(row[closed - 1].is_some() && row[closed].is_none(), "{}", shard.shard_id);
+            assert!(row[..closed].iter().flatten().any(|c| c.1), "{} throttled", shard.shard_id);
+        }
+    }
+    // Blank cells hold no records: the rows still add up to the shards.
+    for (row, shard) in g.incoming_records.iter().zip(&p.shards) {
+        assert_eq!(row.iter().sum::<u64>(), shard.incoming_records);
+    }
+    // Without resharding every cell is drawn.
+    let q = bundled("quickstart.toml");
+    assert!(heatmap_grid(&q.points[0]).cells.iter().flatten().all(Option::is_some));
+    // A shard without cells is a blank row; a point without any, no grid.
+    let mut sparse = p.clone();
+    sparse.charts.shard_cells[23].clear();
+    let g = heatmap_grid(&sparse);
+    assert_eq!(g.cells.len(), 24);
+    assert!(g.cells[23].iter().all(Option::is_none) && g.cells[22].last().unwrap().is_some());
+    sparse.charts.shard_cells.clear();
+    assert!(heatmap_grid(&sparse).cells.is_empty());
+}
+
+#[test]
+fn a_resharding_run_draws_its_charts() {
+    let r = bundled("reshard-double.toml");
+    let a = charts::render(&r).unwrap();
+    for file in ["heatmap.png", "throughput.png"] {
+        let chart = a.iter().find(|c| c.file == file).unwrap_or_else(|| panic!("{file} missing"));
+        assert_eq!(png_size(&chart.png), Some(SIZE), "{file}");
+    }
+    let b = charts::render(&r).unwrap();
+    assert!(a.iter().zip(&b).all(|(x, y)| x.png == y.png), "drawing is deterministic");
 }
