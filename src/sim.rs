@@ -25,6 +25,7 @@ use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scaling::{Autoscaler, Decision, MinuteSums, OpenShard, Outcome, Request, View};
 use crate::scenario::model::{ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario, SplitKey};
+use crate::stream::log::Misrouted;
 use crate::stream::{PutAt, Stream};
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
@@ -616,6 +617,7 @@ impl<'a> Sim<'a> {
                 true => self.stream.map.shard_of(rec.users[0].hash_key()),
                 false => rec.shard,
             };
+            let first_seq = self.stream.logs[shard as usize].end_seq();
             if self.stream.put_kinesis(shard, bytes, rec.tag, rec.users.iter().map(|u| u.created), at) {
                 for u in &rec.users {
                     // 32 bits of the hash key above the tag's low byte.
@@ -627,7 +629,13 @@ impl<'a> Sim<'a> {
                     ok_users += rec.users.len() as u64;
                     kpl.recycle(rec);
                 } else {
-                    ok_users += kpl.landed_elsewhere(rec, shard);
+                    let range = self.stream.range(shard as usize);
+                    let foreign_keys = rec.users.iter().any(|u| !range.contains(u.hash_key()));
+                    let records = rec.users.len() as u32;
+                    let put = kpl.landed_elsewhere(rec, shard);
+                    ok_users += put;
+                    let retried = records - put as u32;
+                    self.stream.note_misrouted(shard, Misrouted { first_seq, records, retried, foreign_keys });
                 }
             } else {
                 rejected.push(rec);

@@ -377,8 +377,17 @@ impl KclConsumer {
             let again = delivered.saturating_sub(from).min(scan.n);
             lease.delivered = lease.delivered.max(lease.cursor);
             if counted {
-                meter.duplicates += again;
-                meter.records_delivered += scan.n - again;
+                // First reads of misrouted KPL aggregates: the deaggregator
+                // drops those holding a foreign key; the others hold copies
+                // the KPL stored again.
+                let m = log.misrouted_in(from + again, from + scan.n);
+                // Re-reads of dropped aggregates are dropped again.
+                let dropped_again = log.misrouted_in(from, from + again).in_foreign_aggregates;
+                meter.duplicates += again - dropped_again + m.retried_copies;
+                meter.duplicates_stored += m.retried_copies;
+                meter.records_discarded += m.in_foreign_aggregates;
+                meter.records_lost += m.in_foreign_aggregates - m.retried_in_foreign;
+                meter.records_delivered += scan.n - again - m.retried_copies - m.in_foreign_aggregates;
             }
         }
         let next = if view.shard_end(lease.cursor) {

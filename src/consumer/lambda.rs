@@ -62,8 +62,9 @@ fn payload_bytes(rec: &LogRec) -> u64 {
 /// One concurrent batch slot of a shard.
 #[derive(Clone, Debug, Default)]
 struct Lane {
-    /// Fetched records waiting for an invocation, with when they arrived.
-    queue: VecDeque<(LogRec, SimTime)>,
+    /// Fetched records waiting for an invocation, with when they arrived
+    /// and whether each is the stored copy of a record the KPL sent again.
+    queue: VecDeque<(LogRec, SimTime, bool)>,
     busy_until: SimTime,
     /// The one lane event that counts; others are stale.
     wake_at: Option<SimTime>,
@@ -200,8 +201,13 @@ impl LambdaConsumer {
         let pf = self.spec.parallelization_factor as usize;
         let lane_of = |rec: &LogRec| (rec.size.tag() as usize * pf) >> 8;
         // Each fetched record joins its key's lane, stamped with its arrival.
+        let log = view.log;
         let enqueue = |lanes: &mut Vec<Lane>, chunk: Chunk<'_>, arrive: SimTime| {
-            chunk.iter().for_each(|rec| lanes[lane_of(&rec)].queue.push_back((rec, arrive)))
+            for (seq, rec) in (chunk.first_seq..).zip(chunk.iter()) {
+                let m = log.misrouted_in(seq, seq + 1);
+                let copy = m.retried_copies + m.retried_in_foreign > 0;
+                lanes[lane_of(&rec)].queue.push_back((rec, arrive, copy));
+            }
         };
         let poller = &mut self.shards[shard];
         let lanes = &mut poller.lanes;
@@ -257,11 +263,11 @@ impl LambdaConsumer {
             return;
         }
         lane.wake_at = None;
-        let Some(&(_, first_arrived)) = lane.queue.front() else { return };
+        let Some(&(_, first_arrived, _)) = lane.queue.front() else { return };
         // The batch: up to `batch_size` Kinesis records within the payload
         // limit; `n` counts the stored records, an aggregate's all together.
         let (mut n, mut kinesis, mut payload) = (0, 0, 0);
-        for (rec, _) in &lane.queue {
+        for (rec, _, _) in &lane.queue {
             if !rec.size.is_continuation() {
                 let p = payload_bytes(rec);
                 if kinesis == batch_size || (kinesis > 0 && payload + p > LAMBDA_PAYLOAD_MAX_BYTES) {
@@ -285,15 +291,20 @@ impl LambdaConsumer {
         // Retrying past the oldest record's expiry is pointless.
         let attempts = attempts(&self.spec, &mut self.rng, |k| after(k) - oldest_put >= self.retention);
         let meter = &mut self.meter;
-        for (rec, _) in lane.queue.drain(..n) {
-            if counted {
+        let mut copies = 0;
+        for (rec, _, copy) in lane.queue.drain(..n) {
+            // The function deaggregates without a range check: a copy the
+            // KPL stored again is delivered again.
+            copies += copy as u64;
+            if counted && !copy {
                 meter.latency(&rec, now);
             }
         }
         if counted {
             meter.invocations += attempts.made;
-            meter.records_delivered += n as u64;
-            meter.duplicates += n as u64 * (attempts.made - 1);
+            meter.records_delivered += n as u64 - copies;
+            meter.duplicates += copies + n as u64 * (attempts.made - 1);
+            meter.duplicates_stored += copies;
             if !attempts.succeeded {
                 meter.records_failed += n as u64;
             }

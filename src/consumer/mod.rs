@@ -31,8 +31,20 @@ pub struct ConsumerMeter {
     /// again counts once here and once in `duplicates`).
     pub records_delivered: u64,
     /// Deliveries of records already delivered: re-reads from the last
-    /// checkpoint after a failover, or retried Lambda invocations.
+    /// checkpoint after a failover, retried Lambda invocations, and the
+    /// second stored copies of records the KPL sent again ("Wrong Shard").
     pub duplicates: u64,
+    /// Of `duplicates`, the stored copies: with `records_delivered`,
+    /// `records_discarded`, `records_expired` and the unread records, they
+    /// add up to the records the stream stored.
+    pub duplicates_stored: u64,
+    /// Records the KCL's deaggregator dropped: every user record of a KPL
+    /// aggregate that holds a key outside the shard's range.
+    pub records_discarded: u64,
+    /// Of those, the records the KPL counted as put (their key fit the
+    /// shard), so it never sends them again: the application never sees
+    /// them.
+    pub records_lost: u64,
     /// Records delivered while an earlier record of the same partition key,
     /// in a parent (or older ancestor) shard, was still undelivered.
     pub out_of_order_records: u64,
@@ -73,6 +85,9 @@ impl Default for ConsumerMeter {
         ConsumerMeter {
             records_delivered: 0,
             duplicates: 0,
+            duplicates_stored: 0,
+            records_discarded: 0,
+            records_lost: 0,
             out_of_order_records: 0,
             read_throttled: 0,
             get_records_calls: 0,

@@ -509,8 +509,21 @@ pub struct ConsumerReport {
     /// Distinct records handed to the application.
     pub records_delivered: u64,
     /// Records handed over again: re-reads from the last checkpoint after a
-    /// worker failover, or records of retried Lambda invocations.
+    /// worker failover, records of retried Lambda invocations, or second
+    /// stored copies of records the KPL sent again ("Wrong Shard").
     pub duplicates: u64,
+    /// Of `duplicates`, the stored copies (the KPL's "Wrong Shard"
+    /// retries): `records_delivered + duplicates_stored + records_discarded
+    /// + records_expired + records_unread` is what the stream stored.
+    pub duplicates_stored: u64,
+    /// KPL user records the KCL's deaggregator dropped: whole aggregates
+    /// that landed, for a stale prediction, on a shard not owning all their
+    /// keys.
+    pub records_discarded: u64,
+    /// Of those, the records the KPL counted as put and never sends again:
+    /// this application never sees them. shardsim's reading of the KPL's
+    /// and the KCL's code (see the README), not an AWS statement.
+    pub records_lost: u64,
     /// GetRecords calls rejected (ReadProvisionedThroughputExceeded).
     pub read_throttled: u64,
     /// GetRecords calls that succeeded.
@@ -877,6 +890,9 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
                 kind: spec.kind.label(),
                 records_delivered: m.records_delivered,
                 duplicates: m.duplicates,
+                duplicates_stored: m.duplicates_stored,
+                records_discarded: m.records_discarded,
+                records_lost: m.records_lost,
                 read_throttled: m.read_throttled,
                 get_records_calls: m.get_records_calls,
                 subscribe_calls: m.subscribe_calls,

@@ -343,8 +343,20 @@ fn consumer_section(p: &Point) -> Section {
     let lost: Vec<String> = p
         .consumers
         .iter()
-        .filter(|c| c.records_expired > 0)
-        .map(|c| format!("{} lost {} records to retention", c.name, thousands(c.records_expired)))
+        .flat_map(|c| {
+            let expired = (c.records_expired > 0)
+                .then(|| format!("{} lost {} records to retention", c.name, thousands(c.records_expired)));
+            let dropped = (c.records_lost > 0).then(|| {
+                format!(
+                    "{} never receives {} records the KPL counted as put: its deaggregator dropped {} records of \
+                     aggregates that landed on a shard not owning all their keys",
+                    c.name,
+                    thousands(c.records_lost),
+                    thousands(c.records_discarded)
+                )
+            });
+            expired.into_iter().chain(dropped)
+        })
         .collect();
     if !lost.is_empty() {
         notes.push(format!("DATA LOSS: {}", lost.join("; ")));
@@ -354,6 +366,13 @@ fn consumer_section(p: &Point) -> Section {
             notes.push(format!(
                 "{}: {} shards have no worker (workers × max_leases_per_worker < shards); they are never read",
                 c.name, c.shards_unleased
+            ));
+        }
+        if c.duplicates_stored > 0 {
+            notes.push(format!(
+                "{}: {} of the duplicates are second stored copies of records the KPL sent again (\"Wrong Shard\")",
+                c.name,
+                thousands(c.duplicates_stored)
             ));
         }
         if c.records_failed > 0 {

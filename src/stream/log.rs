@@ -310,6 +310,42 @@ pub struct ShardLog {
     /// all its records are trimmed, so pushes compare with `last_put` only.
     runs: Ring<Run>,
     last_put: Option<SimTime>,
+    /// KPL aggregates stored here although predicted for another shard, in
+    /// sequence order; rare (only after a resharding), and kept for the
+    /// whole run so a Lambda lane can look a record up after the log let
+    /// it go.
+    misrouted: Vec<Misrouted>,
+}
+
+/// A KPL aggregate a shard accepted for a stale prediction (see
+/// `producer::kpl`): its records from `first_seq`, the first `retried` of
+/// which count as the copies the KPL's "Wrong Shard" retry stores again
+/// (which ones does not matter, only how many), and whether it holds a
+/// record whose key lies outside this shard's range — the KCL's
+/// deaggregator then drops the whole aggregate (`AggregatorUtil`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Misrouted {
+    /// Sequence number of its first user record.
+    pub first_seq: u64,
+    /// Its user records.
+    pub records: u32,
+    /// Of those, how many the KPL sent again.
+    pub retried: u32,
+    /// Whether a record's key lies outside the shard's range.
+    pub foreign_keys: bool,
+}
+
+/// What a read of a range of sequence numbers holds of misrouted
+/// aggregates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MisroutedCounts {
+    /// Records of aggregates holding a foreign key (the KCL drops them).
+    pub in_foreign_aggregates: u64,
+    /// Retried copies in the other aggregates (every reader delivers them
+    /// a second time).
+    pub retried_copies: u64,
+    /// Retried copies in aggregates holding a foreign key.
+    pub retried_in_foreign: u64,
 }
 
 impl ShardLog {
@@ -345,6 +381,35 @@ impl ShardLog {
             self.last_put = Some(rec.put);
         }
         self.recs.push(Packed { producer_delay_us: rec.producer_delay_us, size: rec.size });
+    }
+
+    /// Notes that the aggregate just pushed, `records` user records from
+    /// `first_seq`, was misrouted (see [`Misrouted`]).
+    pub fn note_misrouted(&mut self, m: Misrouted) {
+        debug_assert!(m.first_seq + m.records as u64 == self.end_seq());
+        self.misrouted.push(m);
+    }
+
+    /// Misrouted records among sequence numbers `from..to`, counting each
+    /// aggregate's overlap with the range (a read may end inside one).
+    #[inline]
+    pub fn misrouted_in(&self, from: u64, to: u64) -> MisroutedCounts {
+        let mut c = MisroutedCounts::default();
+        if self.misrouted.is_empty() {
+            return c;
+        }
+        let overlap = |a: u64, b: u64| b.min(to).saturating_sub(a.max(from));
+        let first = self.misrouted.partition_point(|m| m.first_seq + m.records as u64 <= from);
+        for m in self.misrouted[first..].iter().take_while(|m| m.first_seq < to) {
+            let retried = overlap(m.first_seq, m.first_seq + m.retried as u64);
+            if m.foreign_keys {
+                c.in_foreign_aggregates += overlap(m.first_seq, m.first_seq + m.records as u64);
+                c.retried_in_foreign += retried;
+            } else {
+                c.retried_copies += retried;
+            }
+        }
+        c
     }
 
     /// Sequence number of the oldest record still stored.

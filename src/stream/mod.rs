@@ -162,6 +162,14 @@ impl Stream {
         ok
     }
 
+    /// Notes that the KPL aggregate `shard` just accepted was predicted for
+    /// another shard (for readers, who may drop or re-deliver its records).
+    pub fn note_misrouted(&mut self, shard: u32, m: log::Misrouted) {
+        if self.keep_records {
+            self.logs[shard as usize].note_misrouted(m);
+        }
+    }
+
     /// Notes the key fingerprint of the record `shard` just accepted, for
     /// readers that check key order across a resharding.
     #[inline]

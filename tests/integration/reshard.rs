@@ -267,7 +267,11 @@ fn kcl_parent_first_delivers_no_child_record_before_the_parent_is_drained() {
 /// shards, shard 0 split in its middle at 30 s (children open at 60 s), with
 /// a KCL application reading everything; `kpl` adds `[producers.kpl]` lines.
 fn kpl_split(duration_s: u32, kpl: &str) -> Report {
-    let text = format!(
+    report(&kpl_split_text(duration_s, kpl))
+}
+
+fn kpl_split_text(duration_s: u32, kpl: &str) -> String {
+    format!(
         "[scenario]\nname = \"k\"\nseed = 9\nduration_s = {duration_s}\n\
          [stream]\nshard_count = 2\n{}\n\
          [[producers]]\nname = \"p\"\nclient = \"kpl\"\nrecords_per_s = 4000\ninstances = 4\n\
@@ -276,20 +280,21 @@ fn kpl_split(duration_s: u32, kpl: &str) -> Report {
          [producers.kpl]\n{kpl}\n{}",
         split(30, 0, "middle"),
         consumer("polling", "kcl", "idle_time_between_reads_ms = 200"),
-    );
-    report(&text)
+    )
 }
 
 /// Producer and consumer conservation with the KPL's duplicates: every
 /// record handed over is put, dropped or in flight, and the stream holds
-/// each put record once plus one copy per "Wrong Shard" retry.
+/// each put record once plus one copy per "Wrong Shard" retry, which the
+/// consumer delivers, delivers again, discards, or has not read.
 fn assert_kpl_conservation(p: &Point) {
     let t = &p.producers.total;
     let k = p.producers.per_producer[0].kpl.as_ref().expect("a KPL group");
     assert_eq!(t.user_records, t.records_put + t.records_dropped + p.producers.records_in_flight);
     let c = &p.consumers[0];
     let stored = t.records_put + k.wrong_shard_retries;
-    assert_eq!(c.records_delivered + c.records_unread + c.records_expired, stored);
+    let read = c.records_delivered + c.duplicates_stored + c.records_discarded;
+    assert_eq!(read + c.records_unread + c.records_expired, stored);
     let incoming: u64 = p.shards.iter().map(|s| s.incoming_records).sum();
     assert_eq!(incoming, t.kinesis_records_put, "Kinesis records accepted, shard by shard");
 }
@@ -311,6 +316,14 @@ fn the_kpl_sends_stale_aggregates_where_their_first_key_belongs_and_refreshes_it
     assert_eq!(k.shard_map_refreshes, 4);
     assert!(p.shards[2].incoming_records > 0 && p.shards[3].incoming_records > 0);
     assert_kpl_conservation(p);
+    // The KCL's deaggregator drops every stale aggregate (each holds keys
+    // of both children, ~40 records of 10,000 uniform keys): the records
+    // sent again arrive in their second copy; the others, which the KPL
+    // counted as put, never arrive.
+    let c = &p.consumers[0];
+    assert_eq!(c.records_discarded, k.unpredicted_shard_records);
+    assert_eq!(c.records_lost, k.unpredicted_shard_records - k.wrong_shard_retries);
+    assert_eq!(c.duplicates_stored, 0);
     // Nothing goes astray after the refresh: a run cut at 90 s saw the
     // same unpredicted records as one of 120 s.
     let short = kpl_split(90, "");
@@ -319,6 +332,23 @@ fn the_kpl_sends_stale_aggregates_where_their_first_key_belongs_and_refreshes_it
         (ks.unpredicted_shard_records, ks.wrong_shard_retries, ks.shard_map_refreshes),
         (k.unpredicted_shard_records, k.wrong_shard_retries, k.shard_map_refreshes)
     );
+}
+
+#[test]
+fn a_lambda_function_gets_the_kpls_retried_records_twice() {
+    // Lambda hands the aggregates to the function, which deaggregates
+    // without a range check: nothing is dropped, and each record the KPL
+    // sent again is delivered twice.
+    let r = report(
+        &kpl_split_text(120, "").replace("kind = \"polling\"\nidle_time_between_reads_ms = 200", "kind = \"lambda\""),
+    );
+    let p = &r.points[0];
+    let k = p.producers.per_producer[0].kpl.as_ref().unwrap();
+    let c = &p.consumers[0];
+    assert_eq!((c.records_discarded, c.records_lost), (0, 0));
+    assert!(k.wrong_shard_retries > 0);
+    assert_eq!(c.duplicates_stored, k.wrong_shard_retries, "every copy read by the end");
+    assert_kpl_conservation(p);
 }
 
 #[test]

@@ -61,13 +61,20 @@ fn every_scenario_runs_on_a_short_horizon() {
                 "{}: records not conserved",
                 path.display()
             );
-            // Every stored (user) record is delivered, expired or unread,
-            // for each consumer.
-            let stored: u64 = o.producers.iter().map(|c| c.records_put).sum();
+            // Every stored (user) record — each put once, plus the
+            // copies the KPL's "Wrong Shard" retries stored again — is
+            // delivered (once, or again as a stored copy), dropped by the
+            // deaggregator, expired or unread, for each consumer.
+            let copies: u64 = o.kpl.iter().flatten().map(|k| k.wrong_shard_retries).sum();
+            let stored: u64 = o.producers.iter().map(|c| c.records_put).sum::<u64>() + copies;
             for c in &o.consumers {
                 let m = &c.meter;
                 assert_eq!(
-                    m.records_delivered + m.records_expired + c.records_unread,
+                    m.records_delivered
+                        + m.duplicates_stored
+                        + m.records_discarded
+                        + m.records_expired
+                        + c.records_unread,
                     stored,
                     "{}: consumer records not conserved",
                     path.display()
