@@ -552,6 +552,26 @@ mod tests {
     }
 
     #[test]
+    fn misrouted_counts_are_each_aggregates_overlap_with_the_read() {
+        let mut log = ShardLog::default();
+        (0..10).for_each(|s| log.push(rec(s)));
+        // Records 10..20: 6 of them sent again, all keys in range.
+        (0..10).for_each(|_| log.push(rec(10)));
+        log.note_misrouted(Misrouted { first_seq: 10, records: 10, retried: 6, foreign_keys: false });
+        // Records 20..24: a foreign key; 2 sent again.
+        (0..4).for_each(|_| log.push(rec(11)));
+        log.note_misrouted(Misrouted { first_seq: 20, records: 4, retried: 2, foreign_keys: true });
+        let c = |from, to| log.misrouted_in(from, to);
+        assert_eq!(c(0, 10), MisroutedCounts::default());
+        assert_eq!(c(0, 30), MisroutedCounts { in_foreign_aggregates: 4, retried_copies: 6, retried_in_foreign: 2 });
+        // A read ending inside the first aggregate, and the next one.
+        assert_eq!(c(0, 13).retried_copies, 3);
+        let rest = c(13, 21);
+        assert_eq!((rest.retried_copies, rest.in_foreign_aggregates, rest.retried_in_foreign), (3, 1, 1));
+        assert_eq!(c(21, 24).in_foreign_aggregates, 3);
+    }
+
+    #[test]
     fn trim_drops_expired_and_fully_read_records_only() {
         let mut log = ShardLog::default();
         (0..10).for_each(|s| log.push(rec(s)));

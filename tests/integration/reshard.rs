@@ -430,13 +430,13 @@ fn lambda_starts_the_merged_child_only_after_both_parents_are_done() {
 // ---------------------------------------------------------------- 5 ----
 
 #[test]
-fn a_resharding_run_is_byte_identical_at_one_and_two_threads() {
+fn a_resharding_sweep_is_byte_identical_at_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |threads: &str| {
         let dir = tmp.path().join(threads);
         shardsim()
             .args(["run", "scenarios/reshard-double.toml", "--quiet", "--threads", threads])
-            .args(["--set", "scenario.duration_s=200", "--out"])
+            .args(["--set", "scenario.duration_s=200", "--sweep", "producers.0.client=sdk,kpl", "--out"])
             .arg(&dir)
             .assert()
             .success();
@@ -450,6 +450,9 @@ fn a_resharding_run_is_byte_identical_at_one_and_two_threads() {
     let ops = &json["points"][0]["reshard_operations"];
     assert_eq!(ops.as_array().map(Vec::len), Some(2), "{ops}");
     assert_eq!(ops[1]["error"], "ResourceInUseException");
+    // The KPL configuration wrote across it with a stale map.
+    let kpl = &json["points"][1]["producers"]["per_producer"][0]["kpl"];
+    assert!(kpl["unpredicted_shard_records"].as_u64() > Some(0), "{kpl}");
 }
 
 // ---------------------------------------------------------------- 6 ----
