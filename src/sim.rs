@@ -25,7 +25,10 @@ use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scaling::{Autoscaler, Decision, MinuteSums, OpenShard, Outcome, Request, View};
 use crate::scenario::model::{ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario, SplitKey};
+use crate::stream::limits::ON_DEMAND_CHECK_INTERVAL_S;
 use crate::stream::log::Misrouted;
+use crate::stream::on_demand::OnDemandService;
+use crate::stream::topology::Change;
 use crate::stream::{PutAt, Stream};
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
@@ -90,6 +93,10 @@ enum Ev {
     ReshardStep,
     /// The autoscaling policy looks at its metrics.
     Autoscale,
+    /// The on-demand service judges its shards' last minute.
+    OnDemandCheck,
+    /// The on-demand service splits this shard.
+    OnDemandSplit(u32),
 }
 
 /// Runs `scenario` with `seed` (replication index `replication`).
@@ -140,6 +147,8 @@ struct Sim<'a> {
     /// The stream's CloudWatch sums per minute, kept for the policy only.
     cloudwatch: Option<Cloudwatch>,
     decisions: Vec<(Decision, usize)>,
+    /// The on-demand service, when the stream is on-demand.
+    on_demand: Option<OnDemandService>,
 }
 
 impl<'a> Sim<'a> {
@@ -210,6 +219,11 @@ impl<'a> Sim<'a> {
             step_due: None,
             autoscaler: scenario.stream.autoscaling.as_ref().map(|a| (Autoscaler::new(a), SimTime::NEVER)),
             cloudwatch: scenario.stream.autoscaling.as_ref().map(|_| Cloudwatch::default()),
+            on_demand: scenario
+                .stream
+                .on_demand
+                .as_ref()
+                .map(|o| OnDemandService::new(o, scenario.stream.shard_write_bytes_per_s)),
             decisions: Vec::new(),
             scenario,
             series,
@@ -242,6 +256,10 @@ impl<'a> Sim<'a> {
             self.queue.schedule(op.at, Ev::Reshard(k as u32));
         }
         self.schedule_autoscale(horizon);
+        let minute = SimTime::from_secs(ON_DEMAND_CHECK_INTERVAL_S);
+        if self.on_demand.is_some() && minute < horizon {
+            self.queue.schedule(minute, Ev::OnDemandCheck);
+        }
         while let Some((now, ev)) = self.queue.pop_before(horizon) {
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
@@ -262,6 +280,14 @@ impl<'a> Sim<'a> {
                     if self.step_due == Some(now) {
                         self.complete_step(now, horizon);
                     }
+                }
+                Ev::OnDemandCheck => {
+                    self.events += 1;
+                    self.on_demand_check(now, horizon);
+                }
+                Ev::OnDemandSplit(shard) => {
+                    self.events += 1;
+                    self.on_demand_split(shard, now, horizon);
                 }
                 Ev::Autoscale => {
                     self.events += 1;
@@ -449,6 +475,46 @@ impl<'a> Sim<'a> {
     fn complete_step(&mut self, now: SimTime, horizon: SimTime) {
         self.step_due = None;
         let change = self.stream.complete_step(now);
+        self.shape_changed(&change, now, horizon);
+        match change.next_step_at {
+            Some(next) => self.schedule_step(next, horizon),
+            // ACTIVE again: the policy may act on it at once.
+            None if self.autoscaler.is_some() => self.autoscale(now, horizon),
+            None => {}
+        }
+    }
+
+    /// The on-demand service's minute check at `now`: shards over a
+    /// trigger get their split scheduled after the delay.
+    fn on_demand_check(&mut self, now: SimTime, horizon: SimTime) {
+        let Some(service) = &mut self.on_demand else { return };
+        let minute = SimTime::from_secs(ON_DEMAND_CHECK_INTERVAL_S);
+        let due = service.check(now, self.stream.topology.open(), &self.stream.meters, minute);
+        let at = now + service.split_delay();
+        if at < horizon {
+            due.into_iter().for_each(|shard| self.queue.schedule(at, Ev::OnDemandSplit(shard)));
+        }
+        if now + minute < horizon {
+            self.queue.schedule(now + minute, Ev::OnDemandCheck);
+        }
+    }
+
+    /// The on-demand service splits `shard`, decided a delay ago, unless
+    /// the stream is at its ceiling.
+    fn on_demand_split(&mut self, shard: u32, now: SimTime, horizon: SimTime) {
+        let Some(service) = &mut self.on_demand else { return };
+        let Some(decided_at) = service.take_decision(shard) else { return };
+        if !service.may_grow(self.stream.topology.open().len()) {
+            return;
+        }
+        if let Some(change) = self.stream.service_split(decided_at, now, shard) {
+            self.shape_changed(&change, now, horizon);
+        }
+    }
+
+    /// After shards split or merged: key tables follow the new map and
+    /// consumers learn of the new shards.
+    fn shape_changed(&mut self, change: &Change, now: SimTime, horizon: SimTime) {
         for space in &mut self.spaces {
             space.reroute(&self.stream.map, &change.closed);
         }
@@ -458,12 +524,6 @@ impl<'a> Sim<'a> {
                 self.consumers[c].shard_opened(shard as usize, &parents, now, &mut self.wakes);
                 self.schedule_wakes(c, horizon);
             }
-        }
-        match change.next_step_at {
-            Some(next) => self.schedule_step(next, horizon),
-            // ACTIVE again: the policy may act on it at once.
-            None if self.autoscaler.is_some() => self.autoscale(now, horizon),
-            None => {}
         }
     }
 
@@ -747,7 +807,10 @@ fn shards_hint(scenario: &Scenario) -> usize {
         ReshardRequest::UpdateShardCount { target } => target,
         _ => s.shard_count + 1,
     });
-    let most = asked.fold(s.shard_count, u32::max).max(s.autoscaling.as_ref().map_or(0, |a| a.max_shards));
+    let most = asked
+        .fold(s.shard_count, u32::max)
+        .max(s.autoscaling.as_ref().map_or(0, |a| a.max_shards))
+        .max(s.on_demand.as_ref().map_or(0, |o| o.max_shards(s.shard_write_bytes_per_s)));
     if s.reshards() { 2 * most as usize } else { s.shard_count as usize }
 }
 

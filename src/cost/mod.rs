@@ -33,6 +33,10 @@ pub struct LineItem {
 /// One capacity mode's bill for the workload.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModeCost {
+    /// `simulated`: the run simulated this mode, so its traffic and
+    /// throttling are this mode's own; `what_if`: this mode's price for the
+    /// traffic another mode's simulation accepted.
+    pub basis: &'static str,
     /// Total per hour.
     pub usd_per_hour: f64,
     /// Total per 30-day month (720 hours).
@@ -82,13 +86,19 @@ impl Costs {
     }
 }
 
-/// Prices `usage` in every mode.
-pub fn bill(usage: &Usage, prices: &PriceTable) -> Costs {
-    Costs {
+/// Prices `usage`, metered by a run of mode `simulated` (its report
+/// name), in every mode.
+pub fn bill(usage: &Usage, prices: &PriceTable, simulated: &str) -> Costs {
+    let mut costs = Costs {
         provisioned: provisioned(usage, prices),
         on_demand: on_demand(usage, prices),
         on_demand_advantage: on_demand_advantage(usage, prices),
-    }
+    };
+    let basis = |mode: &str| if mode == simulated { "simulated" } else { "what_if" };
+    costs.provisioned.basis = basis("provisioned");
+    costs.on_demand.basis = basis("on_demand");
+    costs.on_demand_advantage.basis = basis("on_demand_advantage");
+    costs
 }
 
 /// Collects line items for one mode.
@@ -114,7 +124,13 @@ impl<'a> Bill<'a> {
     fn finish(self) -> ModeCost {
         let usd_for_run: f64 = self.items.iter().map(|i| i.usd).sum();
         let usd_per_hour = per_hour(usd_for_run, self.usage.metered_hours);
-        ModeCost { usd_per_hour, usd_per_month: usd_per_hour * HOURS_PER_MONTH, usd_for_run, line_items: self.items }
+        ModeCost {
+            basis: "what_if",
+            usd_per_hour,
+            usd_per_month: usd_per_hour * HOURS_PER_MONTH,
+            usd_for_run,
+            line_items: self.items,
+        }
     }
 }
 

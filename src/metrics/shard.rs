@@ -63,6 +63,9 @@ pub struct ShardMeter {
     /// Width of one cell in whole seconds.
     pub cell_s: u64,
     current: SecondTally,
+    /// Records and bytes accepted in the seconds closed so far, warm-up
+    /// included: what an on-demand stream's service sees.
+    accepted_closed: (u64, u64),
 }
 
 /// What one shard saw during one second.
@@ -140,8 +143,16 @@ impl ShardMeter {
         self.current = SecondTally::default();
     }
 
+    /// Records and bytes accepted since the start, warm-up included (the
+    /// second in progress too).
+    pub fn accepted_so_far(&self) -> (u64, u64) {
+        (self.accepted_closed.0 + self.current.ok_records, self.accepted_closed.1 + self.current.ok_bytes)
+    }
+
     fn close_second(&mut self, (records_per_s, bytes_per_s): (u64, u64)) {
         let t = self.current;
+        self.accepted_closed.0 += t.ok_records;
+        self.accepted_closed.1 += t.ok_bytes;
         if !t.counted || t.tried_records == 0 {
             return;
         }

@@ -3,31 +3,34 @@
 //! shards × seconds would pass 524,288 cells), one row each, so the file
 //! stays within about 40 MB however long the run. A shard's rows cover only
 //! the cells while it existed (it opened and, if it closed, closed within
-//! them); `open_shards` is filled on stream rows.
+//! them); `open_shards` and `write_capacity_mib_s` (open shards × the
+//! per-shard byte limit, the most in the bucket) are filled on stream rows.
 
 use std::fmt::Write as _;
 
 use super::Point;
 
 /// The column names.
-pub const HEADER: &str = "series,shard_id,start_s,width_s,user_records,incoming_records,incoming_bytes,write_throttled,write_utilization_max,open_shards";
+pub const HEADER: &str = "series,shard_id,start_s,width_s,user_records,incoming_records,incoming_bytes,write_throttled,write_utilization_max,open_shards,write_capacity_mib_s";
 
 /// The CSV text of one run's point.
 pub fn timeseries(p: &Point) -> String {
     let mut out = String::from(HEADER);
     out.push('\n');
     let t = &p.timeseries;
+    let shard_mib = p.capacity.write_capacity_mib_s_start / p.stream.shard_count.max(1) as f64;
     for i in 0..t.incoming_records.len() {
         let _ = writeln!(
             out,
-            "stream,,{},{},{},{},{},{},,{}",
+            "stream,,{},{},{},{},{},{},,{},{}",
             i as u64 * t.bucket_s,
             t.bucket_s,
             t.user_records[i],
             t.incoming_records[i],
             t.incoming_bytes[i],
             t.write_throttled[i],
-            t.open_shards[i]
+            t.open_shards[i],
+            t.open_shards[i] as f64 * shard_mib
         );
     }
     let w = p.charts.cell_s;
@@ -39,7 +42,7 @@ pub fn timeseries(p: &Point) -> String {
         for (i, c) in cells.iter().enumerate().filter(|(i, _)| lived(*i)) {
             let _ = writeln!(
                 out,
-                "shard,{},{},{w},,{},{},{},{},",
+                "shard,{},{},{w},,{},{},{},{},,",
                 shard.shard_id,
                 i as u64 * w,
                 c.incoming_records,

@@ -24,9 +24,12 @@ use crate::metrics::shard::ShardCell;
 use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
-use crate::scenario::model::{ClientSpec, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey, WriteLimitModel};
+use crate::scenario::model::{
+    CapacityMode, ClientSpec, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey, WriteLimitModel,
+};
 use crate::sim::{AutoscalingOutcome, RunOutcome};
 use crate::stream::hash::shard_id;
+use crate::stream::limits::MIB;
 use crate::stream::topology::{OperationLog, Status};
 use crate::time::SimTime;
 
@@ -89,6 +92,8 @@ pub struct Point {
     pub producers: ProducersReport,
     /// Stream-level totals and peaks.
     pub stream: StreamReport,
+    /// The capacity mode simulated, and the write capacity it gave.
+    pub capacity: CapacityReport,
     /// Per shard, by shard index.
     pub shards: Vec<ShardReport>,
     /// Per consumer, in scenario order.
@@ -157,6 +162,34 @@ fn latency_quantiles() -> Vec<f64> {
     let mut q: Vec<f64> = (0..=50).map(|k| 1.0 - 10f64.powf(-(k as f64) / 10.0)).collect();
     q.push(1.0);
     q
+}
+
+/// The capacity mode a run simulated and the write capacity it had.
+#[derive(Clone, Debug, Serialize)]
+pub struct CapacityReport {
+    /// `provisioned` or `on_demand`.
+    pub mode: &'static str,
+    /// Open shards × the per-shard byte limit at the start, MiB/s.
+    pub write_capacity_mib_s_start: f64,
+    /// The same when the run ended.
+    pub write_capacity_mib_s_end: f64,
+    /// The busiest second's accepted bytes after warm-up, MiB/s.
+    pub peak_write_mib_s: f64,
+    /// Warm throughput (on-demand Advantage only; not modelled yet: null).
+    pub warm_throughput_mib_s: Option<f64>,
+}
+
+impl CapacityReport {
+    fn of(s: &Scenario, o: &RunOutcome, stream: &StreamReport) -> Self {
+        let shard_mib = s.stream.shard_write_bytes_per_s as f64 / MIB as f64;
+        CapacityReport {
+            mode: s.stream.capacity_mode.label(),
+            write_capacity_mib_s_start: s.stream.shard_count as f64 * shard_mib,
+            write_capacity_mib_s_end: o.stream.topology.open().len() as f64 * shard_mib,
+            peak_write_mib_s: stream.incoming_bytes_per_s_max as f64 / MIB as f64,
+            warm_throughput_mib_s: None,
+        }
+    }
 }
 
 /// The bill of one point, with everything needed to audit it.
@@ -342,6 +375,9 @@ impl ReshardOperation {
             ReshardRequest::Merge { shard, adjacent } => {
                 requested.insert("shard", shard_id(shard).into());
                 requested.insert("adjacent", shard_id(adjacent).into());
+            }
+            ReshardRequest::OnDemandSplit { shard } => {
+                requested.insert("shard", shard_id(shard).into());
             }
         }
         let ids = |v: &[u32]| v.iter().map(|&i| shard_id(i)).collect();
@@ -637,7 +673,7 @@ impl ScenarioInfo {
             seed,
             duration_s: s.duration.as_secs_f64(),
             warmup_s: s.warmup.as_secs_f64(),
-            capacity_mode: "provisioned",
+            capacity_mode: s.stream.capacity_mode.label(),
             shard_count: s.stream.shard_count,
             write_limit_model: match s.stream.write_limit_model {
                 WriteLimitModel::TokenBucket => "token_bucket",
@@ -719,6 +755,7 @@ impl Point {
         let producers =
             ProducersReport { total: (&total).into(), records_in_flight: o.records_in_flight, per_producer };
         let stream = stream_report(s, o, &shards);
+        let capacity = CapacityReport::of(s, o, &stream);
         let timeseries = timeseries(s, o);
         let reshard_operations: Vec<ReshardOperation> =
             o.stream.topology.operations.iter().map(ReshardOperation::of).collect();
@@ -733,6 +770,7 @@ impl Point {
             sizing,
             producers,
             stream,
+            capacity,
             shards,
             consumers: consumer_reports(s, o),
             autoscaling: o.autoscaling.as_ref().map(|a| AutoscalingReport::of(a, &reshard_operations)),
@@ -745,15 +783,19 @@ impl Point {
 
 fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &ProducersReport) -> CostReport {
     let usage = Usage::measure(s, o);
-    let modes = bill(&usage, prices);
+    let mode = s.stream.capacity_mode;
+    let modes = bill(&usage, prices, mode.label());
     let mut notes = Vec::new();
     // Throttled records that a retry got in are billed; dropped ones are not.
     let lost = producers.total.records_dropped;
     if lost > 0 {
+        let stream = match mode {
+            CapacityMode::Provisioned => format!("this run's {} provisioned shards", s.stream.shard_count),
+            CapacityMode::OnDemand => "this run's on-demand stream".to_string(),
+        };
         notes.push(format!(
-            "every mode is metered from the records this run's {} provisioned shards accepted; {} user records were \
-             dropped, which a stream with more capacity would have accepted and billed",
-            s.stream.shard_count,
+            "every mode is metered from the records {stream} accepted; {} user records were dropped, which a stream \
+             with more capacity would have accepted and billed",
             table::thousands(lost)
         ));
     }

@@ -23,6 +23,7 @@ pub enum Flavour {
 pub fn render(report: &Report, flavour: Flavour) -> String {
     let s = &report.scenario;
     let shape = match report.points.len() {
+        1 if s.capacity_mode == "on_demand" => format!("on-demand, {} shards at the start", s.shard_count),
         1 => format!("{} shards", s.shard_count),
         n => format!("{n} configurations"),
     };
@@ -233,6 +234,7 @@ fn cost_section(p: &Point) -> Section {
     let c = &p.cost;
     let mut g = Grid::new(&[
         ("mode", Align::Left),
+        ("basis", Align::Left),
         ("USD/hour", Align::Right),
         ("USD/month", Align::Right),
         ("", Align::Left),
@@ -248,6 +250,7 @@ fn cost_section(p: &Point) -> Section {
             .collect();
         g.row(vec![
             label.to_string(),
+            m.basis.replace('_', "-"),
             usd(m.usd_per_hour),
             usd(m.usd_per_month),
             if key == c.cheapest { "← cheapest".into() } else { String::new() },
@@ -256,9 +259,13 @@ fn cost_section(p: &Point) -> Section {
     }
     let t = &c.price_table;
     let mut notes = vec![format!(
+        "basis: \"simulated\" is the mode this run simulated; \"what-if\" prices the traffic it accepted in \
+         another mode, without that mode's throttling"
+    )];
+    notes.push(format!(
         "prices: {} as of {} (version {}, from {}); month = {} h; GB = 2^30 bytes; line items in report.json",
         t.region, t.as_of, t.version, t.file, c.hours_per_month
-    )];
+    ));
     if !t.overridden.is_empty() {
         let changed: Vec<String> = t.overridden.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         notes.push(format!("changed by the scenario: {}", changed.join(", ")));
@@ -403,9 +410,18 @@ fn stream_section(p: &Point) -> Section {
     let s = &p.stream;
     let mut g = Grid::new(&[("", Align::Left), ("", Align::Left)]);
     let mut kv = |k: &str, v: String| g.row(vec![k.to_string(), v]);
+    let c = &p.capacity;
+    let mode = match c.mode {
+        "on_demand" => "on-demand Standard, ",
+        _ => "",
+    };
+    let end = match c.write_capacity_mib_s_end == c.write_capacity_mib_s_start {
+        true => String::new(),
+        false => format!(" at the start; {:.2} MiB/s at the end", c.write_capacity_mib_s_end),
+    };
     kv(
         "capacity",
-        format!("{} records/s · {} MiB/s", thousands(s.capacity_records_per_s), mib(s.capacity_bytes_per_s)),
+        format!("{mode}{} records/s · {} MiB/s{end}", thousands(s.capacity_records_per_s), mib(s.capacity_bytes_per_s)),
     );
     kv(
         "incoming",
@@ -470,7 +486,17 @@ fn reshard_section(p: &Point) -> Section {
             .iter()
             .take_while(|w| w.origin == o.origin && matches!(w.op, "split" | "merge") && w.completed_at_s.is_some())
             .count();
-        let (call, outcome, rows) = if walk >= WALK_ROWS {
+        // The on-demand service's splits decided at one check are one row;
+        // they do not make the stream UPDATING.
+        let batch = ops[i..]
+            .iter()
+            .take_while(|w| w.op == "on_demand_split" && o.op == "on_demand_split" && w.at_s == o.at_s)
+            .count();
+        let (call, outcome, rows) = if batch > 0 {
+            let done = o.completed_at_s.unwrap_or(o.at_s);
+            let call = format!("on_demand_split of {batch} shard{}", if batch == 1 { "" } else { "s" });
+            (call, format!("split at {done} s ({} s after the decision)", done - o.at_s), &ops[i..i + batch])
+        } else if walk >= WALK_ROWS {
             let last = &ops[i + walk - 1];
             let splits = ops[i..i + walk].iter().filter(|w| w.op == "split").count();
             let done = last.completed_at_s.unwrap_or(last.at_s);

@@ -96,6 +96,60 @@ pub struct PriceFile {
 pub enum CapacityMode {
     /// A fixed number of shards chosen by the user.
     Provisioned,
+    /// On-demand Standard: the service splits shards as traffic grows.
+    OnDemand,
+}
+
+impl CapacityMode {
+    /// The scenario spelling.
+    pub fn label(self) -> &'static str {
+        match self {
+            CapacityMode::Provisioned => "provisioned",
+            CapacityMode::OnDemand => "on_demand",
+        }
+    }
+}
+
+/// `[stream.on_demand]`: how an on-demand stream starts and grows
+/// (scaling-facts §6). Every figure is AWS's where AWS gives one; the
+/// others are shardsim's documented choices (see `stream::limits`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OnDemandSpec {
+    /// `initial_shards`: a new stream's shards, 1..=the ceiling's, default 4.
+    pub initial_shards: u32,
+    /// `previous_peak_write_mib_s` (as bytes/s): the highest write rate of
+    /// the 30 days before the run, default 0 (a new stream).
+    pub previous_peak_bytes_per_s: u64,
+    /// `previous_peak_records_per_s`: likewise in records, default 0.
+    pub previous_peak_records_per_s: u64,
+    /// `split_trigger_kib_s` (as bytes/s): a shard whose one-minute mean
+    /// accepted traffic exceeds it is split, default 500 KiB/s.
+    pub split_trigger_bytes_per_s: u64,
+    /// `split_trigger_records_per_s`: likewise in records, default 500.
+    pub split_trigger_records_per_s: u64,
+    /// `split_delay_s`: from the minute a shard exceeds a trigger to its
+    /// split, default 900 s.
+    pub split_delay: SimTime,
+    /// `max_write_mib_s` (as bytes/s): the write ceiling the service grows
+    /// the stream to, default 200 MiB/s, at most 10 GiB/s.
+    pub max_write_bytes_per_s: u64,
+}
+
+impl OnDemandSpec {
+    /// Most shards the ceiling allows, for per-shard byte limit `shard_bytes`.
+    pub fn max_shards(&self, shard_bytes: u64) -> u32 {
+        (self.max_write_bytes_per_s / shard_bytes.max(1)).clamp(1, u32::MAX as u64) as u32
+    }
+
+    /// The shards the stream starts with: `initial_shards`, or enough for
+    /// twice the previous peak ("up to double the peak write throughput
+    /// observed in the previous 30 days"), within the ceiling.
+    pub fn starting_shards(&self, (shard_records, shard_bytes): (u64, u64)) -> u32 {
+        let for_peak = (2 * self.previous_peak_bytes_per_s)
+            .div_ceil(shard_bytes.max(1))
+            .max((2 * self.previous_peak_records_per_s).div_ceil(shard_records.max(1)));
+        (self.initial_shards as u64).max(for_peak).min(self.max_shards(shard_bytes) as u64) as u32
+    }
 }
 
 /// `[stream].write_limit_model`: how the per-shard write limits are enforced.
@@ -133,12 +187,15 @@ pub struct StreamSpec {
     /// `[stream.autoscaling]`: a policy calling UpdateShardCount (none by
     /// default).
     pub autoscaling: Option<crate::scaling::AutoscalingSpec>,
+    /// `[stream.on_demand]`: present exactly when `capacity_mode` is
+    /// on-demand (then `shard_count` is its starting count).
+    pub on_demand: Option<OnDemandSpec>,
 }
 
 impl StreamSpec {
     /// Whether the stream may change shape during a run.
     pub fn reshards(&self) -> bool {
-        !self.reshard.is_empty() || self.autoscaling.is_some()
+        !self.reshard.is_empty() || self.autoscaling.is_some() || self.on_demand.is_some()
     }
 }
 
@@ -219,6 +276,12 @@ pub enum ReshardRequest {
         /// `AdjacentShardToMerge`: its `AdjacentParentShardId`.
         adjacent: u32,
     },
+    /// An on-demand stream's service splitting a shard evenly (never in a
+    /// scenario's schedule).
+    OnDemandSplit {
+        /// The shard's index.
+        shard: u32,
+    },
 }
 
 impl ReshardRequest {
@@ -228,6 +291,7 @@ impl ReshardRequest {
             ReshardRequest::UpdateShardCount { .. } => "update_shard_count",
             ReshardRequest::Split { .. } => "split",
             ReshardRequest::Merge { .. } => "merge",
+            ReshardRequest::OnDemandSplit { .. } => "on_demand_split",
         }
     }
 }

@@ -9,6 +9,7 @@
 //! to a simulator type or reporting why it cannot.
 
 mod autoscaling;
+mod on_demand;
 mod pricing;
 mod reshard;
 
@@ -224,11 +225,16 @@ fn scenario_name(v: Val<'_>) -> Option<String> {
 fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     let capacity_mode = t.opt("capacity_mode", CapacityMode::Provisioned, |v| {
         v.choice(
-            &[("provisioned", CapacityMode::Provisioned)],
-            &[("on_demand", "on-demand capacity mode is not modelled yet")],
+            &[("provisioned", CapacityMode::Provisioned), ("on_demand", CapacityMode::OnDemand)],
+            &[("on_demand_advantage", "on-demand Advantage is not modelled yet")],
         )
     });
-    let shard_count = t.req("shard_count", |v| v.int(1, limits::MAX_SHARDS_PER_STREAM));
+    let is_on_demand = capacity_mode == Some(CapacityMode::OnDemand);
+    on_demand::refuse_other_modes_keys(t, is_on_demand);
+    let chosen_count = match is_on_demand {
+        true => None,
+        false => t.req("shard_count", |v| v.int(1, limits::MAX_SHARDS_PER_STREAM)),
+    };
     // Below AWS's 24 h minimum is allowed as a what-if (see model.rs).
     let retention_hours =
         t.opt("retention_hours", limits::RETENTION_DEFAULT_HOURS as f64, |v| v.float(Interval::RETENTION));
@@ -240,9 +246,25 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     });
     let records = t.opt("shard_write_records_per_s", limits::SHARD_WRITE_RECORDS_PER_S, |v| v.int(1, u64::MAX));
     let bytes = t.opt("shard_write_bytes_per_s", limits::SHARD_WRITE_BYTES_PER_S, |v| v.int(1, u64::MAX));
-    let reshard_limits = reshard::reshard_limits(t);
-    let reshard = t.opt("reshard", Vec::new(), reshard::schedule);
-    let autoscaling = t.opt("autoscaling", None, |v| v.read_table(autoscaling::autoscaling).map(Some));
+    let on_demand_spec = match is_on_demand {
+        true => t.section("on_demand", on_demand::on_demand).map(Some),
+        false => Some(None),
+    };
+    let shard_count = match is_on_demand {
+        // The service picks it (see OnDemandSpec::starting_shards).
+        true => on_demand_spec.clone().flatten().zip(records.zip(bytes)).map(|(spec, l)| spec.starting_shards(l)),
+        false => chosen_count,
+    };
+    // An on-demand stream reads none of the resharding keys but the quota
+    // (the others were refused above).
+    let (reshard_limits, reshard, autoscaling) = match is_on_demand {
+        true => (reshard::quota_only(t), Some(Vec::new()), Some(None)),
+        false => (
+            reshard::reshard_limits(t),
+            t.opt("reshard", Vec::new(), reshard::schedule),
+            t.opt("autoscaling", None, |v| v.read_table(autoscaling::autoscaling).map(Some)),
+        ),
+    };
     Some(StreamSpec {
         capacity_mode: capacity_mode?,
         shard_count: shard_count?,
@@ -253,6 +275,7 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         reshard_limits: reshard_limits?,
         reshard: reshard?,
         autoscaling: autoscaling?,
+        on_demand: on_demand_spec?,
     })
 }
 

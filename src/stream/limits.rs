@@ -127,3 +127,30 @@ pub const KPL_COLLECTOR_SHARD_FLUSH_BYTES: u64 = 256 * 1_024;
 pub const KPL_AGGREGATE_FIXED_OVERHEAD_BYTES: u64 = 4 + 16;
 /// The partition key of an aggregated record (§8.3).
 pub const KPL_AGGREGATE_PARTITION_KEY: &str = "a";
+
+/// On-demand (Standard): a new stream's write capacity, 4 MB/s and 4,000
+/// records/s [FAQ], as 4 shards' worth. AWS does not state the initial
+/// shard count; 4 is shardsim's choice (`[stream.on_demand]
+/// initial_shards`), the count whose per-shard limits give that capacity.
+pub const ON_DEMAND_INITIAL_SHARDS_DEFAULT: u32 = 4;
+/// On-demand: "When the incoming traffic exceeds 500 KB/s per shard, it
+/// splits the shard within 15 minutes" [DG:how-do-i-size-a-stream]. KB read
+/// as KiB, as the shard limit's MB is MiB (shardsim's reading).
+pub const ON_DEMAND_SPLIT_TRIGGER_KIB_S: u64 = 500;
+/// On-demand: a records/s trigger AWS does not document; half the shard's
+/// 1,000 records/s, as the bytes trigger is about half its 1 MiB/s
+/// (shardsim's choice, so small-record streams also split).
+pub const ON_DEMAND_SPLIT_TRIGGER_RECORDS_PER_S: u64 = 500;
+/// On-demand: "within 15 minutes"; shardsim takes the whole 15 minutes
+/// by default, which also gives AWS's "exceptions for about 15 minutes"
+/// after traffic more than doubles [DG:how-do-i-size-a-stream].
+pub const ON_DEMAND_SPLIT_DELAY_DEFAULT_S: f64 = 900.0;
+/// On-demand: how often the service's trigger is judged, on one-minute
+/// averages (shardsim's choice: CloudWatch's shard-level period).
+pub const ON_DEMAND_CHECK_INTERVAL_S: u64 = 60;
+/// On-demand: the default write ceiling, 200 MB/s and 200,000 records/s
+/// per stream [FAQ]; 10 GB/s in us-east-1, us-west-2 and eu-west-1
+/// [DG:service-sizes-and-limits].
+pub const ON_DEMAND_MAX_WRITE_MIB_S_DEFAULT: u64 = 200;
+/// On-demand: the largest write ceiling any Region offers, 10 GiB/s.
+pub const ON_DEMAND_MAX_WRITE_MIB_S_MAX: u64 = 10_240;

@@ -9,6 +9,7 @@ pub mod hash;
 pub mod limiter;
 pub mod limits;
 pub mod log;
+pub mod on_demand;
 pub mod read;
 pub mod topology;
 
@@ -112,11 +113,25 @@ impl Stream {
     /// writes route by the new map.
     pub fn complete_step(&mut self, now: SimTime) -> Change {
         let change = self.topology.complete_step(now);
+        self.follow(&change);
+        change
+    }
+
+    /// An on-demand stream's service splits open shard `shard` evenly at
+    /// `now`, as it decided at `decided_at` (see
+    /// [`Topology::service_split`]).
+    pub fn service_split(&mut self, decided_at: SimTime, now: SimTime, shard: u32) -> Option<Change> {
+        let change = self.topology.service_split(decided_at, now, shard)?;
+        self.follow(&change);
+        Some(change)
+    }
+
+    /// New shards get their state, and writes route by the new map.
+    fn follow(&mut self, change: &Change) {
         if !change.created.is_empty() || !change.closed.is_empty() {
             self.add_shards(self.topology.shards.len());
             self.map = self.topology.map();
         }
-        change
     }
 
     /// The per-shard write limits.

@@ -251,6 +251,32 @@ impl Topology {
         }
     }
 
+    /// An on-demand stream's service splits open shard `shard` evenly at
+    /// `now`, as it decided at `decided_at`: at once, without the UPDATING
+    /// status or the calls' limits, within the shard quota and shardsim's
+    /// id limit (else nothing happens). Logged as `on_demand_split`.
+    pub fn service_split(&mut self, decided_at: SimTime, now: SimTime, shard: u32) -> Option<Change> {
+        let range = self.shards.get(shard as usize).filter(|s| s.closed_at.is_none())?.range;
+        let room =
+            self.shards.len() + 2 <= MAX_SHARD_INDICES as usize && self.open.len() < self.limits.shard_quota as usize;
+        if !room || range.start == range.end {
+            return None;
+        }
+        let change = self.split(now, middle(range));
+        self.operations.push(OperationLog {
+            at: decided_at,
+            request: ReshardRequest::OnDemandSplit { shard },
+            origin: "on_demand",
+            status: Status::Completed,
+            error: None,
+            message: None,
+            completed_at: Some(now),
+            shards_created: change.created.clone(),
+            shards_closed: change.closed.clone(),
+        });
+        Some(change)
+    }
+
     /// Completes the running operation's next step at `now`.
     pub fn complete_step(&mut self, now: SimTime) -> Change {
         let Some(running) = &mut self.running else { return Change::default() };
@@ -375,6 +401,10 @@ impl Topology {
             ));
         }
         match request {
+            // The service's own split, asked for as a user would ask.
+            ReshardRequest::OnDemandSplit { shard } => {
+                self.plan(now, ReshardRequest::Split { shard, new_starting_hash_key: SplitKey::Middle })
+            }
             ReshardRequest::Split { shard, new_starting_hash_key } => {
                 let range = self.open_shard(shard)?;
                 let at = match new_starting_hash_key {

@@ -14,6 +14,7 @@ mod fan_out;
 mod hashing;
 mod kpl;
 mod lambda;
+mod on_demand;
 mod reshard;
 mod scenarios;
 mod sweep;

@@ -41,6 +41,12 @@ pub(super) fn reshard_limits(t: &mut TableReader<'_>) -> Option<ReshardLimits> {
     })
 }
 
+/// An on-demand stream's only resharding key, `shard_quota`.
+pub(super) fn quota_only(t: &mut TableReader<'_>) -> Option<ReshardLimits> {
+    let quota = t.opt("shard_quota", limits::SHARD_QUOTA_DEFAULT, |v| v.int(1, MAX_SHARD_QUOTA));
+    Some(ReshardLimits { shard_quota: quota?, ..ReshardLimits::default() })
+}
+
 /// `[[stream.reshard]]`: an array of tables, each read by its `op`.
 pub(super) fn schedule(v: Val<'_>) -> Option<Vec<ScheduledReshard>> {
     let Value::Array(items) = &v.node.value else {

@@ -1,0 +1,148 @@
+//! The on-demand (Standard) service's growth rule, as AWS describes it
+//! (scaling-facts §6): a stream "accommodates up to double the peak write
+//! throughput observed in the previous 30 days", and "when the incoming
+//! traffic exceeds 500 KB/s per shard, it splits the shard within 15
+//! minutes", evenly. Splitting at half a shard's limit is what keeps the
+//! doubled headroom: a stream grows one split per busy shard, and traffic
+//! that more than doubles within the delay throttles until the splits land.
+//!
+//! shardsim judges each open shard on the mean of its accepted traffic over
+//! each whole minute it existed (a shard's first, partial minute is not
+//! judged), schedules its split `split_delay_s` later, and never merges
+//! (AWS documents no scale-down for Standard). The stream stops growing at
+//! `max_write_mib_s` worth of shards. Pure: the simulation calls
+//! [`OnDemandService::check`] every minute and splits what it returns when
+//! the delay has passed.
+
+use crate::metrics::ShardMeter;
+use crate::scenario::model::OnDemandSpec;
+use crate::time::SimTime;
+
+/// The service's view of one on-demand stream.
+#[derive(Clone, Debug)]
+pub struct OnDemandService {
+    spec: OnDemandSpec,
+    max_shards: u32,
+    /// Per shard index: accepted (records, bytes) at the last check, or
+    /// `None` before the shard's first check.
+    baseline: Vec<Option<(u64, u64)>>,
+    /// Per shard index: when its split was decided, while it waits.
+    decided: Vec<Option<SimTime>>,
+}
+
+impl OnDemandService {
+    /// The service for `spec`, with per-shard write limit `shard_bytes`/s.
+    pub fn new(spec: &OnDemandSpec, shard_bytes: u64) -> Self {
+        OnDemandService {
+            spec: spec.clone(),
+            max_shards: spec.max_shards(shard_bytes),
+            baseline: Vec::new(),
+            decided: Vec::new(),
+        }
+    }
+
+    /// The delay from a decision to its split.
+    pub fn split_delay(&self) -> SimTime {
+        self.spec.split_delay
+    }
+
+    /// The check at `now`, a whole minute after the last: the open shards
+    /// (indices into `meters`) whose accepted traffic over the last minute
+    /// exceeded a trigger, each not already waiting for its split.
+    pub fn check(&mut self, now: SimTime, open: &[u32], meters: &[ShardMeter], minute: SimTime) -> Vec<u32> {
+        if self.baseline.len() < meters.len() {
+            self.baseline.resize(meters.len(), None);
+            self.decided.resize(meters.len(), None);
+        }
+        let secs = minute.as_secs_f64();
+        let mut due = Vec::new();
+        for &shard in open {
+            let i = shard as usize;
+            let now_total = meters[i].accepted_so_far();
+            let Some(before) = self.baseline[i].replace(now_total) else { continue };
+            let records_per_s = (now_total.0 - before.0) as f64 / secs;
+            let bytes_per_s = (now_total.1 - before.1) as f64 / secs;
+            let hot = records_per_s > self.spec.split_trigger_records_per_s as f64
+                || bytes_per_s > self.spec.split_trigger_bytes_per_s as f64;
+            if hot && self.decided[i].is_none() {
+                self.decided[i] = Some(now);
+                due.push(shard);
+            }
+        }
+        due
+    }
+
+    /// Whether the stream may grow past `open` shards.
+    pub fn may_grow(&self, open: usize) -> bool {
+        open < self.max_shards as usize
+    }
+
+    /// When `shard`'s split was decided, clearing it.
+    pub fn take_decision(&mut self, shard: u32) -> Option<SimTime> {
+        self.decided.get_mut(shard as usize)?.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::limits::MIB;
+
+    fn spec() -> OnDemandSpec {
+        OnDemandSpec {
+            initial_shards: 4,
+            previous_peak_bytes_per_s: 0,
+            previous_peak_records_per_s: 0,
+            split_trigger_bytes_per_s: 500 * 1_024,
+            split_trigger_records_per_s: 500,
+            split_delay: SimTime::from_secs(900),
+            max_write_bytes_per_s: 200 * MIB,
+        }
+    }
+
+    /// A meter that accepted `records` of `bytes` each, spread over
+    /// seconds `from..to`.
+    fn load(m: &mut ShardMeter, (from, to): (u64, u64), per_s: u64, bytes: u64) {
+        let limits = (u64::MAX, u64::MAX);
+        for s in from..to {
+            (0..per_s).for_each(|_| m.attempt(s, true, (bytes, bytes), true, limits));
+        }
+    }
+
+    #[test]
+    fn a_shard_over_a_trigger_for_a_whole_minute_is_split_once() {
+        let mut svc = OnDemandService::new(&spec(), MIB);
+        let mut meters = vec![ShardMeter::default(), ShardMeter::default()];
+        let minute = SimTime::from_secs(60);
+        // The first check only takes baselines.
+        assert!(svc.check(minute, &[0, 1], &meters, minute).is_empty());
+        // Shard 0: 600 records/s of 1 KiB (600 KiB/s); shard 1: 400 of 1 KiB.
+        load(&mut meters[0], (60, 120), 600, 1_024);
+        load(&mut meters[1], (60, 120), 400, 1_024);
+        assert_eq!(svc.check(SimTime::from_secs(120), &[0, 1], &meters, minute), vec![0]);
+        // Still hot a minute later, but already waiting.
+        load(&mut meters[0], (120, 180), 600, 1_024);
+        assert!(svc.check(SimTime::from_secs(180), &[0, 1], &meters, minute).is_empty());
+        assert_eq!(svc.take_decision(0), Some(SimTime::from_secs(120)));
+        // Records alone trigger too: 501 records/s of 10 bytes.
+        load(&mut meters[1], (180, 240), 501, 10);
+        load(&mut meters[0], (180, 240), 10, 10);
+        assert_eq!(svc.check(SimTime::from_secs(240), &[0, 1], &meters, minute), vec![1]);
+    }
+
+    #[test]
+    fn the_ceiling_and_the_starting_count_follow_max_write_and_the_previous_peak() {
+        let s = OnDemandSpec { max_write_bytes_per_s: 10 * MIB, ..spec() };
+        let svc = OnDemandService::new(&s, MIB);
+        assert!(svc.may_grow(9) && !svc.may_grow(10));
+        // A new stream: 4 shards. A 30-day peak of 10 MiB/s: room for 20.
+        let limits = (1_000, MIB);
+        assert_eq!(spec().starting_shards(limits), 4);
+        let peaked = OnDemandSpec { previous_peak_bytes_per_s: 10 * MIB, ..spec() };
+        assert_eq!(peaked.starting_shards(limits), 20);
+        let by_records = OnDemandSpec { previous_peak_records_per_s: 15_000, ..spec() };
+        assert_eq!(by_records.starting_shards(limits), 30);
+        // Never beyond the ceiling.
+        assert_eq!(OnDemandSpec { max_write_bytes_per_s: 8 * MIB, ..peaked }.starting_shards(limits), 8);
+    }
+}

@@ -1,0 +1,145 @@
+//! On-demand (Standard) streams against AWS's documented rules
+//! (scaling-facts §6): a new stream's 4 MiB/s, room for twice the previous
+//! peak, splits of shards above 500 KiB/s after their delay, hot keys still
+//! bound by one shard's limits, and refused keys of the other mode.
+
+use shardsim::report::Point;
+
+use crate::common::{report, shardsim};
+
+/// A stream in on-demand mode (extra `[stream.on_demand]` lines), written
+/// by one producer of `records_per_s` 1-KiB records (1,023 data bytes plus
+/// the 1-byte partition key `a`, explicit hash keys uniform over the hash
+/// space), each record tried once, for `duration_s`.
+fn on_demand(on_demand: &str, records_per_s: u32, duration_s: u32, key: &str) -> String {
+    format!(
+        "[scenario]\nname = \"od\"\nseed = 17\nduration_s = {duration_s}\n\
+         [stream]\ncapacity_mode = \"on_demand\"\n[stream.on_demand]\n{on_demand}\n\
+         [[producers]]\nname = \"p\"\nrecords_per_s = {records_per_s}\narrival = \"poisson\"\ninstances = 4\n\
+         record_bytes = {{ dist = \"fixed\", bytes = 1023 }}\npartition_key = {key}\n\
+         [producers.sdk]\napi = \"put_records\"\nlinger_ms = 20\nmax_attempts = 1\n"
+    )
+}
+
+const UNIFORM: &str = "{ dist = \"random_hash\" }";
+/// 1 KiB records per second for `mib` MiB/s.
+fn rate(mib: f64) -> u32 {
+    (mib * 1_024.0) as u32
+}
+
+/// Throttled attempts in buckets starting within `[from_s, to_s)`.
+fn throttled_between(p: &Point, from_s: u64, to_s: u64) -> u64 {
+    let t = &p.timeseries;
+    (0..t.write_throttled.len())
+        .filter(|&i| (from_s..to_s).contains(&(i as u64 * t.bucket_s)))
+        .map(|i| t.write_throttled[i])
+        .sum()
+}
+
+#[test]
+fn a_new_stream_carries_3_5_mib_s_without_throttling() {
+    let r = report(&on_demand("", rate(3.5), 600, UNIFORM));
+    let p = &r.points[0];
+    assert_eq!(p.capacity.mode, "on_demand");
+    assert_eq!(p.capacity.write_capacity_mib_s_start, 4.0, "a new stream: 4 MiB/s");
+    assert_eq!(p.stream.write_throttled, 0);
+    // 3.5 MiB/s over 4 shards is 875 KiB/s each, above the 500 KiB/s
+    // trigger: each is split 900 s after its first whole minute, so not
+    // within 600 s.
+    assert!(p.reshard_operations.iter().all(|o| o.completed_at_s.is_none_or(|t| t > 600.0)));
+    assert_eq!(p.capacity.write_capacity_mib_s_end, 4.0);
+}
+
+#[test]
+fn twelve_mib_s_throttles_until_the_splits_land_after_their_delay() {
+    let r = report(&on_demand("", rate(12.0), 2_400, UNIFORM));
+    let p = &r.points[0];
+    let splits: Vec<_> = p.reshard_operations.iter().filter(|o| o.op == "on_demand_split").collect();
+    assert!(!splits.is_empty());
+    for s in &splits {
+        // Decided at a minute check (the first at 120 s: a shard's first
+        // minute only sets its baseline), split 900 s later.
+        assert_eq!(s.origin, "on_demand");
+        assert!(s.at_s >= 120.0 && s.at_s % 60.0 == 0.0, "{s:?}");
+        assert_eq!(s.completed_at_s, Some(s.at_s + 900.0), "{s:?}");
+        assert_eq!((s.shards_closed.len(), s.shards_created.len()), (1, 2));
+    }
+    // 4 → 8 at 1,020 s, → 16 at 1,980 s: 16 MiB/s for 12 MiB/s.
+    assert_eq!(p.capacity.write_capacity_mib_s_end, 16.0);
+    assert!(throttled_between(p, 0, 1_020) > 0, "a new stream cannot take 12 MiB/s");
+    let last = throttled_between(p, 2_100, 2_400);
+    assert_eq!(last, 0, "the last 5 minutes throttle");
+    // Children split evenly: each holds half its parent's range.
+    let range = |id: &str| {
+        let s = p.shards.iter().find(|s| s.shard_id == id).unwrap();
+        (s.hash_key_start.parse::<u128>().unwrap(), s.hash_key_end.parse::<u128>().unwrap())
+    };
+    let parent = range(splits[0].requested["shard"].as_str().unwrap());
+    let (lo, hi) = (range(&splits[0].shards_created[0]), range(&splits[0].shards_created[1]));
+    assert_eq!((lo.0, hi.1, lo.1 + 1), (parent.0, parent.1, hi.0));
+    assert!((lo.1 - lo.0).abs_diff(hi.1 - hi.0) <= 1);
+}
+
+#[test]
+fn a_declared_previous_peak_gives_room_for_twice_that_peak() {
+    // A 30-day peak of 10 MiB/s: 20 shards, 20 MiB/s.
+    let peak = "previous_peak_write_mib_s = 10";
+    let fits = report(&on_demand(peak, rate(19.0), 600, UNIFORM));
+    let p = &fits.points[0];
+    assert_eq!(p.capacity.write_capacity_mib_s_start, 20.0);
+    assert_eq!(p.stream.write_throttled, 0, "19 MiB/s is under double the peak");
+    let over = report(&on_demand(peak, rate(25.0), 600, UNIFORM));
+    let o = &over.points[0];
+    let share = o.producers.total.records_dropped as f64 / o.producers.total.user_records as f64;
+    // 25 MiB/s on 20 MiB/s (the records limit binds a little lower, at
+    // 1,000 of the 1,024 records a MiB holds): about a fifth refused.
+    assert!((0.18..0.26).contains(&share), "{share}");
+}
+
+#[test]
+fn a_hot_key_throttles_in_on_demand_mode_too() {
+    // One key at 1.5 MiB/s (1,536 records/s): one shard takes 1,000
+    // records/s, and splitting it does not spread one key.
+    let r = report(&on_demand("", rate(1.5), 1_500, "{ dist = \"fixed\", key = \"tenant-1\" }"));
+    let p = &r.points[0];
+    let t = &p.producers.total;
+    let share = t.records_dropped as f64 / t.user_records as f64;
+    assert!((share - 536.0 / 1_536.0).abs() < 0.02, "{share}");
+    // The shard was split (over 500 KiB/s) and its key's child throttles.
+    assert!(p.reshard_operations.iter().any(|o| o.completed_at_s.is_some()));
+    let late = throttled_between(p, 1_200, 1_500);
+    assert!(late > 0);
+}
+
+#[test]
+fn keys_of_the_other_mode_are_refused_where_written() {
+    let cases = [
+        (
+            on_demand("", 100, 60, UNIFORM).replace("[stream.on_demand]", "shard_count = 4\n[stream.on_demand]"),
+            "stream.shard_count",
+            "capacity_mode = \"provisioned\" only",
+        ),
+        (
+            on_demand("", 100, 60, UNIFORM).replace("[stream.on_demand]", "reshard_op_s = 10\n[stream.on_demand]"),
+            "stream.reshard_op_s",
+            "provisioned",
+        ),
+        (
+            on_demand("", 100, 60, UNIFORM).replace("capacity_mode = \"on_demand\"\n", "shard_count = 2\n"),
+            "stream.on_demand",
+            "capacity_mode = \"on_demand\" only",
+        ),
+        (on_demand("initial_shards = 300", 100, 60, UNIFORM), "stream.on_demand.initial_shards", "max_write_mib_s"),
+        (on_demand("max_write_mib_s = 20000", 100, 60, UNIFORM), "stream.on_demand.max_write_mib_s", "10240"),
+    ];
+    for (text, path, needle) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("od.toml");
+        std::fs::write(&file, &text).unwrap();
+        let out = shardsim().arg("check").arg(&file).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(path) && err.contains(needle), "{path}/{needle}: {err}");
+        assert!(err.contains("od.toml:"), "located: {err}");
+    }
+}
