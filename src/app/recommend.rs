@@ -1,8 +1,10 @@
 //! `shardsim recommend`: runs the shard-count search of
 //! [`crate::recommend`] (each count with the scenario's replications, in
-//! parallel), prices the winning workload in every capacity mode, prints the
-//! cheapest configuration meeting the `[slo]`, the runner-up and why the
-//! next smaller count fails, and writes `recommend.json`.
+//! parallel), runs the same workload on an on-demand Standard stream (the
+//! scenario's `[stream.on_demand]` if it is on-demand, else a new stream),
+//! prices each, prints the cheapest configuration meeting the `[slo]` in its
+//! own simulation, the runner-up and why the next smaller count fails, and
+//! writes `recommend.json`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -16,7 +18,7 @@ use crate::recommend::{Step, Stop, Trial, next};
 use crate::report::slo::Objective;
 use crate::report::table::{objective_value, usd};
 use crate::report::{Point, ScenarioInfo, json};
-use crate::scenario::model::{Plan, PlanPoint, Scenario};
+use crate::scenario::model::{CapacityMode, Plan, PlanPoint, Scenario};
 
 const SHARD_COUNT: &str = "stream.shard_count";
 
@@ -33,6 +35,11 @@ struct RecommendReport {
     recommendation: Recommendation,
     /// Each count tried, by shard count.
     points: Vec<Point>,
+    /// The same workload on an on-demand Standard stream.
+    on_demand: Point,
+    /// The 30-day peak that stream was given (`[stream.on_demand]` of an
+    /// on-demand scenario; 0: a new stream).
+    on_demand_previous_peak_write_mib_s: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,8 +72,9 @@ struct Choice {
     shard_count: Option<u32>,
     usd_per_hour: f64,
     usd_per_month: f64,
-    /// `simulated`: a run met the SLO; `not_simulated`: priced for the same
-    /// traffic, but on-demand capacity is not simulated.
+    /// `met` or `broken` in this option's own simulation;
+    /// `not_simulated`: priced for the provisioned run's traffic (on-demand
+    /// Advantage, not modelled yet).
     slo: &'static str,
 }
 
@@ -89,7 +97,11 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
             "{name}: recommend searches {SHARD_COUNT} itself and cannot also sweep `{path}`; fix it with --set"
         ));
     }
-    let base = l.first().clone();
+    let mut base = l.first().clone();
+    // The on-demand run keeps the scenario's own growth settings, if any.
+    let on_demand_spec = base.stream.on_demand.take().unwrap_or_default();
+    let previous_peak_mib_s = on_demand_spec.previous_peak_bytes_per_s as f64 / crate::stream::limits::MIB as f64;
+    base.stream.capacity_mode = CapacityMode::Provisioned;
     if base.slo.is_none() {
         return Err(format!(
             "{name}: recommend needs an [slo] table (e.g. `[slo]` with `max_throttle_rate = 0.001`) to know what \"meets\" means"
@@ -98,21 +110,30 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
     refuse_absurd(std::slice::from_ref(&l))?;
     let pool = pool(&args.parallel)?;
     let replications = l.plan.replications;
-    let evaluate = |shards: u32| -> Point {
-        let mut scenario = base.clone();
-        scenario.stream.shard_count = shards;
+    let simulate = |scenario: Scenario, parameters: Vec<(String, serde_json::Value)>| -> Point {
         let one = Loaded {
             path: l.path.clone(),
-            plan: Plan {
-                points: vec![PlanPoint { parameters: vec![(SHARD_COUNT.into(), shards.into())], scenario }],
-                replications,
-            },
+            plan: Plan { points: vec![PlanPoint { parameters, scenario }], replications },
             prices: vec![l.prices[0].clone()],
             text: String::new(),
         };
         let jobs: Vec<Job> = (0..replications).map(|replication| Job { file: 0, point: 0, replication }).collect();
         let results = run_jobs(std::slice::from_ref(&one), &jobs, &pool, args.parallel.quiet);
         reports(std::slice::from_ref(&one), results).remove(0).points.remove(0)
+    };
+    let evaluate = |shards: u32| -> Point {
+        let mut scenario = base.clone();
+        scenario.stream.shard_count = shards;
+        simulate(scenario, vec![(SHARD_COUNT.into(), shards.into())])
+    };
+    let on_demand = {
+        let mut scenario = base.clone();
+        scenario.stream.capacity_mode = CapacityMode::OnDemand;
+        scenario.stream.shard_count = on_demand_spec.starting_shards(scenario.stream.write_limits());
+        scenario.stream.reshard.clear();
+        scenario.stream.autoscaling = None;
+        scenario.stream.on_demand = Some(on_demand_spec);
+        simulate(scenario, vec![("stream.capacity_mode".into(), "on_demand".into())])
     };
 
     let mut tried: BTreeMap<u32, Trial> = BTreeMap::new();
@@ -146,7 +167,7 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
     let recommendation = Recommendation {
         shard_count: found,
         not_found,
-        options: found.map(|n| options(n, &points[&n])).unwrap_or_default(),
+        options: options(found.map(|n| (n, &points[&n])), &on_demand),
         next_smaller: next_smaller.map(|n| smaller(n, &points[&n])),
     };
     let report = RecommendReport {
@@ -156,6 +177,8 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
         searched: order,
         recommendation,
         points: points.into_values().collect(),
+        on_demand,
+        on_demand_previous_peak_write_mib_s: previous_peak_mib_s,
     };
     let text = json::to_json(&report);
     let path = write_file(&args.out, &base.name, "recommend.json", &text)?;
@@ -163,27 +186,47 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
         print!("{}", summary(&base, &report));
         println!("\nreport: {}", path.display());
     }
-    Ok(if found.is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SLO_BROKEN) })
+    let met = report.recommendation.options.iter().any(|o| o.slo == "met");
+    Ok(if met { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SLO_BROKEN) })
 }
 
-/// The three ways to carry the workload of the passing `shards` run, cheapest
-/// first.
-fn options(shards: u32, p: &Point) -> Vec<Choice> {
-    let mut out: Vec<Choice> = p
-        .cost
-        .modes
-        .modes()
-        .into_iter()
-        .map(|(mode, c)| Choice {
-            mode,
-            shard_count: (mode == "provisioned").then_some(shards),
-            usd_per_hour: c.usd_per_hour,
-            usd_per_month: c.usd_per_month,
-            slo: if mode == "provisioned" { "simulated" } else { "not_simulated" },
-        })
-        .collect();
-    // Stable: on a tie, the simulated option stays first.
-    out.sort_by(|a, b| a.usd_per_hour.total_cmp(&b.usd_per_hour));
+/// The ways to carry the workload, cheapest first: the smallest passing
+/// provisioned count (`found`), if any; on-demand Standard from its own
+/// run, `on_demand`; and on-demand Advantage priced for the provisioned
+/// run's traffic (not simulated yet).
+fn options(found: Option<(u32, &Point)>, on_demand: &Point) -> Vec<Choice> {
+    let verdict = |p: &Point| if p.slo.as_ref().is_some_and(|v| v.met) { "met" } else { "broken" };
+    let mut out = vec![Choice {
+        mode: "on_demand",
+        shard_count: None,
+        usd_per_hour: on_demand.cost.modes.on_demand.usd_per_hour,
+        usd_per_month: on_demand.cost.modes.on_demand.usd_per_month,
+        slo: verdict(on_demand),
+    }];
+    if let Some((shards, p)) = found {
+        let m = &p.cost.modes;
+        out.push(Choice {
+            mode: "provisioned",
+            shard_count: Some(shards),
+            usd_per_hour: m.provisioned.usd_per_hour,
+            usd_per_month: m.provisioned.usd_per_month,
+            slo: verdict(p),
+        });
+        out.push(Choice {
+            mode: "on_demand_advantage",
+            shard_count: None,
+            usd_per_hour: m.on_demand_advantage.usd_per_hour,
+            usd_per_month: m.on_demand_advantage.usd_per_month,
+            slo: "not_simulated",
+        });
+    }
+    // Options meeting the SLO in simulation first, then by price; stable.
+    let rank = |c: &Choice| match c.slo {
+        "met" => 0,
+        "not_simulated" => 1,
+        _ => 2,
+    };
+    out.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.usd_per_hour.total_cmp(&b.usd_per_hour)));
     out
 }
 
@@ -204,30 +247,7 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
     out.push_str(&format!("searched shard counts: {}\n", searched.join(" · ")));
     let rec = &r.recommendation;
     match rec.shard_count {
-        Some(n) => {
-            out.push_str(&format!("\nsmallest provisioned stream meeting the SLO: {n} shard(s)\n\n"));
-            for (i, o) in rec.options.iter().enumerate() {
-                let what = match o.shard_count {
-                    Some(n) => format!("provisioned, {n} shard(s)"),
-                    None => Costs::label(o.mode).to_string(),
-                };
-                let rank = match i {
-                    0 => "cheapest",
-                    1 => "runner-up",
-                    _ => "",
-                };
-                let slo = if o.slo == "simulated" { "SLO met in simulation" } else { "SLO not simulated" };
-                out.push_str(&format!(
-                    "  {rank:<10} {what:<26} {:>10} USD/hour {:>12} USD/month  {slo}\n",
-                    usd(o.usd_per_hour),
-                    usd(o.usd_per_month)
-                ));
-            }
-            out.push_str(
-                "  (on-demand is priced for the traffic the provisioned run carried; its own scaling is not simulated:\n   \
-                 it throttles traffic that more than doubles its previous peak within 15 minutes)\n",
-            );
-        }
+        Some(n) => out.push_str(&format!("\nsmallest provisioned stream meeting the SLO: {n} shard(s)\n")),
         None => {
             let why = match rec.not_found {
                 Some("no_improvement") => {
@@ -235,8 +255,55 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
                 }
                 _ => "not even the largest count allowed (--max-shards) meets it",
             };
-            out.push_str(&format!("\nno shard count meets the SLO: {why}\n"));
+            out.push_str(&format!("\nno provisioned shard count meets the SLO: {why}\n"));
         }
+    }
+    let on_demand = &r.on_demand;
+    let history = match r.on_demand_previous_peak_write_mib_s {
+        0.0 => "as a new stream".to_string(),
+        peak => format!("after a 30-day peak of {peak} MiB/s"),
+    };
+    out.push_str(&format!(
+        "on-demand Standard, simulated {history}: {} MiB/s of write capacity at the start, {} at the end, {:.2} % of \
+         writes throttled\n\n",
+        on_demand.capacity.write_capacity_mib_s_start,
+        on_demand.capacity.write_capacity_mib_s_end,
+        on_demand.producers.total.throttle_rate * 100.0
+    ));
+    let mut ranked = 0;
+    for o in &rec.options {
+        let what = match o.shard_count {
+            Some(n) => format!("provisioned, {n} shard(s)"),
+            None => Costs::label(o.mode).to_string(),
+        };
+        let rank = match (o.slo, ranked) {
+            ("met", 0) => "cheapest",
+            ("met", 1) => "runner-up",
+            _ => "",
+        };
+        ranked += usize::from(o.slo == "met");
+        let slo = match o.slo {
+            "met" => "SLO met in simulation",
+            "broken" => "SLO broken in simulation",
+            _ => "SLO not simulated",
+        };
+        out.push_str(&format!(
+            "  {rank:<10} {what:<26} {:>10} USD/hour {:>12} USD/month  {slo}\n",
+            usd(o.usd_per_hour),
+            usd(o.usd_per_month)
+        ));
+    }
+    if r.on_demand_previous_peak_write_mib_s == 0.0 && rec.options.iter().any(|o| o.slo == "broken") {
+        out.push_str(
+            "  (for an on-demand stream that has carried this traffic before, write the scenario with capacity_mode = \
+             \"on_demand\" and [stream.on_demand] previous_peak_write_mib_s)\n",
+        );
+    }
+    if rec.options.iter().any(|o| o.slo == "not_simulated") {
+        out.push_str(
+            "  (on-demand Advantage is priced for the traffic the provisioned run carried; its warm throughput is not \
+             simulated yet)\n",
+        );
     }
     if let Some(sm) = &rec.next_smaller {
         let broken: Vec<String> = sm

@@ -135,6 +135,23 @@ pub struct OnDemandSpec {
     pub max_write_bytes_per_s: u64,
 }
 
+impl Default for OnDemandSpec {
+    /// A new stream as AWS creates one, with shardsim's documented choices
+    /// where AWS gives no figure (see `stream::limits`).
+    fn default() -> Self {
+        use crate::stream::limits;
+        OnDemandSpec {
+            initial_shards: limits::ON_DEMAND_INITIAL_SHARDS_DEFAULT,
+            previous_peak_bytes_per_s: 0,
+            previous_peak_records_per_s: 0,
+            split_trigger_bytes_per_s: limits::ON_DEMAND_SPLIT_TRIGGER_KIB_S * 1_024,
+            split_trigger_records_per_s: limits::ON_DEMAND_SPLIT_TRIGGER_RECORDS_PER_S,
+            split_delay: SimTime::from_secs_f64(limits::ON_DEMAND_SPLIT_DELAY_DEFAULT_S),
+            max_write_bytes_per_s: limits::ON_DEMAND_MAX_WRITE_MIB_S_DEFAULT * limits::MIB,
+        }
+    }
+}
+
 impl OnDemandSpec {
     /// Most shards the ceiling allows, for per-shard byte limit `shard_bytes`.
     pub fn max_shards(&self, shard_bytes: u64) -> u32 {
@@ -193,6 +210,11 @@ pub struct StreamSpec {
 }
 
 impl StreamSpec {
+    /// Each shard's write limits: (records/s, bytes/s).
+    pub fn write_limits(&self) -> (u64, u64) {
+        (self.shard_write_records_per_s, self.shard_write_bytes_per_s)
+    }
+
     /// Whether the stream may change shape during a run.
     pub fn reshards(&self) -> bool {
         !self.reshard.is_empty() || self.autoscaling.is_some() || self.on_demand.is_some()

@@ -118,6 +118,12 @@ fn recommend_finds_the_bandwidth_bound_and_the_next_smaller_count_breaks() {
     assert_eq!(json["recommendation"]["options"][0]["mode"], "provisioned");
     assert!(out.contains(&format!("smallest provisioned stream meeting the SLO: {n} shard(s)")), "{out}");
     assert!(out.contains(&format!("why not {} shard(s): max_throttle_rate", n - 1)), "{out}");
+    // On-demand Standard was simulated too, as a new stream: its 4 MiB/s
+    // carry the 3.4 MiB/s.
+    let on_demand = json["recommendation"]["options"].as_array().unwrap().iter().find(|o| o["mode"] == "on_demand");
+    assert_eq!(on_demand.unwrap()["slo"], "met");
+    assert_eq!(json["on_demand"]["capacity"]["write_capacity_mib_s_start"], 4.0);
+    assert!(out.contains("on-demand Standard, simulated as a new stream"), "{out}");
     // Doubling then bisection: 1, 2, 4, … not every count.
     assert!(json["searched"].as_array().unwrap().len() <= 6);
     // The next smaller count, run on its own, breaks the SLO.
@@ -128,6 +134,31 @@ fn recommend_finds_the_bandwidth_bound_and_the_next_smaller_count_breaks() {
     let (code, _, err, _d) = cli("recommend", &uniform(3_500, 5, ""), &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains("recommend needs an [slo] table"), "{err}");
+}
+
+#[test]
+fn recommend_simulates_an_on_demand_scenario_with_its_history_and_ranks_by_verdict() {
+    // The same workload written as an on-demand stream that peaked at 4
+    // MiB/s last month: it starts with room for 8 MiB/s, so the SLO holds
+    // on-demand too, and the provisioned search still runs.
+    let text = uniform(3_500, 30, "[slo]\nmax_throttle_rate = 0.001\n").replace(
+        "shard_count = 1\n",
+        "capacity_mode = \"on_demand\"\n[stream.on_demand]\nprevious_peak_write_mib_s = 4\n",
+    );
+    let (code, out, err, dir) = cli("recommend", &text, &[]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("out/sweep/recommend.json")).unwrap()).unwrap();
+    let options = json["recommendation"]["options"].as_array().unwrap();
+    let slo = |mode: &str| options.iter().find(|o| o["mode"] == mode).unwrap()["slo"].clone();
+    assert_eq!((slo("on_demand"), slo("provisioned")), ("met".into(), "met".into()), "{json}");
+    assert_eq!(json["on_demand"]["capacity"]["write_capacity_mib_s_start"], 8.0);
+    assert_eq!(json["on_demand_previous_peak_write_mib_s"], 4.0);
+    // Options that met the SLO come first, cheapest first.
+    let met: Vec<f64> =
+        options.iter().filter(|o| o["slo"] == "met").map(|o| o["usd_per_hour"].as_f64().unwrap()).collect();
+    assert!(met.windows(2).all(|w| w[0] <= w[1]) && options[0]["slo"] == "met");
+    assert!(out.contains("simulated after a 30-day peak of 4 MiB/s"), "{out}");
 }
 
 /// `replications` runs of a Poisson workload with master seed `seed`;

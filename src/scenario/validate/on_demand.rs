@@ -5,7 +5,6 @@
 use super::{Interval, TableReader};
 use crate::scenario::model::OnDemandSpec;
 use crate::stream::limits;
-use crate::time::SimTime;
 
 /// `[stream]` keys only a provisioned stream reads: its shard count and how
 /// it reshards.
@@ -44,20 +43,17 @@ pub(super) fn refuse_other_modes_keys(t: &mut TableReader<'_>, on_demand: bool) 
 /// `[stream.on_demand]` (absent: all defaults).
 pub(super) fn on_demand(t: &mut TableReader<'_>) -> Option<OnDemandSpec> {
     let mib = limits::MIB;
-    let max_mib = t.opt("max_write_mib_s", limits::ON_DEMAND_MAX_WRITE_MIB_S_DEFAULT, |v| {
-        v.int(1, limits::ON_DEMAND_MAX_WRITE_MIB_S_MAX)
-    });
-    let initial =
-        t.opt("initial_shards", limits::ON_DEMAND_INITIAL_SHARDS_DEFAULT, |v| v.int(1, limits::MAX_SHARDS_PER_STREAM));
+    let d = OnDemandSpec::default();
+    let max_mib =
+        t.opt("max_write_mib_s", d.max_write_bytes_per_s / mib, |v| v.int(1, limits::ON_DEMAND_MAX_WRITE_MIB_S_MAX));
+    let initial = t.opt("initial_shards", d.initial_shards, |v| v.int(1, limits::MAX_SHARDS_PER_STREAM));
     let peak_mib = t.opt("previous_peak_write_mib_s", 0.0, |v| {
         v.float(Interval { max: limits::ON_DEMAND_MAX_WRITE_MIB_S_MAX as f64, ..Interval::NON_NEGATIVE })
     });
     let peak_records = t.opt("previous_peak_records_per_s", 0, |v| v.int(0, u64::MAX / 4));
-    let trigger_kib = t.opt("split_trigger_kib_s", limits::ON_DEMAND_SPLIT_TRIGGER_KIB_S, |v| v.int(1, 1 << 30));
-    let trigger_records =
-        t.opt("split_trigger_records_per_s", limits::ON_DEMAND_SPLIT_TRIGGER_RECORDS_PER_S, |v| v.int(1, u64::MAX));
-    let delay = SimTime::from_secs_f64(limits::ON_DEMAND_SPLIT_DELAY_DEFAULT_S);
-    let delay = t.opt("split_delay_s", delay, |v| v.secs(Interval::NON_NEGATIVE));
+    let trigger_kib = t.opt("split_trigger_kib_s", d.split_trigger_bytes_per_s / 1_024, |v| v.int(1, 1 << 30));
+    let trigger_records = t.opt("split_trigger_records_per_s", d.split_trigger_records_per_s, |v| v.int(1, u64::MAX));
+    let delay = t.opt("split_delay_s", d.split_delay, |v| v.secs(Interval::NON_NEGATIVE));
     let spec = OnDemandSpec {
         initial_shards: initial?,
         previous_peak_bytes_per_s: (peak_mib? * mib as f64).round() as u64,
