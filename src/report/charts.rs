@@ -258,11 +258,27 @@ pub struct OperationMark {
     pub error: Option<&'static str>,
 }
 
-/// Every resharding call of `p`, in call order.
+/// Every resharding call of `p`, in call order; the on-demand service's
+/// splits decided at one check are one mark.
 pub fn operation_marks(p: &Point) -> Vec<OperationMark> {
-    p.reshard_operations
-        .iter()
-        .map(|o| {
+    let ops = &p.reshard_operations;
+    let mut marks = Vec::new();
+    let mut i = 0;
+    while i < ops.len() {
+        let o = &ops[i];
+        let batch = ops[i..].iter().take_while(|w| w.op == "on_demand_split" && w.at_s == o.at_s).count();
+        if batch > 0 {
+            marks.push(OperationMark {
+                at_s: o.at_s,
+                completed_at_s: o.completed_at_s,
+                status: o.status,
+                label: format!("on-demand: split {batch} shard{}", if batch == 1 { "" } else { "s" }),
+                error: None,
+            });
+            i += batch;
+            continue;
+        }
+        marks.extend(std::iter::once(o).map(|o| {
             let arg =
                 |k: &str| o.requested.get(k).map_or_else(String::new, |v| v.as_str().map_or(v.to_string(), short_id));
             let label = match o.op {
@@ -278,8 +294,10 @@ pub fn operation_marks(p: &Point) -> Vec<OperationMark> {
                 label,
                 error: o.error,
             }
-        })
-        .collect()
+        }));
+        i += 1;
+    }
+    marks
 }
 
 /// `shardId-000000000003` → `shardId-…3`: the index is what tells shards
@@ -485,8 +503,12 @@ fn throughput_resharded(
         .map_err(err)?;
     let (accepted, refused): (Vec<&OperationMark>, Vec<&OperationMark>) = marks.iter().partition(|m| m.error.is_none());
     let capacity_label = format!("capacity (open shards × {} records/s)", thousands(per_shard));
-    let (updating_label, call_label, refused_label) =
-        ("stream UPDATING (call → last step done)", "resharding call (dotted: done)", "refused call (✕, dashed)");
+    // The on-demand service's splits wait out their delay; the stream is
+    // never UPDATING.
+    let (updating_label, call_label, refused_label) = match p.capacity.mode {
+        "on_demand" => ("split pending (decided → split)", "on-demand split decided (dotted: done)", ""),
+        _ => ("stream UPDATING (call → last step done)", "resharding call (dotted: done)", "refused call (✕, dashed)"),
+    };
     let mut labels = vec!["incoming (accepted)", "throttled attempts", &capacity_label];
     if !accepted.is_empty() {
         labels.splice(0..0, [updating_label]);
