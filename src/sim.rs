@@ -97,6 +97,8 @@ enum Ev {
     OnDemandCheck,
     /// The on-demand service splits this shard.
     OnDemandSplit(u32),
+    /// The `[[stream.warm_throughput]]` change with this index takes effect.
+    WarmThroughput(u32),
 }
 
 /// Runs `scenario` with `seed` (replication index `replication`).
@@ -260,6 +262,14 @@ impl<'a> Sim<'a> {
         if self.on_demand.is_some() && minute < horizon {
             self.queue.schedule(minute, Ev::OnDemandCheck);
         }
+        if let Some(spec) = &self.scenario.stream.on_demand {
+            for (k, c) in spec.warm_throughput_changes.iter().enumerate() {
+                let at = c.at + spec.warm_throughput_delay;
+                if at < horizon {
+                    self.queue.schedule(at, Ev::WarmThroughput(k as u32));
+                }
+            }
+        }
         while let Some((now, ev)) = self.queue.pop_before(horizon) {
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
@@ -288,6 +298,10 @@ impl<'a> Sim<'a> {
                 Ev::OnDemandSplit(shard) => {
                     self.events += 1;
                     self.on_demand_split(shard, now, horizon);
+                }
+                Ev::WarmThroughput(k) => {
+                    self.events += 1;
+                    self.warm_throughput(k as usize, now, horizon);
                 }
                 Ev::Autoscale => {
                     self.events += 1;
@@ -499,6 +513,41 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// The `[[stream.warm_throughput]]` change `k` takes effect at `now`.
+    /// Raised to `n` shards' worth, the stream splits its widest shards
+    /// until none covers more than `1/n` of the hash space — so the warm
+    /// throughput is there for traffic spread over all keys, not only in
+    /// total (the count may pass `n`, by less than double); lowered, it
+    /// merges its narrowest neighbours down to the count the service
+    /// settles on.
+    fn warm_throughput(&mut self, k: usize, now: SimTime, horizon: SimTime) {
+        let Some(spec) = &self.scenario.stream.on_demand else { return };
+        let Some(service) = &self.on_demand else { return };
+        let change = spec.warm_throughput_changes[k];
+        let shard_bytes = self.scenario.stream.shard_write_bytes_per_s;
+        let open = self.stream.topology.open().len() as u32;
+        let target = service.warm_target(change.bytes_per_s, open, shard_bytes);
+        let most = spec.max_shards(shard_bytes) as usize;
+        let decided = (change.at, "warm_throughput");
+        let widest_allowed = u128::MAX / target.max(1) as u128;
+        while let Some(widest) = self.stream.topology.widest_open() {
+            let r = self.stream.range(widest as usize);
+            if r.end - r.start <= widest_allowed || self.stream.topology.open().len() >= most {
+                break;
+            }
+            match self.stream.service_split(decided, now, widest) {
+                Some(c) => self.shape_changed(&c, now, horizon),
+                None => break,
+            }
+        }
+        for _ in target..open {
+            match self.stream.service_merge(decided, now) {
+                Some(c) => self.shape_changed(&c, now, horizon),
+                None => break,
+            }
+        }
+    }
+
     /// The on-demand service splits `shard`, decided a delay ago, unless
     /// the stream is at its ceiling.
     fn on_demand_split(&mut self, shard: u32, now: SimTime, horizon: SimTime) {
@@ -507,7 +556,7 @@ impl<'a> Sim<'a> {
         if !service.may_grow(self.stream.topology.open().len()) {
             return;
         }
-        if let Some(change) = self.stream.service_split(decided_at, now, shard) {
+        if let Some(change) = self.stream.service_split((decided_at, "on_demand"), now, shard) {
             self.shape_changed(&change, now, horizon);
         }
     }

@@ -18,7 +18,8 @@ use crate::recommend::{Step, Stop, Trial, next};
 use crate::report::slo::Objective;
 use crate::report::table::{objective_value, usd};
 use crate::report::{Point, ScenarioInfo, json};
-use crate::scenario::model::{CapacityMode, Plan, PlanPoint, Scenario};
+use crate::scenario::model::{CapacityMode, OnDemandSpec, Plan, PlanPoint, Scenario};
+use crate::stream::limits::MIB;
 
 const SHARD_COUNT: &str = "stream.shard_count";
 
@@ -37,6 +38,11 @@ struct RecommendReport {
     points: Vec<Point>,
     /// The same workload on an on-demand Standard stream.
     on_demand: Point,
+    /// Warm throughputs (MiB/s) tried on an on-demand Advantage stream, in
+    /// the order tried, with their verdicts.
+    searched_warm_throughput: Vec<SearchedWarm>,
+    /// Each warm throughput tried, by MiB/s.
+    advantage_points: Vec<Point>,
     /// The 30-day peak that stream was given (`[stream.on_demand]` of an
     /// on-demand scenario; 0: a new stream).
     on_demand_previous_peak_write_mib_s: f64,
@@ -45,6 +51,12 @@ struct RecommendReport {
 #[derive(Debug, Serialize)]
 struct Searched {
     shard_count: u32,
+    slo_met: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct SearchedWarm {
+    warm_throughput_mib_s: u32,
     slo_met: bool,
 }
 
@@ -70,11 +82,12 @@ struct Choice {
     /// Shards (provisioned only).
     #[serde(skip_serializing_if = "Option::is_none")]
     shard_count: Option<u32>,
+    /// Warm throughput, MiB/s (Advantage only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warm_throughput_mib_s: Option<u32>,
     usd_per_hour: f64,
     usd_per_month: f64,
-    /// `met` or `broken` in this option's own simulation;
-    /// `not_simulated`: priced for the provisioned run's traffic (on-demand
-    /// Advantage, not modelled yet).
+    /// `met` or `broken` in this option's own simulation.
     slo: &'static str,
 }
 
@@ -98,9 +111,13 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
         ));
     }
     let mut base = l.first().clone();
-    // The on-demand run keeps the scenario's own growth settings, if any.
+    // The on-demand runs keep the scenario's own growth settings, if any.
     let on_demand_spec = base.stream.on_demand.take().unwrap_or_default();
-    let previous_peak_mib_s = on_demand_spec.previous_peak_bytes_per_s as f64 / crate::stream::limits::MIB as f64;
+    let named_warm_mib_s = match base.stream.capacity_mode {
+        CapacityMode::OnDemandAdvantage => (on_demand_spec.warm_throughput_bytes_per_s / MIB) as u32,
+        _ => 0,
+    };
+    let previous_peak_mib_s = on_demand_spec.previous_peak_bytes_per_s as f64 / MIB as f64;
     base.stream.capacity_mode = CapacityMode::Provisioned;
     if base.slo.is_none() {
         return Err(format!(
@@ -126,36 +143,61 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
         scenario.stream.shard_count = shards;
         simulate(scenario, vec![(SHARD_COUNT.into(), shards.into())])
     };
-    let on_demand = {
+    // An on-demand stream in `mode`, with `warm` MiB/s of warm
+    // throughput (Advantage).
+    let on_demand_run = |mode: CapacityMode, warm_mib_s: u32| -> Point {
         let mut scenario = base.clone();
-        scenario.stream.capacity_mode = CapacityMode::OnDemand;
-        scenario.stream.shard_count = on_demand_spec.starting_shards(scenario.stream.write_limits());
+        let spec = OnDemandSpec {
+            warm_throughput_bytes_per_s: warm_mib_s as u64 * MIB,
+            warm_throughput_changes: match mode {
+                CapacityMode::OnDemandAdvantage => on_demand_spec.warm_throughput_changes.clone(),
+                _ => Vec::new(),
+            },
+            ..on_demand_spec.clone()
+        };
+        scenario.stream.capacity_mode = mode;
+        scenario.stream.shard_count = spec.starting_shards(scenario.stream.write_limits());
         scenario.stream.reshard.clear();
         scenario.stream.autoscaling = None;
-        scenario.stream.on_demand = Some(on_demand_spec);
-        simulate(scenario, vec![("stream.capacity_mode".into(), "on_demand".into())])
+        scenario.stream.on_demand = Some(spec);
+        let mut parameters = vec![("stream.capacity_mode".to_string(), mode.label().into())];
+        if mode == CapacityMode::OnDemandAdvantage {
+            parameters.push(("stream.on_demand.warm_throughput_mib_s".into(), warm_mib_s.into()));
+        }
+        simulate(scenario, parameters)
     };
+    let on_demand = on_demand_run(CapacityMode::OnDemand, 0);
 
-    let mut tried: BTreeMap<u32, Trial> = BTreeMap::new();
-    let mut points: BTreeMap<u32, Point> = BTreeMap::new();
-    let mut order = Vec::new();
-    let mut formula_shards = 1;
-    let end = loop {
-        match next(&tried, args.max_shards, formula_shards) {
-            Step::Try(n) => {
-                let p = evaluate(n);
-                let verdict = p.slo.as_ref().expect("the scenario has an [slo]");
-                tried.insert(
-                    n,
-                    Trial { met: verdict.met, measured: verdict.objectives.iter().map(|o| o.measured).collect() },
-                );
-                formula_shards = formula_shards.max(p.sizing.needed_shards() as u32);
-                order.push(Searched { shard_count: n, slo_met: verdict.met });
-                points.insert(n, p);
-            }
-            end => break end,
+    let (tried, mut points, end) = search(args.max_shards, evaluate);
+    let order = tried.iter().map(|&(n, met)| Searched { shard_count: n, slo_met: met }).collect();
+    let tried: BTreeMap<u32, bool> = tried.into_iter().collect();
+    // Advantage: the least warm throughput meeting the SLO — none at all
+    // first, then the same doubling and bisection, in MiB/s — and the one
+    // the scenario names, if it names one.
+    let max_warm = (on_demand_spec.max_write_bytes_per_s / MIB) as u32;
+    let mut advantage: BTreeMap<u32, Point> = BTreeMap::new();
+    let mut warm_order = Vec::new();
+    let cold = on_demand_run(CapacityMode::OnDemandAdvantage, 0);
+    let cold_met = met(&cold);
+    warm_order.push(SearchedWarm { warm_throughput_mib_s: 0, slo_met: cold_met });
+    advantage.insert(0, cold);
+    let least_warm = if cold_met {
+        Some(0)
+    } else {
+        let (tried_warm, warm_points, warm_end) =
+            search(max_warm, |w| on_demand_run(CapacityMode::OnDemandAdvantage, w));
+        warm_order.extend(tried_warm.iter().map(|&(w, m)| SearchedWarm { warm_throughput_mib_s: w, slo_met: m }));
+        advantage.extend(warm_points);
+        match warm_end {
+            Step::Found(w) => Some(w),
+            _ => None,
         }
     };
+    if named_warm_mib_s > 0 && !advantage.contains_key(&named_warm_mib_s) {
+        let p = on_demand_run(CapacityMode::OnDemandAdvantage, named_warm_mib_s);
+        warm_order.push(SearchedWarm { warm_throughput_mib_s: named_warm_mib_s, slo_met: met(&p) });
+        advantage.insert(named_warm_mib_s, p);
+    }
     let (found, not_found) = match end {
         Step::Found(n) => (Some(n), None),
         Step::NotFound(Stop::AtLimit) => (None, Some("at_limit")),
@@ -163,11 +205,21 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
         Step::Try(_) => unreachable!("the loop only ends on a result"),
     };
     let next_smaller =
-        tried.iter().filter(|(_, t)| !t.met).map(|(&n, _)| n).filter(|&n| found.is_none_or(|f| n < f)).max();
+        tried.iter().filter(|(_, met)| !**met).map(|(&n, _)| n).filter(|&n| found.is_none_or(|f| n < f)).max();
+    // The Advantage options: the least warm throughput that meets the SLO
+    // (or, if none does, the most tried), and the scenario's own.
+    let mut warm_options: Vec<u32> = vec![least_warm.unwrap_or_else(|| advantage.keys().copied().max().unwrap_or(0))];
+    if named_warm_mib_s > 0 && !warm_options.contains(&named_warm_mib_s) {
+        warm_options.push(named_warm_mib_s);
+    }
     let recommendation = Recommendation {
         shard_count: found,
         not_found,
-        options: options(found.map(|n| (n, &points[&n])), &on_demand),
+        options: options(
+            found.map(|n| (n, &points[&n])),
+            &on_demand,
+            warm_options.iter().map(|w| (*w, &advantage[w])).collect(),
+        ),
         next_smaller: next_smaller.map(|n| smaller(n, &points[&n])),
     };
     let report = RecommendReport {
@@ -176,8 +228,10 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
         replications,
         searched: order,
         recommendation,
-        points: points.into_values().collect(),
+        points: std::mem::take(&mut points).into_values().collect(),
         on_demand,
+        searched_warm_throughput: warm_order,
+        advantage_points: advantage.into_values().collect(),
         on_demand_previous_peak_write_mib_s: previous_peak_mib_s,
     };
     let text = json::to_json(&report);
@@ -190,43 +244,74 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
     Ok(if met { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SLO_BROKEN) })
 }
 
-/// The ways to carry the workload, cheapest first: the smallest passing
-/// provisioned count (`found`), if any; on-demand Standard from its own
-/// run, `on_demand`; and on-demand Advantage priced for the provisioned
-/// run's traffic (not simulated yet).
-fn options(found: Option<(u32, &Point)>, on_demand: &Point) -> Vec<Choice> {
-    let verdict = |p: &Point| if p.slo.as_ref().is_some_and(|v| v.met) { "met" } else { "broken" };
+/// Whether `p` met the `[slo]` in its simulation.
+fn met(p: &Point) -> bool {
+    p.slo.as_ref().is_some_and(|v| v.met)
+}
+
+/// The doubling-and-bisection search of [`crate::recommend`] up to `max`,
+/// running `evaluate` on each value it asks for: the values tried, in
+/// order, with their verdicts; each one's point; and how it ended.
+fn search(max: u32, evaluate: impl Fn(u32) -> Point) -> (Vec<(u32, bool)>, BTreeMap<u32, Point>, Step) {
+    let mut tried: BTreeMap<u32, Trial> = BTreeMap::new();
+    let mut points = BTreeMap::new();
+    let mut order = Vec::new();
+    let mut formula = 1;
+    loop {
+        match next(&tried, max, formula) {
+            Step::Try(n) => {
+                let p = evaluate(n);
+                let verdict = p.slo.as_ref().expect("the scenario has an [slo]");
+                let measured = verdict.objectives.iter().map(|o| o.measured).collect();
+                tried.insert(n, Trial { met: verdict.met, measured });
+                // Shards and MiB/s of warm throughput are alike: one each
+                // per MiB/s the formula asks for.
+                formula = formula.max(p.sizing.needed_shards() as u32);
+                order.push((n, verdict.met));
+                points.insert(n, p);
+            }
+            end => return (order, points, end),
+        }
+    }
+}
+
+/// The ways to carry the workload, those meeting the SLO in their own
+/// simulation first, each group cheapest first: the smallest passing
+/// provisioned count (`found`), if any; on-demand Standard, `on_demand`;
+/// and on-demand Advantage at each warm throughput of `advantage`.
+fn options(found: Option<(u32, &Point)>, on_demand: &Point, advantage: Vec<(u32, &Point)>) -> Vec<Choice> {
+    let verdict = |p: &Point| if met(p) { "met" } else { "broken" };
     let mut out = vec![Choice {
         mode: "on_demand",
         shard_count: None,
+        warm_throughput_mib_s: None,
         usd_per_hour: on_demand.cost.modes.on_demand.usd_per_hour,
         usd_per_month: on_demand.cost.modes.on_demand.usd_per_month,
         slo: verdict(on_demand),
     }];
+    for (warm, p) in advantage {
+        let c = &p.cost.modes.on_demand_advantage;
+        out.push(Choice {
+            mode: "on_demand_advantage",
+            shard_count: None,
+            warm_throughput_mib_s: Some(warm),
+            usd_per_hour: c.usd_per_hour,
+            usd_per_month: c.usd_per_month,
+            slo: verdict(p),
+        });
+    }
     if let Some((shards, p)) = found {
         let m = &p.cost.modes;
         out.push(Choice {
             mode: "provisioned",
             shard_count: Some(shards),
+            warm_throughput_mib_s: None,
             usd_per_hour: m.provisioned.usd_per_hour,
             usd_per_month: m.provisioned.usd_per_month,
             slo: verdict(p),
         });
-        out.push(Choice {
-            mode: "on_demand_advantage",
-            shard_count: None,
-            usd_per_hour: m.on_demand_advantage.usd_per_hour,
-            usd_per_month: m.on_demand_advantage.usd_per_month,
-            slo: "not_simulated",
-        });
     }
-    // Options meeting the SLO in simulation first, then by price; stable.
-    let rank = |c: &Choice| match c.slo {
-        "met" => 0,
-        "not_simulated" => 1,
-        _ => 2,
-    };
-    out.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.usd_per_hour.total_cmp(&b.usd_per_hour)));
+    out.sort_by(|a, b| (a.slo != "met").cmp(&(b.slo != "met")).then(a.usd_per_hour.total_cmp(&b.usd_per_hour)));
     out
 }
 
@@ -265,16 +350,23 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
     };
     out.push_str(&format!(
         "on-demand Standard, simulated {history}: {} MiB/s of write capacity at the start, {} at the end, {:.2} % of \
-         writes throttled\n\n",
+         writes throttled\n",
         on_demand.capacity.write_capacity_mib_s_start,
         on_demand.capacity.write_capacity_mib_s_end,
         on_demand.producers.total.throttle_rate * 100.0
     ));
+    let warm: Vec<String> = r
+        .searched_warm_throughput
+        .iter()
+        .map(|t| format!("{} {}", t.warm_throughput_mib_s, if t.slo_met { "meets" } else { "fails" }))
+        .collect();
+    out.push_str(&format!("on-demand Advantage, warm throughput searched (MiB/s): {}\n\n", warm.join(" · ")));
     let mut ranked = 0;
     for o in &rec.options {
-        let what = match o.shard_count {
-            Some(n) => format!("provisioned, {n} shard(s)"),
-            None => Costs::label(o.mode).to_string(),
+        let what = match (o.shard_count, o.warm_throughput_mib_s) {
+            (Some(n), _) => format!("provisioned, {n} shard(s)"),
+            (None, Some(w)) => format!("Advantage, warm {w} MiB/s"),
+            (None, None) => Costs::label(o.mode).to_string(),
         };
         let rank = match (o.slo, ranked) {
             ("met", 0) => "cheapest",
@@ -282,13 +374,9 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
             _ => "",
         };
         ranked += usize::from(o.slo == "met");
-        let slo = match o.slo {
-            "met" => "SLO met in simulation",
-            "broken" => "SLO broken in simulation",
-            _ => "SLO not simulated",
-        };
+        let slo = if o.slo == "met" { "SLO met in simulation" } else { "SLO broken in simulation" };
         out.push_str(&format!(
-            "  {rank:<10} {what:<26} {:>10} USD/hour {:>12} USD/month  {slo}\n",
+            "  {rank:<10} {what:<28} {:>10} USD/hour {:>12} USD/month  {slo}\n",
             usd(o.usd_per_hour),
             usd(o.usd_per_month)
         ));
@@ -299,12 +387,7 @@ fn summary(s: &Scenario, r: &RecommendReport) -> String {
              \"on_demand\" and [stream.on_demand] previous_peak_write_mib_s)\n",
         );
     }
-    if rec.options.iter().any(|o| o.slo == "not_simulated") {
-        out.push_str(
-            "  (on-demand Advantage is priced for the traffic the provisioned run carried; its warm throughput is not \
-             simulated yet)\n",
-        );
-    }
+
     if let Some(sm) = &rec.next_smaller {
         let broken: Vec<String> = sm
             .broken

@@ -506,7 +506,9 @@ fn throughput_resharded(
     // The on-demand service's splits wait out their delay; the stream is
     // never UPDATING.
     let (updating_label, call_label, refused_label) = match p.capacity.mode {
-        "on_demand" => ("split pending (decided → split)", "on-demand split decided (dotted: done)", ""),
+        "on_demand" | "on_demand_advantage" => {
+            ("split pending (decided → split)", "on-demand split decided (dotted: done)", "")
+        }
         _ => ("stream UPDATING (call → last step done)", "resharding call (dotted: done)", "refused call (✕, dashed)"),
     };
     let mut labels = vec!["incoming (accepted)", "throttled attempts", &capacity_label];

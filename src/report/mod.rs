@@ -175,7 +175,8 @@ pub struct CapacityReport {
     pub write_capacity_mib_s_end: f64,
     /// The busiest second's accepted bytes after warm-up, MiB/s.
     pub peak_write_mib_s: f64,
-    /// Warm throughput (on-demand Advantage only; not modelled yet: null).
+    /// On-demand Advantage's warm throughput in effect when the run ended
+    /// (null in the other modes).
     pub warm_throughput_mib_s: Option<f64>,
 }
 
@@ -187,7 +188,13 @@ impl CapacityReport {
             write_capacity_mib_s_start: s.stream.shard_count as f64 * shard_mib,
             write_capacity_mib_s_end: o.stream.topology.open().len() as f64 * shard_mib,
             peak_write_mib_s: stream.incoming_bytes_per_s_max as f64 / MIB as f64,
-            warm_throughput_mib_s: None,
+            warm_throughput_mib_s: match s.stream.capacity_mode {
+                CapacityMode::OnDemandAdvantage => s.stream.on_demand.as_ref().map(|o| {
+                    // "The end": the instant after the last event.
+                    o.warm_throughput_at(s.duration) as f64 / MIB as f64
+                }),
+                _ => None,
+            },
         }
     }
 }
@@ -791,7 +798,7 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
     if lost > 0 {
         let stream = match mode {
             CapacityMode::Provisioned => format!("this run's {} provisioned shards", s.stream.shard_count),
-            CapacityMode::OnDemand => "this run's on-demand stream".to_string(),
+            CapacityMode::OnDemand | CapacityMode::OnDemandAdvantage => "this run's on-demand stream".to_string(),
         };
         notes.push(format!(
             "every mode is metered from the records {stream} accepted; {} user records were dropped, which a stream \

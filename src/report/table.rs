@@ -23,7 +23,7 @@ pub enum Flavour {
 pub fn render(report: &Report, flavour: Flavour) -> String {
     let s = &report.scenario;
     let shape = match report.points.len() {
-        1 if s.capacity_mode == "on_demand" => format!("on-demand, {} shards at the start", s.shard_count),
+        1 if s.capacity_mode != "provisioned" => format!("on-demand, {} shards at the start", s.shard_count),
         1 => format!("{} shards", s.shard_count),
         n => format!("{n} configurations"),
     };
@@ -411,9 +411,10 @@ fn stream_section(p: &Point) -> Section {
     let mut g = Grid::new(&[("", Align::Left), ("", Align::Left)]);
     let mut kv = |k: &str, v: String| g.row(vec![k.to_string(), v]);
     let c = &p.capacity;
-    let mode = match c.mode {
-        "on_demand" => "on-demand Standard, ",
-        _ => "",
+    let mode = match (c.mode, c.warm_throughput_mib_s) {
+        ("on_demand", _) => "on-demand Standard, ".to_string(),
+        ("on_demand_advantage", Some(w)) => format!("on-demand Advantage, warm throughput {w} MiB/s at the end, "),
+        _ => String::new(),
     };
     let end = match c.write_capacity_mib_s_end == c.write_capacity_mib_s_start {
         true => String::new(),

@@ -495,7 +495,7 @@ warmup_s = 10
 colour = "red"
 
 [stream]
-capacity_mode = "on_demand_advantage"
+capacity_mode = "serverless"
 shard_count = 0
 
 [[producers]]
@@ -524,7 +524,7 @@ records_per_s = 1
             "x.toml:3:8: scenario.name: must contain only letters, digits, `.`, `_` and `-` (it names the report folder), got \"a/b\"",
             "x.toml:5:12: scenario.warmup_s: warmup_s (10.0 s) must be < duration_s (10.0 s)",
             "x.toml:6:1: scenario.colour: unknown key; valid keys: name, seed, duration_s, warmup_s",
-            "x.toml:9:17: stream.capacity_mode: on-demand Advantage is not modelled yet; valid: \"provisioned\", \"on_demand\"",
+            "x.toml:9:17: stream.capacity_mode: unknown value \"serverless\"; valid: \"provisioned\", \"on_demand\", \"on_demand_advantage\"",
             "x.toml:10:15: stream.shard_count: must be between 1 and 10000, got 0",
             "x.toml:14:10: producers[0].client: unknown value \"grpc\"; valid: \"sdk\", \"kpl\"",
             "x.toml:15:17: producers[0].records_per_s: must be > 0, got 0",

@@ -98,16 +98,34 @@ pub enum CapacityMode {
     Provisioned,
     /// On-demand Standard: the service splits shards as traffic grows.
     OnDemand,
+    /// On-demand Advantage: on-demand with warm throughput, billed against
+    /// an account commitment.
+    OnDemandAdvantage,
 }
 
 impl CapacityMode {
-    /// The scenario spelling.
+    /// The scenario spelling (also the report's mode names).
     pub fn label(self) -> &'static str {
         match self {
             CapacityMode::Provisioned => "provisioned",
             CapacityMode::OnDemand => "on_demand",
+            CapacityMode::OnDemandAdvantage => "on_demand_advantage",
         }
     }
+
+    /// Whether the service manages the shards (either on-demand mode).
+    pub fn is_on_demand(self) -> bool {
+        !matches!(self, CapacityMode::Provisioned)
+    }
+}
+
+/// `[[stream.warm_throughput]]`: an UpdateStreamWarmThroughput call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WarmThroughputChange {
+    /// `at_s`: when it is called, `0 <= at_s < duration_s`.
+    pub at: SimTime,
+    /// `mib_s` (as bytes/s): the new warm throughput, 0 to 10 GiB/s.
+    pub bytes_per_s: u64,
 }
 
 /// `[stream.on_demand]`: how an on-demand stream starts and grows
@@ -133,6 +151,14 @@ pub struct OnDemandSpec {
     /// `max_write_mib_s` (as bytes/s): the write ceiling the service grows
     /// the stream to, default 200 MiB/s, at most 10 GiB/s.
     pub max_write_bytes_per_s: u64,
+    /// `warm_throughput_mib_s` (as bytes/s; Advantage only): write capacity
+    /// available at once from the start, default 0.
+    pub warm_throughput_bytes_per_s: u64,
+    /// `warm_throughput_delay_s` (Advantage only): how long a change of
+    /// warm throughput takes ("a few minutes"), default 300 s.
+    pub warm_throughput_delay: SimTime,
+    /// `[[stream.warm_throughput]]`: later changes, in file order.
+    pub warm_throughput_changes: Vec<WarmThroughputChange>,
 }
 
 impl Default for OnDemandSpec {
@@ -148,6 +174,9 @@ impl Default for OnDemandSpec {
             split_trigger_records_per_s: limits::ON_DEMAND_SPLIT_TRIGGER_RECORDS_PER_S,
             split_delay: SimTime::from_secs_f64(limits::ON_DEMAND_SPLIT_DELAY_DEFAULT_S),
             max_write_bytes_per_s: limits::ON_DEMAND_MAX_WRITE_MIB_S_DEFAULT * limits::MIB,
+            warm_throughput_bytes_per_s: 0,
+            warm_throughput_delay: SimTime::from_secs_f64(limits::WARM_THROUGHPUT_DELAY_DEFAULT_S),
+            warm_throughput_changes: Vec::new(),
         }
     }
 }
@@ -158,13 +187,29 @@ impl OnDemandSpec {
         (self.max_write_bytes_per_s / shard_bytes.max(1)).clamp(1, u32::MAX as u64) as u32
     }
 
+    /// The warm throughput in effect at `t` (bytes/s): the last change that
+    /// took effect before then (the latest call on a tie), else the
+    /// initial one.
+    pub fn warm_throughput_at(&self, t: SimTime) -> u64 {
+        let delay = self.warm_throughput_delay;
+        let took_effect = self.warm_throughput_changes.iter().filter(|c| c.at + delay < t);
+        took_effect.max_by_key(|c| c.at).map_or(self.warm_throughput_bytes_per_s, |c| c.bytes_per_s)
+    }
+
+    /// Shards whose byte limits add up to `bytes_per_s` of warm throughput.
+    pub fn warm_shards(bytes_per_s: u64, shard_bytes: u64) -> u32 {
+        bytes_per_s.div_ceil(shard_bytes.max(1)).min(u32::MAX as u64) as u32
+    }
+
     /// The shards the stream starts with: `initial_shards`, or enough for
     /// twice the previous peak ("up to double the peak write throughput
-    /// observed in the previous 30 days"), within the ceiling.
+    /// observed in the previous 30 days") or for the warm throughput,
+    /// within the ceiling.
     pub fn starting_shards(&self, (shard_records, shard_bytes): (u64, u64)) -> u32 {
         let for_peak = (2 * self.previous_peak_bytes_per_s)
             .div_ceil(shard_bytes.max(1))
-            .max((2 * self.previous_peak_records_per_s).div_ceil(shard_records.max(1)));
+            .max((2 * self.previous_peak_records_per_s).div_ceil(shard_records.max(1)))
+            .max(Self::warm_shards(self.warm_throughput_bytes_per_s, shard_bytes) as u64);
         (self.initial_shards as u64).max(for_peak).min(self.max_shards(shard_bytes) as u64) as u32
     }
 }
@@ -205,7 +250,7 @@ pub struct StreamSpec {
     /// default).
     pub autoscaling: Option<crate::scaling::AutoscalingSpec>,
     /// `[stream.on_demand]`: present exactly when `capacity_mode` is
-    /// on-demand (then `shard_count` is its starting count).
+    /// either on-demand mode (then `shard_count` is its starting count).
     pub on_demand: Option<OnDemandSpec>,
 }
 

@@ -20,8 +20,8 @@ pub use reshard::warnings as reshard_warnings;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, Ordering,
-    PollingSpec, PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo,
+    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, OnDemandSpec,
+    Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo,
     StreamSpec, WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
@@ -62,7 +62,10 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         let header = top.section("scenario", header);
         let stream = top.section("stream", stream);
         let producers = top.req("producers", producers);
-        let consumers = top.opt("consumers", Vec::new(), consumers);
+        let advantage = stream.as_ref().is_some_and(|s| s.capacity_mode == CapacityMode::OnDemandAdvantage);
+        let efo_limit =
+            if advantage { limits::EFO_MAX_CONSUMERS_ADVANTAGE } else { limits::EFO_MAX_CONSUMERS_PER_STREAM };
+        let consumers = top.opt("consumers", Vec::new(), |v| consumers(v, efo_limit));
         let pricing = top.opt("pricing", PricingSpec::default(), pricing::pricing);
         // Read (and removed) before validation by `sweep`; named here so
         // that it is listed, and suggested, among the valid tables.
@@ -79,6 +82,9 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         let stream = stream?;
         let schedule = top.node("stream").and_then(|n| n.get("reshard"));
         if !reshard::check_schedule(&stream, header.duration, schedule, top) {
+            return None;
+        }
+        if !on_demand::check_warm_schedule(&stream, header.duration, top) {
             return None;
         }
         let producers = producers?;
@@ -225,12 +231,17 @@ fn scenario_name(v: Val<'_>) -> Option<String> {
 fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     let capacity_mode = t.opt("capacity_mode", CapacityMode::Provisioned, |v| {
         v.choice(
-            &[("provisioned", CapacityMode::Provisioned), ("on_demand", CapacityMode::OnDemand)],
-            &[("on_demand_advantage", "on-demand Advantage is not modelled yet")],
+            &[
+                ("provisioned", CapacityMode::Provisioned),
+                ("on_demand", CapacityMode::OnDemand),
+                ("on_demand_advantage", CapacityMode::OnDemandAdvantage),
+            ],
+            &[],
         )
     });
-    let is_on_demand = capacity_mode == Some(CapacityMode::OnDemand);
-    on_demand::refuse_other_modes_keys(t, is_on_demand);
+    let is_on_demand = capacity_mode.is_some_and(CapacityMode::is_on_demand);
+    let advantage = capacity_mode == Some(CapacityMode::OnDemandAdvantage);
+    on_demand::refuse_other_modes_keys(t, capacity_mode.unwrap_or(CapacityMode::Provisioned));
     let chosen_count = match is_on_demand {
         true => None,
         false => t.req("shard_count", |v| v.int(1, limits::MAX_SHARDS_PER_STREAM)),
@@ -247,7 +258,15 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     let records = t.opt("shard_write_records_per_s", limits::SHARD_WRITE_RECORDS_PER_S, |v| v.int(1, u64::MAX));
     let bytes = t.opt("shard_write_bytes_per_s", limits::SHARD_WRITE_BYTES_PER_S, |v| v.int(1, u64::MAX));
     let on_demand_spec = match is_on_demand {
-        true => t.section("on_demand", on_demand::on_demand).map(Some),
+        true => {
+            let warm = match advantage {
+                true => t.opt("warm_throughput", Vec::new(), on_demand::warm_schedule),
+                false => Some(Vec::new()),
+            };
+            t.section("on_demand", |t| on_demand::on_demand(t, advantage))
+                .zip(warm)
+                .map(|(spec, warm_throughput_changes)| Some(OnDemandSpec { warm_throughput_changes, ..spec }))
+        }
         false => Some(None),
     };
     let shard_count = match is_on_demand {
@@ -284,11 +303,11 @@ fn producers(v: Val<'_>) -> Option<Vec<ProducerSpec>> {
     named_tables(v, "producer", true, producer)
 }
 
-/// `[[consumers]]`: an array of tables with unique names, possibly empty.
-fn consumers(v: Val<'_>) -> Option<Vec<ConsumerSpec>> {
+/// `[[consumers]]`: an array of tables with unique names, possibly empty,
+/// with at most `efo_limit` enhanced fan-out readers.
+fn consumers(v: Val<'_>, efo_limit: usize) -> Option<Vec<ConsumerSpec>> {
     let specs = named_tables(v.clone(), "consumer", false, consumer)?;
-    let over =
-        specs.iter().enumerate().filter(|(_, c)| c.kind.registers_efo()).nth(limits::EFO_MAX_CONSUMERS_PER_STREAM);
+    let over = specs.iter().enumerate().filter(|(_, c)| c.kind.registers_efo()).nth(efo_limit);
     if let Some((i, _)) = over {
         let Value::Array(items) = &v.node.value else { return None };
         let at = items[i].get("kind").map_or(items[i].origin, |n| n.origin);
@@ -296,10 +315,10 @@ fn consumers(v: Val<'_>) -> Option<Vec<ConsumerSpec>> {
             at,
             key_path(&index_path(&v.path, i), "kind"),
             format!(
-                "a stream has at most {} enhanced fan-out consumers (kind = \"efo\", or lambda with retrieval = \"efo\"); \
-                 this is number {}",
-                limits::EFO_MAX_CONSUMERS_PER_STREAM,
-                limits::EFO_MAX_CONSUMERS_PER_STREAM + 1
+                "a stream has at most {efo_limit} enhanced fan-out consumers (kind = \"efo\", or lambda with retrieval = \
+                 \"efo\"; {} with capacity_mode = \"on_demand_advantage\"); this is number {}",
+                limits::EFO_MAX_CONSUMERS_ADVANTAGE,
+                efo_limit + 1
             ),
         );
         return None;

@@ -152,5 +152,10 @@ pub const ON_DEMAND_CHECK_INTERVAL_S: u64 = 60;
 /// per stream [FAQ]; 10 GB/s in us-east-1, us-west-2 and eu-west-1
 /// [DG:service-sizes-and-limits].
 pub const ON_DEMAND_MAX_WRITE_MIB_S_DEFAULT: u64 = 200;
+/// On-demand Advantage: how long UpdateStreamWarmThroughput takes; AWS says
+/// "could take a few minutes" (shardsim's choice: 5).
+pub const WARM_THROUGHPUT_DELAY_DEFAULT_S: f64 = 300.0;
+/// On-demand Advantage: enhanced fan-out consumers per stream (20 otherwise).
+pub const EFO_MAX_CONSUMERS_ADVANTAGE: usize = 50;
 /// On-demand: the largest write ceiling any Region offers, 10 GiB/s.
 pub const ON_DEMAND_MAX_WRITE_MIB_S_MAX: u64 = 10_240;

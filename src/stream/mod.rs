@@ -118,10 +118,17 @@ impl Stream {
     }
 
     /// An on-demand stream's service splits open shard `shard` evenly at
-    /// `now`, as it decided at `decided_at` (see
-    /// [`Topology::service_split`]).
-    pub fn service_split(&mut self, decided_at: SimTime, now: SimTime, shard: u32) -> Option<Change> {
-        let change = self.topology.service_split(decided_at, now, shard)?;
+    /// `now`, as `decided` (when, by whom; see [`Topology::service_split`]).
+    pub fn service_split(&mut self, decided: (SimTime, &'static str), now: SimTime, shard: u32) -> Option<Change> {
+        let change = self.topology.service_split(decided, now, shard)?;
+        self.follow(&change);
+        Some(change)
+    }
+
+    /// The service merges the narrowest neighbours (see
+    /// [`Topology::service_merge_narrowest`]).
+    pub fn service_merge(&mut self, decided: (SimTime, &'static str), now: SimTime) -> Option<Change> {
+        let change = self.topology.service_merge_narrowest(decided, now)?;
         self.follow(&change);
         Some(change)
     }

@@ -13,6 +13,15 @@
 //! `max_write_mib_s` worth of shards. Pure: the simulation calls
 //! [`OnDemandService::check`] every minute and splits what it returns when
 //! the delay has passed.
+//!
+//! Advantage adds warm throughput: capacity available at once. When a
+//! change of it takes effect ([`OnDemandService::warm_target`]), the stream
+//! grows to the shards it needs by splitting its widest shards, or, lowered,
+//! shrinks by merging its narrowest neighbours — but, as AWS says, not
+//! below "the amount needed to support peak data ingest usage within the
+//! last hour", which shardsim reads as the shards that keep the busiest of
+//! the last 60 minutes under the split trigger (so the split rule does not
+//! undo the merges at once).
 
 use crate::metrics::ShardMeter;
 use crate::scenario::model::OnDemandSpec;
@@ -28,7 +37,14 @@ pub struct OnDemandService {
     baseline: Vec<Option<(u64, u64)>>,
     /// Per shard index: when its split was decided, while it waits.
     decided: Vec<Option<SimTime>>,
+    /// The stream's accepted bytes at the last check, and each of the last
+    /// 60 minutes' mean accepted bytes/s.
+    stream_total: u64,
+    minutes: std::collections::VecDeque<u64>,
 }
+
+/// Minutes of "the last hour".
+const HOUR_MINUTES: usize = 60;
 
 impl OnDemandService {
     /// The service for `spec`, with per-shard write limit `shard_bytes`/s.
@@ -38,7 +54,25 @@ impl OnDemandService {
             max_shards: spec.max_shards(shard_bytes),
             baseline: Vec::new(),
             decided: Vec::new(),
+            stream_total: 0,
+            minutes: std::collections::VecDeque::with_capacity(HOUR_MINUTES),
         }
+    }
+
+    /// The shard count a warm throughput of `bytes_per_s` asks for, given
+    /// `open` shards: at least its warm shards; when lowered, not below what
+    /// the last hour's busiest minute needs (see the module notes), nor
+    /// below one shard; never above the ceiling.
+    pub fn warm_target(&self, bytes_per_s: u64, open: u32, shard_bytes: u64) -> u32 {
+        let warm = OnDemandSpec::warm_shards(bytes_per_s, shard_bytes);
+        let target = if warm >= open {
+            warm
+        } else {
+            let busiest = self.minutes.iter().max().copied().unwrap_or(0);
+            let floor = busiest.div_ceil(self.spec.split_trigger_bytes_per_s.max(1)).min(u32::MAX as u64) as u32;
+            warm.max(floor).max(1).min(open)
+        };
+        target.min(self.max_shards)
     }
 
     /// The delay from a decision to its split.
@@ -55,6 +89,12 @@ impl OnDemandService {
             self.decided.resize(meters.len(), None);
         }
         let secs = minute.as_secs_f64();
+        let total: u64 = meters.iter().map(|m| m.accepted_so_far().1).sum();
+        if self.minutes.len() == HOUR_MINUTES {
+            self.minutes.pop_front();
+        }
+        self.minutes.push_back(((total - self.stream_total) as f64 / secs) as u64);
+        self.stream_total = total;
         let mut due = Vec::new();
         for &shard in open {
             let i = shard as usize;
@@ -97,7 +137,35 @@ mod tests {
             split_trigger_records_per_s: 500,
             split_delay: SimTime::from_secs(900),
             max_write_bytes_per_s: 200 * MIB,
+            warm_throughput_bytes_per_s: 0,
+            warm_throughput_delay: SimTime::from_secs(300),
+            warm_throughput_changes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_defaults_are_awss_figures_and_shardsims_documented_choices() {
+        assert_eq!(OnDemandSpec::default(), spec());
+    }
+
+    #[test]
+    fn lowered_warm_throughput_keeps_what_the_last_hours_busiest_minute_needs() {
+        let mut svc = OnDemandService::new(&spec(), MIB);
+        let mut meters = vec![ShardMeter::default()];
+        let minute = SimTime::from_secs(60);
+        svc.check(minute, &[0], &meters, minute);
+        // A busy minute at 3 MiB/s, then quiet ones at 0.1 MiB/s.
+        load(&mut meters[0], (60, 120), 3 * 1_024, 1_024);
+        svc.check(SimTime::from_secs(120), &[0], &meters, minute);
+        load(&mut meters[0], (120, 180), 100, 1_024);
+        svc.check(SimTime::from_secs(180), &[0], &meters, minute);
+        // Raised: the warm shards. Lowered from 40 to 0: not below
+        // ceil(3 MiB/s / 500 KiB/s) = 7. Lowered to 20 MiB/s: 20.
+        assert_eq!(svc.warm_target(50 * MIB, 4, MIB), 50);
+        assert_eq!(svc.warm_target(0, 40, MIB), 7);
+        assert_eq!(svc.warm_target(20 * MIB, 40, MIB), 20);
+        // Past the ceiling, never.
+        assert_eq!(svc.warm_target(500 * MIB, 4, MIB), 200);
     }
 
     /// A meter that accepted `records` of `bytes` each, spread over

@@ -252,10 +252,16 @@ impl Topology {
     }
 
     /// An on-demand stream's service splits open shard `shard` evenly at
-    /// `now`, as it decided at `decided_at`: at once, without the UPDATING
-    /// status or the calls' limits, within the shard quota and shardsim's
-    /// id limit (else nothing happens). Logged as `on_demand_split`.
-    pub fn service_split(&mut self, decided_at: SimTime, now: SimTime, shard: u32) -> Option<Change> {
+    /// `now`, as `origin` decided at `decided_at`: at once, without the
+    /// UPDATING status or the calls' limits, within the shard quota and
+    /// shardsim's id limit (else nothing happens). Logged as
+    /// `on_demand_split`.
+    pub fn service_split(
+        &mut self,
+        (decided_at, origin): (SimTime, &'static str),
+        now: SimTime,
+        shard: u32,
+    ) -> Option<Change> {
         let range = self.shards.get(shard as usize).filter(|s| s.closed_at.is_none())?.range;
         let room =
             self.shards.len() + 2 <= MAX_SHARD_INDICES as usize && self.open.len() < self.limits.shard_quota as usize;
@@ -263,10 +269,51 @@ impl Topology {
             return None;
         }
         let change = self.split(now, middle(range));
+        self.log_service(decided_at, origin, ReshardRequest::OnDemandSplit { shard }, now, &change);
+        Some(change)
+    }
+
+    /// The service merges the open neighbours whose union is narrowest (the
+    /// lowest on a tie) at `now`, as `origin` decided at `decided_at`;
+    /// `None` with one shard open.
+    pub fn service_merge_narrowest(
+        &mut self,
+        (decided_at, origin): (SimTime, &'static str),
+        now: SimTime,
+    ) -> Option<Change> {
+        let width = |i: u32| {
+            let r = self.shards[i as usize].range;
+            r.end - r.start
+        };
+        let pos = (0..self.open.len().checked_sub(1)?)
+            .min_by_key(|&p| width(self.open[p]).saturating_add(width(self.open[p + 1])))?;
+        let (shard, adjacent) = (self.open[pos], self.open[pos + 1]);
+        let change = self.merge(now, self.shards[shard as usize].range.start);
+        self.log_service(decided_at, origin, ReshardRequest::Merge { shard, adjacent }, now, &change);
+        Some(change)
+    }
+
+    /// The widest open shard (the lowest on a tie).
+    pub fn widest_open(&self) -> Option<u32> {
+        self.open.iter().copied().max_by_key(|&i| {
+            let r = self.shards[i as usize].range;
+            (r.end - r.start, std::cmp::Reverse(r.start))
+        })
+    }
+
+    /// Logs what the service did at `now`, decided at `at` by `origin`.
+    fn log_service(
+        &mut self,
+        at: SimTime,
+        origin: &'static str,
+        request: ReshardRequest,
+        now: SimTime,
+        change: &Change,
+    ) {
         self.operations.push(OperationLog {
-            at: decided_at,
-            request: ReshardRequest::OnDemandSplit { shard },
-            origin: "on_demand",
+            at,
+            request,
+            origin,
             status: Status::Completed,
             error: None,
             message: None,
@@ -274,7 +321,6 @@ impl Topology {
             shards_created: change.created.clone(),
             shards_closed: change.closed.clone(),
         });
-        Some(change)
     }
 
     /// Completes the running operation's next step at `now`.

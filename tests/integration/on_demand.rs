@@ -127,7 +127,7 @@ fn keys_of_the_other_mode_are_refused_where_written() {
         (
             on_demand("", 100, 60, UNIFORM).replace("capacity_mode = \"on_demand\"\n", "shard_count = 2\n"),
             "stream.on_demand",
-            "capacity_mode = \"on_demand\" only",
+            "capacity_mode = \"on_demand\" or",
         ),
         (on_demand("initial_shards = 300", 100, 60, UNIFORM), "stream.on_demand.initial_shards", "max_write_mib_s"),
         (on_demand("max_write_mib_s = 20000", 100, 60, UNIFORM), "stream.on_demand.max_write_mib_s", "10240"),
@@ -141,5 +141,114 @@ fn keys_of_the_other_mode_are_refused_where_written() {
         assert_eq!(out.status.code(), Some(2), "{path}: {err}");
         assert!(err.contains(path) && err.contains(needle), "{path}/{needle}: {err}");
         assert!(err.contains("od.toml:"), "located: {err}");
+    }
+}
+
+/// An Advantage stream (extra `[stream.on_demand]` and `[stream]` lines)
+/// under `records_per_s` 1-KiB records with a ×`factor` spike from 600 s to
+/// 1,200 s.
+fn advantage(on_demand: &str, stream: &str, records_per_s: u32, factor: u32, duration_s: u32) -> String {
+    format!(
+        "[scenario]\nname = \"adv\"\nseed = 23\nduration_s = {duration_s}\n\
+         [stream]\ncapacity_mode = \"on_demand_advantage\"\n{stream}\n[stream.on_demand]\n{on_demand}\n\
+         [[producers]]\nname = \"p\"\nrecords_per_s = {records_per_s}\narrival = \"poisson\"\ninstances = 4\n\
+         record_bytes = {{ dist = \"fixed\", bytes = 1023 }}\npartition_key = {UNIFORM}\n\
+         rate_pattern = {{ kind = \"spike\", at_s = 600, duration_s = 600, factor = {factor} }}\n\
+         [producers.sdk]\napi = \"put_records\"\nlinger_ms = 20\nmax_attempts = 1\n"
+    )
+}
+
+#[test]
+fn advantage_with_50_mib_s_of_warm_throughput_takes_a_40_mib_s_spike() {
+    // 2 MiB/s, then 40 MiB/s from 600 to 1,200 s.
+    let r = report(&advantage("warm_throughput_mib_s = 50", "", rate(2.0), 20, 1_500));
+    let p = &r.points[0];
+    assert_eq!(p.capacity.mode, "on_demand_advantage");
+    assert_eq!((p.capacity.write_capacity_mib_s_start, p.capacity.warm_throughput_mib_s), (50.0, Some(50.0)));
+    assert_eq!(p.stream.write_throttled, 0);
+    assert_eq!(p.cost.modes.on_demand_advantage.basis, "simulated");
+    // A Standard stream of the same history throttles the spike.
+    let standard =
+        report(&on_demand("", rate(2.0), 1_500, UNIFORM).replace("max_attempts = 1", "max_attempts = 1\n").replace(
+            "partition_key = ",
+            "rate_pattern = { kind = \"spike\", at_s = 600, duration_s = 600, factor = 20 }\npartition_key = ",
+        ));
+    assert!(standard.points[0].stream.write_throttled > 0);
+}
+
+#[test]
+fn raising_warm_throughput_adds_capacity_after_its_delay_and_lowering_merges_to_the_last_hours_need() {
+    // Raised to 50 MiB/s at 60 s: from 360 s (300 s later) no shard covers
+    // more than 1/50 of the hash space — 64 shards of 1/64, split from 4 —
+    // so the 40 MiB/s spike at 600 s, spread over all keys, does not
+    // throttle.
+    let raise = "[[stream.warm_throughput]]\nat_s = 60\nmib_s = 50\n";
+    let r = report(&advantage("", raise, rate(2.0), 20, 1_500));
+    let p = &r.points[0];
+    let warm: Vec<_> = p.reshard_operations.iter().filter(|o| o.origin == "warm_throughput").collect();
+    assert_eq!(warm.len(), 60, "4 → 64 shards, one split each");
+    assert!(warm.iter().all(|o| o.at_s == 60.0 && o.completed_at_s == Some(360.0) && o.op == "on_demand_split"));
+    assert_eq!(throttled_between(p, 600, 1_200), 0);
+    assert_eq!(p.capacity.warm_throughput_mib_s, Some(50.0));
+
+    // Warm 40 MiB/s from the start under a steady 4 MiB/s, lowered to 0 at
+    // 300 s: at 600 s the stream merges down to what the last hour's
+    // busiest minute needs below the 500 KiB/s trigger:
+    // ceil(4 MiB/s / 500 KiB/s) = 9 shards — not to 0, nor to 4.
+    let lower = "[[stream.warm_throughput]]\nat_s = 300\nmib_s = 0\n";
+    let r = report(&advantage("warm_throughput_mib_s = 40", lower, rate(4.0), 1, 900));
+    let p = &r.points[0];
+    let busiest_minute_bytes_per_s = 4.0 * 1_048_576.0 * 1.01; // Poisson noise over a minute
+    let floor = (busiest_minute_bytes_per_s / 512_000.0f64).ceil();
+    assert_eq!(p.capacity.write_capacity_mib_s_end, floor, "merged to the last hour's need");
+    let merges = p.reshard_operations.iter().filter(|o| o.op == "merge").count();
+    assert_eq!(merges as f64, 40.0 - floor);
+    assert_eq!(p.stream.write_throttled, 0);
+    assert_eq!(p.capacity.warm_throughput_mib_s, Some(0.0));
+}
+
+#[test]
+fn warm_throughput_is_refused_outside_advantage_and_beyond_its_bounds() {
+    let standard = on_demand("warm_throughput_mib_s = 10", 100, 60, UNIFORM);
+    let schedule = on_demand("", 100, 60, UNIFORM)
+        .replace("[stream.on_demand]", "[[stream.warm_throughput]]\nat_s = 1\nmib_s = 5\n[stream.on_demand]");
+    let cases = [
+        (standard, "stream.on_demand.warm_throughput_mib_s", "on_demand_advantage"),
+        (schedule, "stream.warm_throughput", "on_demand_advantage"),
+        (
+            advantage("warm_throughput_mib_s = 300", "", 100, 1, 60),
+            "stream.on_demand.warm_throughput_mib_s",
+            "max_write_mib_s",
+        ),
+        (
+            advantage("", "[[stream.warm_throughput]]\nat_s = 60\nmib_s = 5\n", 100, 1, 60),
+            "stream.warm_throughput[0].at_s",
+            "duration_s",
+        ),
+        (
+            advantage(
+                "",
+                "[[stream.warm_throughput]]\nat_s = 5\nmib_s = 5\n[[stream.warm_throughput]]\nat_s = 5\nmib_s = 9\n",
+                100,
+                1,
+                60,
+            ),
+            "stream.warm_throughput[1].at_s",
+            "one change per instant",
+        ),
+        (
+            advantage("", "[[stream.warm_throughput]]\nat_s = 5\nmib_s = 20000\n", 100, 1, 60),
+            "stream.warm_throughput[0].mib_s",
+            "10240",
+        ),
+    ];
+    for (text, path, needle) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("od.toml");
+        std::fs::write(&file, &text).unwrap();
+        let out = shardsim().arg("check").arg(&file).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(path) && err.contains(needle), "{path}/{needle}: {err}");
     }
 }

@@ -124,6 +124,13 @@ fn recommend_finds_the_bandwidth_bound_and_the_next_smaller_count_breaks() {
     assert_eq!(on_demand.unwrap()["slo"], "met");
     assert_eq!(json["on_demand"]["capacity"]["write_capacity_mib_s_start"], 4.0);
     assert!(out.contains("on-demand Standard, simulated as a new stream"), "{out}");
+    // So was Advantage: with no warm throughput it is the same new stream,
+    // which meets the SLO, so the search stops at 0 MiB/s.
+    let advantage =
+        json["recommendation"]["options"].as_array().unwrap().iter().find(|o| o["mode"] == "on_demand_advantage");
+    let advantage = advantage.unwrap();
+    assert_eq!((advantage["slo"].as_str(), advantage["warm_throughput_mib_s"].as_u64()), (Some("met"), Some(0)));
+    assert_eq!(json["searched_warm_throughput"].as_array().unwrap().len(), 1);
     // Doubling then bisection: 1, 2, 4, … not every count.
     assert!(json["searched"].as_array().unwrap().len() <= 6);
     // The next smaller count, run on its own, breaks the SLO.

@@ -1,10 +1,14 @@
-//! `[stream]` in on-demand mode: `[stream.on_demand]`, how the stream starts
-//! and how the service grows it; and the rule that each mode's keys are
-//! refused in the other (a key that would be read and ignored is an error).
+//! `[stream]` in an on-demand mode: `[stream.on_demand]`, how the stream
+//! starts and how the service grows it, and (Advantage only) its warm
+//! throughput and `[[stream.warm_throughput]]` changes; and the rule that
+//! each mode's keys are refused in the others (a key that would be read and
+//! ignored is an error).
 
-use super::{Interval, TableReader};
-use crate::scenario::model::OnDemandSpec;
+use super::{Interval, TableReader, Val};
+use crate::scenario::model::{CapacityMode, OnDemandSpec, StreamSpec, WarmThroughputChange};
+use crate::scenario::tree::{Value, fmt_float, index_path, key_path};
 use crate::stream::limits;
+use crate::time::SimTime;
 
 /// `[stream]` keys only a provisioned stream reads: its shard count and how
 /// it reshards.
@@ -18,30 +22,51 @@ pub(super) const PROVISIONED_ONLY: [&str; 7] = [
     "scale_limit_exception",
 ];
 
-/// Refuses, where written, the `[stream]` keys that do not apply to the
-/// stream's mode (on-demand: the provisioned keys; provisioned:
-/// `[stream.on_demand]`).
-pub(super) fn refuse_other_modes_keys(t: &mut TableReader<'_>, on_demand: bool) {
-    let foreign: Vec<&'static str> = match on_demand {
-        true => PROVISIONED_ONLY.iter().copied().filter(|k| t.has(k)).collect(),
-        false => ["on_demand"].into_iter().filter(|k| t.has(k)).collect(),
-    };
-    for &key in &foreign {
+/// `[stream.on_demand]` keys only Advantage reads.
+const ADVANTAGE_ONLY: [&str; 2] = ["warm_throughput_mib_s", "warm_throughput_delay_s"];
+
+/// Refuses, where written, the `[stream]` keys that do not apply to `mode`:
+/// on-demand refuses the provisioned keys, provisioned refuses
+/// `[stream.on_demand]`, and only Advantage has warm throughput.
+pub(super) fn refuse_other_modes_keys(t: &mut TableReader<'_>, mode: CapacityMode) {
+    let mut foreign: Vec<(&'static str, String)> = Vec::new();
+    if mode.is_on_demand() {
+        let written: Vec<&str> = PROVISIONED_ONLY.into_iter().filter(|k| t.has(k)).collect();
+        for key in written {
+            foreign.push((
+                key,
+                format!(
+                    "`{key}` applies to capacity_mode = \"provisioned\" only; an on-demand stream's shards are split \
+                     by the service (tune it in [stream.on_demand])"
+                ),
+            ));
+        }
+    } else if t.has("on_demand") {
+        foreign.push((
+            "on_demand",
+            "[stream.on_demand] applies to capacity_mode = \"on_demand\" or \"on_demand_advantage\" only".into(),
+        ));
+    }
+    if mode != CapacityMode::OnDemandAdvantage && t.has("warm_throughput") {
+        foreign.push(("warm_throughput", advantage_only("[[stream.warm_throughput]]")));
+    }
+    for (key, message) in foreign {
         // Read, so it is not also reported as unknown.
         let _ = t.take(key);
-        let message = match on_demand {
-            true => format!(
-                "`{key}` applies to capacity_mode = \"provisioned\" only; an on-demand stream's shards are split by \
-                 the service (tune it in [stream.on_demand])"
-            ),
-            false => "[stream.on_demand] applies to capacity_mode = \"on_demand\" only".to_string(),
-        };
         t.fail_at(&[key], message);
     }
 }
 
-/// `[stream.on_demand]` (absent: all defaults).
-pub(super) fn on_demand(t: &mut TableReader<'_>) -> Option<OnDemandSpec> {
+fn advantage_only(what: &str) -> String {
+    format!("{what} is an on-demand Advantage feature: it needs capacity_mode = \"on_demand_advantage\"")
+}
+
+/// The largest warm throughput, MiB/s ("up to 10 GiBps").
+const WARM_MAX_MIB_S: u64 = limits::ON_DEMAND_MAX_WRITE_MIB_S_MAX;
+
+/// `[stream.on_demand]` (absent: all defaults) of an on-demand stream, with
+/// warm throughput when `advantage`.
+pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool) -> Option<OnDemandSpec> {
     let mib = limits::MIB;
     let d = OnDemandSpec::default();
     let max_mib =
@@ -54,6 +79,20 @@ pub(super) fn on_demand(t: &mut TableReader<'_>) -> Option<OnDemandSpec> {
     let trigger_kib = t.opt("split_trigger_kib_s", d.split_trigger_bytes_per_s / 1_024, |v| v.int(1, 1 << 30));
     let trigger_records = t.opt("split_trigger_records_per_s", d.split_trigger_records_per_s, |v| v.int(1, u64::MAX));
     let delay = t.opt("split_delay_s", d.split_delay, |v| v.secs(Interval::NON_NEGATIVE));
+    let (warm, warm_delay) = match advantage {
+        true => (
+            t.opt("warm_throughput_mib_s", 0, |v| v.int(0, WARM_MAX_MIB_S)),
+            t.opt("warm_throughput_delay_s", d.warm_throughput_delay, |v| v.secs(Interval::NON_NEGATIVE)),
+        ),
+        false => {
+            let written: Vec<&str> = ADVANTAGE_ONLY.into_iter().filter(|k| t.has(k)).collect();
+            for key in written {
+                let _ = t.take(key);
+                t.fail_at(&[key], advantage_only(&format!("`{key}`")));
+            }
+            (Some(0), Some(d.warm_throughput_delay))
+        }
+    };
     let spec = OnDemandSpec {
         initial_shards: initial?,
         previous_peak_bytes_per_s: (peak_mib? * mib as f64).round() as u64,
@@ -62,6 +101,9 @@ pub(super) fn on_demand(t: &mut TableReader<'_>) -> Option<OnDemandSpec> {
         split_trigger_records_per_s: trigger_records?,
         split_delay: delay?,
         max_write_bytes_per_s: max_mib? * mib,
+        warm_throughput_bytes_per_s: warm? * mib,
+        warm_throughput_delay: warm_delay?,
+        warm_throughput_changes: Vec::new(),
     };
     let most = spec.max_shards(limits::SHARD_WRITE_BYTES_PER_S);
     if spec.initial_shards > most {
@@ -74,5 +116,79 @@ pub(super) fn on_demand(t: &mut TableReader<'_>) -> Option<OnDemandSpec> {
         );
         return None;
     }
+    if spec.warm_throughput_bytes_per_s > spec.max_write_bytes_per_s {
+        t.fail_at(
+            &["warm_throughput_mib_s", "max_write_mib_s"],
+            format!(
+                "warm_throughput_mib_s = {} is above max_write_mib_s = {}: warm throughput cannot pass the stream's \
+                 write ceiling",
+                spec.warm_throughput_bytes_per_s / mib,
+                spec.max_write_bytes_per_s / mib
+            ),
+        );
+        return None;
+    }
     Some(spec)
+}
+
+/// `[[stream.warm_throughput]]`: `{ at_s, mib_s }` entries, in file order.
+pub(super) fn warm_schedule(v: Val<'_>) -> Option<Vec<WarmThroughputChange>> {
+    let Value::Array(items) = &v.node.value else {
+        v.expected("an array of tables ([[stream.warm_throughput]])");
+        return None;
+    };
+    let read: Vec<Option<WarmThroughputChange>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            v.item(i, item).read_table(|t| {
+                let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
+                let mib_s = t.req("mib_s", |v| v.int(0, WARM_MAX_MIB_S));
+                Some(WarmThroughputChange { at: at?, bytes_per_s: mib_s? * limits::MIB })
+            })
+        })
+        .collect();
+    read.into_iter().collect()
+}
+
+/// The warm-throughput schedule against the run and the ceiling: each
+/// `at_s` within the run, no two at one instant, none above
+/// `max_write_mib_s`. Reports at the entry; returns whether all is well.
+pub(super) fn check_warm_schedule(stream: &StreamSpec, duration: SimTime, t: &TableReader<'_>) -> bool {
+    let Some(spec) = &stream.on_demand else { return true };
+    let node = t.node("stream").and_then(|n| n.get("warm_throughput"));
+    let origin = |i: usize, key: &str| {
+        let item = match node.map(|n| &n.value) {
+            Some(Value::Array(items)) => items.get(i),
+            _ => None,
+        };
+        item.and_then(|n| n.get(key).or(Some(n))).map_or(t.origin, |n| n.origin)
+    };
+    let mut ok = true;
+    let mut report = |i: usize, key: &str, message: String| {
+        t.sink.report(origin(i, key), key_path(&index_path("stream.warm_throughput", i), key), message);
+        ok = false;
+    };
+    for (i, c) in spec.warm_throughput_changes.iter().enumerate() {
+        if c.at >= duration {
+            let (d, at) = (fmt_float(duration.as_secs_f64()), fmt_float(c.at.as_secs_f64()));
+            report(i, "at_s", format!("must be < duration_s ({d} s), got {at}"));
+        } else if let Some(j) = spec.warm_throughput_changes[..i].iter().position(|e| e.at == c.at) {
+            report(
+                i,
+                "at_s",
+                format!("entry {j} is already at {} s: one change per instant", fmt_float(c.at.as_secs_f64())),
+            );
+        }
+        if c.bytes_per_s > spec.max_write_bytes_per_s {
+            let mib = limits::MIB;
+            let message = format!(
+                "{} MiB/s is above [stream.on_demand] max_write_mib_s = {}",
+                c.bytes_per_s / mib,
+                spec.max_write_bytes_per_s / mib
+            );
+            report(i, "mib_s", message);
+        }
+    }
+    ok
 }
