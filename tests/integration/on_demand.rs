@@ -109,6 +109,34 @@ fn a_hot_key_throttles_in_on_demand_mode_too() {
     assert!(p.reshard_operations.iter().any(|o| o.completed_at_s.is_some()));
     let late = throttled_between(p, 1_200, 1_500);
     assert!(late > 0);
+    // Warm throughput does not help one key either ("a maximum of 1 MiB/s
+    // of data per partition key, regardless of the warm throughput").
+    let hot = "{ dist = \"fixed\", key = \"tenant-1\" }";
+    let warm = on_demand("warm_throughput_mib_s = 50", rate(1.5), 600, hot)
+        .replace("capacity_mode = \"on_demand\"", "capacity_mode = \"on_demand_advantage\"");
+    let a = report(&warm);
+    let t = &a.points[0].producers.total;
+    let share = t.records_dropped as f64 / t.user_records as f64;
+    assert!((share - 536.0 / 1_536.0).abs() < 0.02, "{share}");
+}
+
+#[test]
+fn an_on_demand_sweep_is_byte_identical_at_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("od.toml");
+    let text = on_demand("split_delay_s = 120", rate(12.0), 900, UNIFORM)
+        + "[sweep]\n\"stream.on_demand.split_delay_s\" = [60, 120, 300]\n";
+    std::fs::write(&file, text).unwrap();
+    let run = |threads: &str| {
+        let out = tmp.path().join(threads);
+        shardsim().arg("run").arg(&file).args(["--quiet", "--threads", threads, "--out"]).arg(&out).assert().success();
+        std::fs::read(out.join("od").join("report.json")).unwrap()
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(one == two, "1 thread vs 2 threads differ");
+    let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    let splits = |i: usize| json["points"][i]["reshard_operations"].as_array().unwrap().len();
+    assert!(splits(0) > splits(2), "a shorter delay splits more within the run");
 }
 
 #[test]
