@@ -14,7 +14,14 @@
 //! dashed line and cross with AWS's exception when it was refused. The
 //! heatmap has a row for every shard that ever existed, its cells grey
 //! before the shard opened and after it closed. A run without resharding
-//! draws both charts as before.
+//! draws both charts as before. An on-demand stream's splits are marked
+//! the same way, those decided at one check as one mark, the band then
+//! the wait from decision to split (the stream is never UPDATING).
+//!
+//! The throughput chart counts records, or MiB when the mean record is
+//! large enough that the bytes limit binds before the records limit (a
+//! records/s capacity line would otherwise sit far above traffic that is
+//! already throttled).
 
 use std::sync::Once;
 
@@ -28,6 +35,7 @@ use super::table::thousands;
 use super::{Point, Report, ShardReport};
 use crate::cost::Costs;
 use crate::metrics::shard::ShardCell;
+use crate::stream::limits::MIB;
 
 /// Chart size in pixels.
 pub const SIZE: (u32, u32) = (1200, 700);
@@ -214,14 +222,52 @@ fn existed(shard: &ShardReport, start_s: f64, end_s: f64) -> bool {
 
 /// Stream totals per second over time: (start s, incoming/s, throttled/s).
 pub fn throughput_series(p: &Point) -> Vec<(f64, f64, f64)> {
+    throughput_in(p, Unit::Records)
+}
+
+/// What the throughput chart counts: records, or MiB when the records are
+/// large enough that the bytes limit binds first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Records per second.
+    Records,
+    /// MiB per second.
+    Mib,
+}
+
+/// The limit that binds first for `p`'s mean accepted record: MiB when
+/// records/s at the records limit would pass the bytes limit.
+pub fn binding_unit(p: &Point) -> Unit {
+    let s = &p.stream;
+    let per_record = s.incoming_bytes as f64 / s.incoming_records.max(1) as f64;
+    let records_at_limit_bytes = per_record * s.capacity_records_per_s as f64;
+    if records_at_limit_bytes > s.capacity_bytes_per_s as f64 { Unit::Mib } else { Unit::Records }
+}
+
+/// [`throughput_series`] in `unit`: in MiB, accepted bytes as metered, and
+/// throttled attempts at the run's mean accepted record size.
+pub fn throughput_in(p: &Point, unit: Unit) -> Vec<(f64, f64, f64)> {
     let t = &p.timeseries;
     let b = t.bucket_s as f64;
-    t.incoming_records
-        .iter()
-        .zip(&t.write_throttled)
-        .enumerate()
-        .map(|(i, (&ok, &no))| (i as f64 * b, ok as f64 / b, no as f64 / b))
+    let mib = MIB as f64;
+    let per_record = p.stream.incoming_bytes as f64 / p.stream.incoming_records.max(1) as f64;
+    (0..t.incoming_records.len())
+        .map(|i| {
+            let (ok, no) = match unit {
+                Unit::Records => (t.incoming_records[i] as f64, t.write_throttled[i] as f64),
+                Unit::Mib => (t.incoming_bytes[i] as f64 / mib, t.write_throttled[i] as f64 * per_record / mib),
+            };
+            (i as f64 * b, ok / b, no / b)
+        })
         .collect()
+}
+
+/// One shard's limit in `unit` (records/s or MiB/s).
+pub fn shard_limit_in(p: &Point, unit: Unit) -> f64 {
+    match unit {
+        Unit::Records => shard_records_per_s(p) as f64,
+        Unit::Mib => p.stream.capacity_bytes_per_s as f64 / p.stream.shard_count.max(1) as f64 / MIB as f64,
+    }
 }
 
 /// The records/s limit of one shard: the stream's initial capacity over
@@ -235,8 +281,13 @@ pub fn shard_records_per_s(p: &Point) -> u64 {
 /// open in the bucket — a step line that climbs as a resharding's children
 /// open (constant without resharding).
 pub fn capacity_series(p: &Point) -> Vec<(f64, f64)> {
+    capacity_in(p, Unit::Records)
+}
+
+/// [`capacity_series`] in `unit`.
+pub fn capacity_in(p: &Point, unit: Unit) -> Vec<(f64, f64)> {
     let t = &p.timeseries;
-    let per_shard = shard_records_per_s(p) as f64;
+    let per_shard = shard_limit_in(p, unit);
     t.open_shards.iter().enumerate().map(|(i, &n)| ((i as u64 * t.bucket_s) as f64, n as f64 * per_shard)).collect()
 }
 
@@ -423,29 +474,46 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     Ok(())
 }
 
+/// How the throughput chart names its unit: the y axis, one shard's
+/// capacity, and the throttled line.
+fn unit_text(p: &Point, unit: Unit) -> (&'static str, String, &'static str) {
+    match unit {
+        Unit::Records => {
+            ("records per second", format!("{} records/s", thousands(shard_records_per_s(p))), "throttled attempts")
+        }
+        Unit::Mib => {
+            ("MiB per second", format!("{} MiB/s", shard_limit_in(p, unit)), "throttled attempts (× mean record size)")
+        }
+    }
+}
+
 fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
-    let series = throughput_series(p);
+    // Large records hit the bytes limit first: then the chart counts MiB.
+    let unit = binding_unit(p);
+    let series = throughput_in(p, unit);
     let marks = operation_marks(p);
     if !marks.is_empty() {
-        return throughput_resharded(root, p, &series, &marks);
+        return throughput_resharded(root, p, unit, &series, &marks);
     }
     let end = series.last().map_or(1.0, |s| s.0 + p.timeseries.bucket_s as f64);
-    let capacity = p.stream.capacity_records_per_s as f64;
+    let capacity = shard_limit_in(p, unit) * p.stream.shard_count as f64;
     let top = series.iter().map(|s| s.1.max(s.2)).fold(capacity, f64::max) * 1.15;
-    let title = "Stream throughput (per second) against its records/s capacity";
-    let mut c = plot(root, title, 0.0..end, 0.0..top, ("time (s)", "records per second"))?;
-    flows(&mut c, &series)?;
+    let (axis, per_shard, throttled) = unit_text(p, unit);
+    let title = format!("Stream throughput (per second) against its {} capacity", axis.replace(" per second", "/s"));
+    let mut c = plot(root, &title, 0.0..end, 0.0..top, ("time (s)", axis))?;
+    flows(&mut c, &series, throttled)?;
     c.draw_series(DashedLineSeries::new(vec![(0.0, capacity), (end, capacity)], 10, 6, BLACK.stroke_width(2)))
         .map_err(err)?
-        .label(format!("capacity ({} records/s per shard)", thousands(shard_records_per_s(p))))
+        .label(format!("capacity ({per_shard} per shard)"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.stroke_width(2)));
     legend(&mut c, SeriesLabelPosition::UpperRight)
 }
 
-/// The incoming and throttled lines of [`throughput_series`].
+/// The incoming and throttled lines of [`throughput_in`].
 fn flows<'a, DB: DrawingBackend + 'a>(
     c: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     series: &[(f64, f64, f64)],
+    throttled: &str,
 ) -> Result<(), String> {
     c.draw_series(LineSeries::new(series.iter().map(|s| (s.0, s.1)), INK[0].stroke_width(2)))
         .map_err(err)?
@@ -453,7 +521,7 @@ fn flows<'a, DB: DrawingBackend + 'a>(
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], INK[0].stroke_width(2)));
     c.draw_series(LineSeries::new(series.iter().map(|s| (s.0, s.2)), THROTTLED.stroke_width(1)))
         .map_err(err)?
-        .label("throttled attempts")
+        .label(throttled)
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], THROTTLED.stroke_width(1)));
     Ok(())
 }
@@ -466,12 +534,14 @@ fn flows<'a, DB: DrawingBackend + 'a>(
 fn throughput_resharded(
     root: &Draw<'_>,
     p: &Point,
+    unit: Unit,
     series: &[(f64, f64, f64)],
     marks: &[OperationMark],
 ) -> Result<(), String> {
     let end = series.last().map_or(1.0, |s| s.0 + p.timeseries.bucket_s as f64);
-    let capacity = capacity_series(p);
-    let per_shard = shard_records_per_s(p).max(1);
+    let capacity = capacity_in(p, unit);
+    let per_shard = shard_limit_in(p, unit).max(f64::MIN_POSITIVE);
+    let (axis, per_shard_text, throttled) = unit_text(p, unit);
     let high = series.iter().map(|s| s.1.max(s.2)).chain(capacity.iter().map(|c| c.1)).fold(1.0, f64::max);
     // The space above the data holds the calls' labels.
     let top = high * 1.5;
@@ -486,10 +556,10 @@ fn throughput_resharded(
         .map_err(err)?
         // Capacity is open shards × the per-shard limit, so this axis reads
         // the capacity line as a shard count.
-        .set_secondary_coord(0.0..end, 0.0..top / per_shard as f64);
+        .set_secondary_coord(0.0..end, 0.0..top / per_shard);
     c.configure_mesh()
         .x_desc("time (s)")
-        .y_desc("records per second")
+        .y_desc(axis)
         .axis_desc_style(font(16))
         .label_style(font(14))
         .draw()
@@ -502,7 +572,7 @@ fn throughput_resharded(
         .draw()
         .map_err(err)?;
     let (accepted, refused): (Vec<&OperationMark>, Vec<&OperationMark>) = marks.iter().partition(|m| m.error.is_none());
-    let capacity_label = format!("capacity (open shards × {} records/s)", thousands(per_shard));
+    let capacity_label = format!("capacity (open shards × {per_shard_text})");
     // The on-demand service's splits wait out their delay; the stream is
     // never UPDATING.
     let (updating_label, call_label, refused_label) = match p.capacity.mode {
@@ -511,7 +581,7 @@ fn throughput_resharded(
         }
         _ => ("stream UPDATING (call → last step done)", "resharding call (dotted: done)", "refused call (✕, dashed)"),
     };
-    let mut labels = vec!["incoming (accepted)", "throttled attempts", &capacity_label];
+    let mut labels = vec!["incoming (accepted)", throttled, &capacity_label];
     if !accepted.is_empty() {
         labels.splice(0..0, [updating_label]);
         labels.push(call_label);
@@ -533,7 +603,7 @@ fn throughput_resharded(
         .label(updating_label)
         .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], band.filled()));
     }
-    flows(&mut c, series)?;
+    flows(&mut c, series, throttled)?;
     let steps: Vec<(f64, f64)> = capacity
         .iter()
         .enumerate()

@@ -264,3 +264,24 @@ fn a_resharding_run_draws_its_charts() {
     let b = charts::render(&r).unwrap();
     assert!(a.iter().zip(&b).all(|(x, y)| x.png == y.png), "drawing is deterministic");
 }
+
+#[test]
+fn the_throughput_chart_counts_mib_when_large_records_hit_the_bytes_limit_first() {
+    // 4 KiB records: 1,000 records/s would be 4 MiB/s, four times a shard's
+    // bytes limit, so the chart counts MiB; 200-byte records stay records.
+    let big = "[scenario]\nname = \"b\"\nseed = 1\nduration_s = 20\n[stream]\nshard_count = 2\n\
+               [[producers]]\nname = \"p\"\nrecords_per_s = 700\nrecord_bytes = { dist = \"fixed\", bytes = 4096 }\n";
+    let r = report(big);
+    let p = &r.points[0];
+    assert_eq!(charts::binding_unit(p), charts::Unit::Mib);
+    assert_eq!(charts::shard_limit_in(p, charts::Unit::Mib), 1.0);
+    assert!(charts::capacity_in(p, charts::Unit::Mib).iter().all(|c| c.1 == 2.0));
+    // Accepted MiB add up to the stream's incoming bytes.
+    let series = charts::throughput_in(p, charts::Unit::Mib);
+    let mib: f64 = series.iter().map(|s| s.1 * p.timeseries.bucket_s as f64).sum();
+    assert!((mib * 1_048_576.0 - p.stream.incoming_bytes as f64).abs() < 1.0);
+    // Throttled attempts at the mean record size.
+    assert!(series.iter().any(|s| s.2 > 0.0), "700 records/s of 4 KiB (2.7 MiB/s) throttle on 2 MiB/s");
+    let small = report(&consumer_scenario(2, 300, 20, "", ""));
+    assert_eq!(charts::binding_unit(&small.points[0]), charts::Unit::Records);
+}
