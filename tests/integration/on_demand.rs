@@ -139,6 +139,19 @@ fn an_on_demand_sweep_is_byte_identical_at_one_and_two_threads() {
     assert!(splits(0) > splits(2), "a shorter delay splits more within the run");
 }
 
+/// `shardsim check` refuses `text` with exit 2, naming the file's line,
+/// the key `path`, and `needle`.
+fn assert_refused(text: &str, path: &str, needle: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("od.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = shardsim().arg("check").arg(&file).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+    assert!(err.contains(path) && err.contains(needle), "{path}/{needle}: {err}");
+    assert!(err.contains("od.toml:"), "located: {err}");
+}
+
 #[test]
 fn keys_of_the_other_mode_are_refused_where_written() {
     let cases = [
@@ -160,16 +173,7 @@ fn keys_of_the_other_mode_are_refused_where_written() {
         (on_demand("initial_shards = 300", 100, 60, UNIFORM), "stream.on_demand.initial_shards", "max_write_mib_s"),
         (on_demand("max_write_mib_s = 20000", 100, 60, UNIFORM), "stream.on_demand.max_write_mib_s", "10240"),
     ];
-    for (text, path, needle) in cases {
-        let tmp = tempfile::tempdir().unwrap();
-        let file = tmp.path().join("od.toml");
-        std::fs::write(&file, &text).unwrap();
-        let out = shardsim().arg("check").arg(&file).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
-        assert!(err.contains(path) && err.contains(needle), "{path}/{needle}: {err}");
-        assert!(err.contains("od.toml:"), "located: {err}");
-    }
+    cases.iter().for_each(|(text, path, needle)| assert_refused(text, path, needle));
 }
 
 /// An Advantage stream (extra `[stream.on_demand]` and `[stream]` lines)
@@ -270,13 +274,5 @@ fn warm_throughput_is_refused_outside_advantage_and_beyond_its_bounds() {
             "10240",
         ),
     ];
-    for (text, path, needle) in cases {
-        let tmp = tempfile::tempdir().unwrap();
-        let file = tmp.path().join("od.toml");
-        std::fs::write(&file, &text).unwrap();
-        let out = shardsim().arg("check").arg(&file).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
-        assert!(err.contains(path) && err.contains(needle), "{path}/{needle}: {err}");
-    }
+    cases.iter().for_each(|(text, path, needle)| assert_refused(text, path, needle));
 }
