@@ -276,3 +276,23 @@ fn warm_throughput_is_refused_outside_advantage_and_beyond_its_bounds() {
     ];
     cases.iter().for_each(|(text, path, needle)| assert_refused(text, path, needle));
 }
+
+#[test]
+fn an_on_demand_run_is_billed_for_its_own_traffic_at_the_published_rates() {
+    // 1,024 records/s of 1,024 bytes (data 1,023 + key "a"): each rounds to
+    // 1 KB, so data written is records × 1 KiB, at $0.08 per GB (2^30
+    // bytes), plus $0.04 per stream-hour — for the run's own accepted
+    // records, in the simulated mode; provisioned is the what-if.
+    let r = report(&on_demand("", 1_024, 600, UNIFORM));
+    let p = &r.points[0];
+    let c = &p.cost;
+    assert_eq!((c.modes.on_demand.basis, c.modes.provisioned.basis), ("simulated", "what_if"));
+    let records = p.producers.total.records_put as f64;
+    let hours = 600.0 / 3_600.0;
+    let expected = records * 1_024.0 / 1_073_741_824.0 * 0.08 + hours * 0.04;
+    assert!((c.modes.on_demand.usd_for_run - expected).abs() < 1e-9, "{} vs {expected}", c.modes.on_demand.usd_for_run);
+    // The what-if provisioned row: this run's 4 shards for 600 s, and one
+    // PUT payload unit per record.
+    let provisioned = 4.0 * hours * 0.015 + records / 1e6 * 0.014;
+    assert!((c.modes.provisioned.usd_for_run - provisioned).abs() < 1e-9);
+}
