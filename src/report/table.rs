@@ -88,6 +88,8 @@ fn sections(p: &Point) -> Vec<Section> {
 fn comparison_section(points: &[Point]) -> Section {
     let params: Vec<&String> = points[0].parameters.keys().collect();
     let consumers = !points[0].consumers.is_empty();
+    // With on-demand points, each point's own mode is what it costs.
+    let mixed = points.iter().any(|p| p.capacity.mode != "provisioned");
     let mut columns: Vec<(&str, Align)> = params.iter().map(|k| (k.as_str(), Align::Right)).collect();
     columns.extend([("shards", Align::Right), ("throttle rate", Align::Right)]);
     if consumers {
@@ -95,7 +97,7 @@ fn comparison_section(points: &[Point]) -> Section {
     }
     columns.extend([
         ("dropped", Align::Right),
-        ("provisioned USD/h", Align::Right),
+        (if mixed { "simulated USD/h" } else { "provisioned USD/h" }, Align::Right),
         ("cheapest USD/h", Align::Right),
         ("SLO", Align::Left),
     ]);
@@ -120,7 +122,16 @@ fn comparison_section(points: &[Point]) -> Section {
             thousands(x.round() as u64)
         }));
         let prov = &p.cost.modes.provisioned;
-        row.push(with_interval(p, "cost.provisioned.usd_per_hour", usd(prov.usd_per_hour), usd));
+        match mixed {
+            true => {
+                let own = p.capacity.mode;
+                let c = p.cost.modes.modes().into_iter().find(|(m, _)| *m == own).map_or(prov, |(_, c)| c);
+                let path = format!("cost.{own}.usd_per_hour");
+                let shown = with_interval(p, &path, usd(c.usd_per_hour), usd);
+                row.push(format!("{shown} ({})", Costs::label(own)));
+            }
+            false => row.push(with_interval(p, "cost.provisioned.usd_per_hour", usd(prov.usd_per_hour), usd)),
+        }
         let (mode, cheapest) =
             p.cost.modes.modes().into_iter().find(|(m, _)| *m == p.cost.cheapest).unwrap_or(("provisioned", prov));
         row.push(format!("{} ({})", usd(cheapest.usd_per_hour), Costs::label(mode)));

@@ -242,9 +242,12 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     let is_on_demand = capacity_mode.is_some_and(CapacityMode::is_on_demand);
     let advantage = capacity_mode == Some(CapacityMode::OnDemandAdvantage);
     on_demand::refuse_other_modes_keys(t, capacity_mode.unwrap_or(CapacityMode::Provisioned));
+    // On-demand, an optional count: the shards a stream keeps when it is
+    // switched from provisioned mode.
+    let shard_count_range = |v: Val<'_>| v.int(1, limits::MAX_SHARDS_PER_STREAM);
     let chosen_count = match is_on_demand {
-        true => None,
-        false => t.req("shard_count", |v| v.int(1, limits::MAX_SHARDS_PER_STREAM)),
+        true => t.opt("shard_count", None, |v| shard_count_range(v).map(Some)),
+        false => t.req("shard_count", shard_count_range).map(Some),
     };
     // Below AWS's 24 h minimum is allowed as a what-if (see model.rs).
     let retention_hours =
@@ -269,10 +272,14 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         }
         false => Some(None),
     };
+    let on_demand_spec = match (on_demand_spec, chosen_count) {
+        (Some(Some(spec)), Some(Some(kept))) => on_demand::keep_shards(t, spec, kept).map(Some),
+        (spec, _) => spec,
+    };
     let shard_count = match is_on_demand {
         // The service picks it (see OnDemandSpec::starting_shards).
         true => on_demand_spec.clone().flatten().zip(records.zip(bytes)).map(|(spec, l)| spec.starting_shards(l)),
-        false => chosen_count,
+        false => chosen_count.flatten(),
     };
     // An on-demand stream reads none of the resharding keys but the quota
     // (the others were refused above).

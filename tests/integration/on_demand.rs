@@ -51,6 +51,19 @@ fn a_new_stream_carries_3_5_mib_s_without_throttling() {
 }
 
 #[test]
+fn an_on_demand_stream_given_a_shard_count_keeps_it_as_a_switched_stream_does() {
+    // `shard_count` on an on-demand stream: the count it keeps from
+    // provisioned mode, so a sweep over capacity_mode compares like with
+    // like. 12 MiB/s on 16 shards: no throttling from the start.
+    let text =
+        on_demand("", rate(12.0), 300, UNIFORM).replace("[stream.on_demand]", "shard_count = 16\n[stream.on_demand]");
+    let r = report(&text);
+    let p = &r.points[0];
+    assert_eq!(p.capacity.write_capacity_mib_s_start, 16.0);
+    assert_eq!(p.stream.write_throttled, 0);
+}
+
+#[test]
 fn twelve_mib_s_throttles_until_the_splits_land_after_their_delay() {
     let r = report(&on_demand("", rate(12.0), 2_400, UNIFORM));
     let p = &r.points[0];
@@ -156,9 +169,10 @@ fn assert_refused(text: &str, path: &str, needle: &str) {
 fn keys_of_the_other_mode_are_refused_where_written() {
     let cases = [
         (
-            on_demand("", 100, 60, UNIFORM).replace("[stream.on_demand]", "shard_count = 4\n[stream.on_demand]"),
+            on_demand("initial_shards = 8", 100, 60, UNIFORM)
+                .replace("[stream.on_demand]", "shard_count = 4\n[stream.on_demand]"),
             "stream.shard_count",
-            "capacity_mode = \"provisioned\" only",
+            "not both",
         ),
         (
             on_demand("", 100, 60, UNIFORM).replace("[stream.on_demand]", "reshard_op_s = 10\n[stream.on_demand]"),

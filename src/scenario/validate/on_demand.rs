@@ -10,10 +10,10 @@ use crate::scenario::tree::{Value, fmt_float, index_path, key_path};
 use crate::stream::limits;
 use crate::time::SimTime;
 
-/// `[stream]` keys only a provisioned stream reads: its shard count and how
-/// it reshards.
-pub(super) const PROVISIONED_ONLY: [&str; 7] = [
-    "shard_count",
+/// `[stream]` keys only a provisioned stream reads: how it reshards.
+/// (`shard_count` is read by both: on-demand, it is the count a stream
+/// keeps when it comes from provisioned mode.)
+pub(super) const PROVISIONED_ONLY: [&str; 6] = [
     "reshard",
     "autoscaling",
     "reshard_op_s",
@@ -129,6 +129,32 @@ pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool) -> Option<OnDe
         return None;
     }
     Some(spec)
+}
+
+/// An on-demand stream given `shard_count = kept`: it starts with those
+/// shards, as a provisioned stream switched to on-demand "initially retains
+/// whatever shard count it had" (AWS) — in place of `initial_shards`, which
+/// may then not be written too.
+pub(super) fn keep_shards(t: &TableReader<'_>, spec: OnDemandSpec, kept: u32) -> Option<OnDemandSpec> {
+    let written = t.node("on_demand").and_then(|n| n.get("initial_shards")).is_some();
+    if written {
+        t.fail_at(
+            &["shard_count"],
+            "give either shard_count (the shards kept from provisioned mode) or [stream.on_demand] initial_shards (a \
+             new stream's), not both"
+                .into(),
+        );
+        return None;
+    }
+    let most = spec.max_shards(limits::SHARD_WRITE_BYTES_PER_S);
+    if kept > most {
+        t.fail_at(
+            &["shard_count"],
+            format!("shard_count = {kept} is more than max_write_mib_s allows ({most} shards)"),
+        );
+        return None;
+    }
+    Some(OnDemandSpec { initial_shards: kept, ..spec })
 }
 
 /// `[[stream.warm_throughput]]`: `{ at_s, mib_s }` entries, in file order.
