@@ -310,3 +310,19 @@ fn an_on_demand_run_is_billed_for_its_own_traffic_at_the_published_rates() {
     let provisioned = 4.0 * hours * 0.015 + records / 1e6 * 0.014;
     assert!((c.modes.provisioned.usd_for_run - provisioned).abs() < 1e-9);
 }
+
+#[test]
+fn consumers_read_every_record_across_the_services_splits() {
+    // 12 MiB/s with 2-minute splits: three rounds of splits in 600 s, read
+    // by each kind of consumer, parents before children.
+    for kind in ["polling", "efo", "lambda"] {
+        let text = on_demand("split_delay_s = 120", rate(12.0), 600, UNIFORM)
+            + &format!("[[consumers]]\nname = \"c\"\nkind = \"{kind}\"\n");
+        let r = report(&text);
+        let p = &r.points[0];
+        assert!(p.reshard_operations.len() >= 8, "{kind}: {} splits", p.reshard_operations.len());
+        let c = &p.consumers[0];
+        assert_eq!(c.records_delivered + c.records_unread + c.records_expired, p.producers.total.records_put, "{kind}");
+        assert_eq!((c.duplicates, c.out_of_order_records), (0, 0), "{kind}");
+    }
+}
