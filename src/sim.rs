@@ -16,6 +16,7 @@
 
 use crate::consumer::kcl::CONTROL;
 use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
+use crate::cost::meter::{UsageCounters, reads_by_kind};
 use crate::engine::EventQueue;
 use crate::metrics::shard::cell_shape;
 use crate::metrics::{KplCounters, ProducerCounters, StreamSeries};
@@ -24,7 +25,7 @@ use crate::producer::sdk::SdkInstance;
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scaling::{Autoscaler, Decision, MinuteSums, OpenShard, Outcome, Request, View};
-use crate::scenario::model::{ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario, SplitKey};
+use crate::scenario::model::{CapacityMode, ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario, SplitKey};
 use crate::stream::limits::ON_DEMAND_CHECK_INTERVAL_S;
 use crate::stream::log::Misrouted;
 use crate::stream::on_demand::OnDemandService;
@@ -55,6 +56,20 @@ pub struct RunOutcome {
     pub consumers: Vec<ConsumerOutcome>,
     /// The autoscaling policy's decisions (`None` without `[stream.autoscaling]`).
     pub autoscaling: Option<AutoscalingOutcome>,
+    /// The stretches of the run in one capacity mode, in time order: the
+    /// first from 0, one more per completed UpdateStreamMode.
+    pub mode_periods: Vec<ModePeriod>,
+}
+
+/// A stretch of a run in one capacity mode.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ModePeriod {
+    /// When it began.
+    pub from: SimTime,
+    /// The mode.
+    pub mode: CapacityMode,
+    /// The billable totals when it began.
+    pub at_start: UsageCounters,
 }
 
 /// What the autoscaling policy decided.
@@ -99,6 +114,8 @@ enum Ev {
     OnDemandSplit(u32),
     /// The `[[stream.warm_throughput]]` change with this index takes effect.
     WarmThroughput(u32),
+    /// The `[[stream.mode_switch]]` call with this index.
+    ModeSwitch(u32),
 }
 
 /// Runs `scenario` with `seed` (replication index `replication`).
@@ -149,8 +166,11 @@ struct Sim<'a> {
     /// The stream's CloudWatch sums per minute, kept for the policy only.
     cloudwatch: Option<Cloudwatch>,
     decisions: Vec<(Decision, usize)>,
-    /// The on-demand service, when the stream is on-demand.
+    /// The on-demand service, while the stream is on-demand, and when its
+    /// next minute check is due.
     on_demand: Option<OnDemandService>,
+    on_demand_check_due: Option<SimTime>,
+    mode_periods: Vec<ModePeriod>,
 }
 
 impl<'a> Sim<'a> {
@@ -221,11 +241,16 @@ impl<'a> Sim<'a> {
             step_due: None,
             autoscaler: scenario.stream.autoscaling.as_ref().map(|a| (Autoscaler::new(a), SimTime::NEVER)),
             cloudwatch: scenario.stream.autoscaling.as_ref().map(|_| Cloudwatch::default()),
-            on_demand: scenario
-                .stream
-                .on_demand
-                .as_ref()
+            on_demand: (scenario.stream.starts_on_demand())
+                .then_some(scenario.stream.on_demand.as_ref())
+                .flatten()
                 .map(|o| OnDemandService::new(o, scenario.stream.shard_write_bytes_per_s)),
+            on_demand_check_due: None,
+            mode_periods: vec![ModePeriod {
+                from: SimTime::ZERO,
+                mode: scenario.stream.capacity_mode,
+                at_start: UsageCounters::default(),
+            }],
             decisions: Vec::new(),
             scenario,
             series,
@@ -258,9 +283,11 @@ impl<'a> Sim<'a> {
             self.queue.schedule(op.at, Ev::Reshard(k as u32));
         }
         self.schedule_autoscale(horizon);
-        let minute = SimTime::from_secs(ON_DEMAND_CHECK_INTERVAL_S);
-        if self.on_demand.is_some() && minute < horizon {
-            self.queue.schedule(minute, Ev::OnDemandCheck);
+        if self.on_demand.is_some() {
+            self.schedule_on_demand_check(SimTime::from_secs(ON_DEMAND_CHECK_INTERVAL_S), horizon);
+        }
+        for (k, s) in self.scenario.stream.mode_switches.iter().enumerate() {
+            self.queue.schedule(s.at, Ev::ModeSwitch(k as u32));
         }
         if let Some(spec) = &self.scenario.stream.on_demand {
             for (k, c) in spec.warm_throughput_changes.iter().enumerate() {
@@ -293,7 +320,15 @@ impl<'a> Sim<'a> {
                 }
                 Ev::OnDemandCheck => {
                     self.events += 1;
-                    self.on_demand_check(now, horizon);
+                    if self.on_demand_check_due == Some(now) {
+                        self.on_demand_check(now, horizon);
+                    }
+                }
+                Ev::ModeSwitch(k) => {
+                    self.events += 1;
+                    let to = self.scenario.stream.mode_switches[k as usize].to;
+                    // A refusal is in the stream's operation log.
+                    let _ = self.reshard(ReshardRequest::UpdateStreamMode { to }, "schedule", now, horizon);
                 }
                 Ev::OnDemandSplit(shard) => {
                     self.events += 1;
@@ -490,6 +525,9 @@ impl<'a> Sim<'a> {
         self.step_due = None;
         let change = self.stream.complete_step(now);
         self.shape_changed(&change, now, horizon);
+        if let Some(mode) = change.mode {
+            self.mode_switched(mode, now, horizon);
+        }
         match change.next_step_at {
             Some(next) => self.schedule_step(next, horizon),
             // ACTIVE again: the policy may act on it at once.
@@ -508,9 +546,31 @@ impl<'a> Sim<'a> {
         if at < horizon {
             due.into_iter().for_each(|shard| self.queue.schedule(at, Ev::OnDemandSplit(shard)));
         }
-        if now + minute < horizon {
-            self.queue.schedule(now + minute, Ev::OnDemandCheck);
+        self.schedule_on_demand_check(now + minute, horizon);
+    }
+
+    fn schedule_on_demand_check(&mut self, at: SimTime, horizon: SimTime) {
+        self.on_demand_check_due = (at < horizon).then_some(at);
+        if at < horizon {
+            self.queue.schedule(at, Ev::OnDemandCheck);
         }
+    }
+
+    /// An UpdateStreamMode completed at `now`: the service takes over the
+    /// shards, or gives them back, and billing starts a new stretch.
+    fn mode_switched(&mut self, mode: CapacityMode, now: SimTime, horizon: SimTime) {
+        let s = &self.scenario.stream;
+        self.on_demand = match mode.is_on_demand() {
+            true => s.on_demand.as_ref().map(|o| OnDemandService::new(o, s.shard_write_bytes_per_s)),
+            false => None,
+        };
+        self.on_demand_check_due = None;
+        if self.on_demand.is_some() {
+            self.schedule_on_demand_check(now + SimTime::from_secs(ON_DEMAND_CHECK_INTERVAL_S), horizon);
+        }
+        let reads = reads_by_kind(self.scenario, self.consumers.iter_mut().map(|c| c.meter_mut().bytes_read));
+        let at_start = UsageCounters::of(&self.stream.meters, reads);
+        self.mode_periods.push(ModePeriod { from: now, mode, at_start });
     }
 
     /// The `[[stream.warm_throughput]]` change `k` takes effect at `now`.
@@ -807,6 +867,7 @@ impl<'a> Sim<'a> {
                 .autoscaling
                 .as_ref()
                 .map(|a| AutoscalingOutcome { policy: a.policy_label(), decisions: self.decisions }),
+            mode_periods: self.mode_periods,
         }
     }
 }

@@ -9,7 +9,8 @@
 
 use serde::Serialize;
 
-use crate::scenario::model::Scenario;
+use crate::metrics::ShardMeter;
+use crate::scenario::model::{CapacityMode, Scenario};
 use crate::sim::RunOutcome;
 use crate::time::SimTime;
 
@@ -84,37 +85,120 @@ pub struct Usage {
     pub retention_hours: f64,
 }
 
+/// The traffic-driven billable totals at one instant (counted after the
+/// warm-up), so that a run switching modes can bill each period's share.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UsageCounters {
+    /// Kinesis records accepted.
+    pub kinesis_records: u64,
+    /// Their real bytes.
+    pub bytes: u64,
+    /// Their PUT payload units.
+    pub put_payload_units: u64,
+    /// Their KB-rounded size, in KB.
+    pub on_demand_kib: u64,
+    /// Bytes GetRecords returned, and bytes SubscribeToShard pushed.
+    pub bytes_read: (u64, u64),
+}
+
+impl UsageCounters {
+    /// The totals of the shards' `meters` and the consumers' `reads`
+    /// (GetRecords bytes, pushed bytes).
+    pub fn of(meters: &[ShardMeter], reads: (u64, u64)) -> Self {
+        UsageCounters {
+            kinesis_records: meters.iter().map(|m| m.incoming_records).sum(),
+            bytes: meters.iter().map(|m| m.payload_bytes).sum(),
+            put_payload_units: meters.iter().map(|m| m.put_payload_units()).sum(),
+            on_demand_kib: meters.iter().map(|m| m.on_demand_kib).sum(),
+            bytes_read: reads,
+        }
+    }
+
+    fn minus(self, earlier: UsageCounters) -> UsageCounters {
+        UsageCounters {
+            kinesis_records: self.kinesis_records - earlier.kinesis_records,
+            bytes: self.bytes - earlier.bytes,
+            put_payload_units: self.put_payload_units - earlier.put_payload_units,
+            on_demand_kib: self.on_demand_kib - earlier.on_demand_kib,
+            bytes_read: (self.bytes_read.0 - earlier.bytes_read.0, self.bytes_read.1 - earlier.bytes_read.1),
+        }
+    }
+}
+
+/// Bytes read by `s`'s consumers `(GetRecords, pushed)`, given each one's
+/// bytes read in scenario order.
+pub fn reads_by_kind(s: &Scenario, bytes_read: impl Iterator<Item = u64>) -> (u64, u64) {
+    s.consumers.iter().zip(bytes_read).fold((0, 0), |(get, push), (spec, b)| match spec.kind.registers_efo() {
+        true => (get, push + b),
+        false => (get + b, push),
+    })
+}
+
+/// One capacity mode's stretch of a run, and what it used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModeUsage {
+    /// The mode.
+    pub mode: CapacityMode,
+    /// The stretch within the metered window.
+    pub from: SimTime,
+    /// Its end.
+    pub to: SimTime,
+    /// What the stream used in it.
+    pub usage: Usage,
+}
+
 impl Usage {
     /// The usage of run `o` of scenario `s`.
     pub fn measure(s: &Scenario, o: &RunOutcome) -> Usage {
-        let metered_hours = s.measured().as_secs_f64() / SECONDS_PER_HOUR;
+        let totals =
+            UsageCounters::of(&o.stream.meters, reads_by_kind(s, o.consumers.iter().map(|c| c.meter.bytes_read)));
+        Usage::within(s, o, (s.warmup, s.duration), totals)
+    }
+
+    /// The usage of each stretch of run `o` spent in one capacity mode,
+    /// within the metered window, in time order.
+    pub fn by_mode(s: &Scenario, o: &RunOutcome) -> Vec<ModeUsage> {
+        let end = UsageCounters::of(&o.stream.meters, reads_by_kind(s, o.consumers.iter().map(|c| c.meter.bytes_read)));
+        let periods = &o.mode_periods;
+        periods
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let next = periods.get(i + 1);
+                let (from, to) = (p.from.max(s.warmup), next.map_or(s.duration, |n| n.from).min(s.duration));
+                let counted = next.map_or(end, |n| n.at_start).minus(p.at_start);
+                (from < to).then(|| ModeUsage {
+                    mode: p.mode,
+                    from,
+                    to,
+                    usage: Usage::within(s, o, (from, to), counted),
+                })
+            })
+            .collect()
+    }
+
+    /// The usage within `[from, to)`, whose traffic-driven totals are
+    /// `counted`.
+    fn within(s: &Scenario, o: &RunOutcome, (from, to): (SimTime, SimTime), counted: UsageCounters) -> Usage {
+        let metered_hours = (to - from).as_secs_f64() / SECONDS_PER_HOUR;
         let hours = |nanos: u128| nanos as f64 / (SECONDS_PER_HOUR * crate::time::NANOS_PER_S as f64);
         let topology = &o.stream.topology;
-        let shard_hours = hours(topology.open_shard_nanos(s.warmup, s.duration));
+        let shard_hours = hours(topology.open_shard_nanos(from, to));
         let retention = SimTime::from_secs_f64(s.stream.retention_hours * SECONDS_PER_HOUR);
-        let closed_shard_hours = hours(topology.closed_shard_nanos(s.warmup, s.duration, retention));
-        let meters = &o.stream.meters;
+        let closed_shard_hours = hours(topology.closed_shard_nanos(from, to, retention));
         let efo_consumers = s.consumers.iter().filter(|c| c.kind.registers_efo()).count() as u32;
-        let (mut bytes_read, mut efo_bytes_read) = (0, 0);
-        for (spec, c) in s.consumers.iter().zip(&o.consumers) {
-            if spec.kind.registers_efo() {
-                efo_bytes_read += c.meter.bytes_read;
-            } else {
-                bytes_read += c.meter.bytes_read;
-            }
-        }
         Usage {
             metered_hours,
             shard_hours,
             closed_shard_hours,
             efo_consumers,
             efo_consumer_shard_hours: efo_consumers as f64 * shard_hours,
-            kinesis_records_written: meters.iter().map(|m| m.incoming_records).sum(),
-            bytes_written: meters.iter().map(|m| m.payload_bytes).sum(),
-            put_payload_units: meters.iter().map(|m| m.put_payload_units()).sum(),
-            on_demand_bytes_written: meters.iter().map(|m| m.on_demand_kib).sum::<u64>() * ON_DEMAND_ROUNDING_BYTES,
-            bytes_read,
-            efo_bytes_read,
+            kinesis_records_written: counted.kinesis_records,
+            bytes_written: counted.bytes,
+            put_payload_units: counted.put_payload_units,
+            on_demand_bytes_written: counted.on_demand_kib * ON_DEMAND_ROUNDING_BYTES,
+            bytes_read: counted.bytes_read.0,
+            efo_bytes_read: counted.bytes_read.1,
             retention_hours: s.stream.retention_hours,
         }
     }

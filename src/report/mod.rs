@@ -167,7 +167,8 @@ fn latency_quantiles() -> Vec<f64> {
 /// The capacity mode a run simulated and the write capacity it had.
 #[derive(Clone, Debug, Serialize)]
 pub struct CapacityReport {
-    /// `provisioned` or `on_demand`.
+    /// The mode the run started in: `provisioned`, `on_demand` or
+    /// `on_demand_advantage` (`cost.simulated.periods` has any switches).
     pub mode: &'static str,
     /// Open shards × the per-shard byte limit at the start, MiB/s.
     pub write_capacity_mib_s_start: f64,
@@ -210,13 +211,42 @@ pub struct CostReport {
     pub bytes_per_gb: u64,
     /// The billable quantities the run metered.
     pub usage: Usage,
-    /// Each mode's bill.
+    /// Each mode's bill for this run's whole traffic.
     #[serde(flatten)]
     pub modes: Costs,
+    /// The bill of the modes the run simulated, stretch by stretch: one
+    /// stretch unless `[[stream.mode_switch]]` changed the mode.
+    pub simulated: SimulatedCost,
     /// The mode with the lowest `usd_per_hour`.
     pub cheapest: &'static str,
     /// Assumptions behind these figures that depend on this run.
     pub notes: Vec<String>,
+}
+
+/// What the run cost in the modes it was in, for the time it was in each.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimulatedCost {
+    /// Over the metered window.
+    pub usd_per_hour: f64,
+    /// Per 30-day month at that rate.
+    pub usd_per_month: f64,
+    /// For the metered window.
+    pub usd_for_run: f64,
+    /// Each stretch in one mode, in time order.
+    pub periods: Vec<PeriodCost>,
+}
+
+/// One stretch of a run in one capacity mode and its bill.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeriodCost {
+    /// `provisioned` or `on_demand` (or `on_demand_advantage`).
+    pub mode: &'static str,
+    /// The stretch, within the metered window.
+    pub from_s: f64,
+    /// Its end.
+    pub to_s: f64,
+    /// That mode's bill for that stretch's usage.
+    pub usd_for_run: f64,
 }
 
 /// Identity of the price table used.
@@ -385,6 +415,9 @@ impl ReshardOperation {
             }
             ReshardRequest::OnDemandSplit { shard } => {
                 requested.insert("shard", shard_id(shard).into());
+            }
+            ReshardRequest::UpdateStreamMode { to } => {
+                requested.insert("to", to.label().into());
             }
         }
         let ids = |v: &[u32]| v.iter().map(|&i| shard_id(i)).collect();
@@ -791,7 +824,21 @@ impl Point {
 fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &ProducersReport) -> CostReport {
     let usage = Usage::measure(s, o);
     let mode = s.stream.capacity_mode;
-    let modes = bill(&usage, prices, mode.label());
+    // A run that switched modes simulated none of them throughout.
+    let switched = o.mode_periods.len() > 1;
+    let modes = bill(&usage, prices, if switched { "" } else { mode.label() });
+    let periods: Vec<PeriodCost> = Usage::by_mode(s, o)
+        .into_iter()
+        .map(|m| {
+            let label = m.mode.label();
+            let costs = bill(&m.usage, prices, label);
+            let own = costs.modes().into_iter().find(|(k, _)| *k == label).map_or(0.0, |(_, c)| c.usd_for_run);
+            PeriodCost { mode: label, from_s: m.from.as_secs_f64(), to_s: m.to.as_secs_f64(), usd_for_run: own }
+        })
+        .collect();
+    let usd_for_run: f64 = periods.iter().map(|p| p.usd_for_run).sum();
+    let usd_per_hour = if usage.metered_hours > 0.0 { usd_for_run / usage.metered_hours } else { 0.0 };
+    let simulated = SimulatedCost { usd_per_hour, usd_per_month: usd_per_hour * HOURS_PER_MONTH, usd_for_run, periods };
     let mut notes = Vec::new();
     // Throttled records that a retry got in are billed; dropped ones are not.
     let lost = producers.total.records_dropped;
@@ -828,6 +875,7 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
         usage,
         cheapest: modes.cheapest(),
         modes,
+        simulated,
         notes,
     }
 }

@@ -268,6 +268,22 @@ fn cost_section(p: &Point) -> Section {
             items.join(" · "),
         ]);
     }
+    let sim = &c.simulated;
+    if sim.periods.len() > 1 {
+        let stretches: Vec<String> = sim
+            .periods
+            .iter()
+            .map(|p| format!("{} {}–{} s {}", Costs::label(p.mode), p.from_s, p.to_s, usd(p.usd_for_run)))
+            .collect();
+        g.row(vec![
+            "as switched".to_string(),
+            "simulated".to_string(),
+            usd(sim.usd_per_hour),
+            usd(sim.usd_per_month),
+            String::new(),
+            format!("USD for each stretch: {}", stretches.join(" · ")),
+        ]);
+    }
     let t = &c.price_table;
     let mut notes = vec![format!(
         "basis: \"simulated\" is the mode this run simulated; \"what-if\" prices the traffic it accepted in \

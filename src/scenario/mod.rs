@@ -198,6 +198,7 @@ records_per_s = 100
                 reshard: Vec::new(),
                 autoscaling: None,
                 on_demand: None,
+                mode_switches: Vec::new(),
             },
             producers: vec![ProducerSpec {
                 name: "p".into(),
@@ -364,6 +365,7 @@ kind = "lambda"
                 reshard: Vec::new(),
                 autoscaling: None,
                 on_demand: None,
+                mode_switches: Vec::new(),
             }
         );
         let devices = ProducerSpec {
@@ -430,9 +432,10 @@ kind = "lambda"
             [
                 "x.toml:5:1: stream.shard_count: missing required key",
                 "x.toml:6:1: stream.shard_cout: unknown key; did you mean `shard_count`? valid keys: \
-                 capacity_mode, shard_count, retention_hours, write_limit_model, \
+                 capacity_mode, mode_switch, shard_count, retention_hours, write_limit_model, \
                  shard_write_records_per_s, shard_write_bytes_per_s, reshard_op_s, shard_quota, \
-                 update_shard_count_per_24h, scale_down_rounding, scale_limit_exception, reshard, autoscaling",
+                 update_shard_count_per_24h, scale_down_rounding, scale_limit_exception, mode_switch_s, reshard, \
+                 autoscaling",
             ]
         );
     }

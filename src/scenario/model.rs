@@ -249,9 +249,21 @@ pub struct StreamSpec {
     /// `[stream.autoscaling]`: a policy calling UpdateShardCount (none by
     /// default).
     pub autoscaling: Option<crate::scaling::AutoscalingSpec>,
-    /// `[stream.on_demand]`: present exactly when `capacity_mode` is
-    /// either on-demand mode (then `shard_count` is its starting count).
+    /// `[stream.on_demand]`: present exactly when the stream is in an
+    /// on-demand mode at some point (from the start, when `shard_count` is
+    /// its starting count, or after a switch).
     pub on_demand: Option<OnDemandSpec>,
+    /// `[[stream.mode_switch]]`: UpdateStreamMode calls, in file order.
+    pub mode_switches: Vec<ModeSwitch>,
+}
+
+/// `[[stream.mode_switch]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModeSwitch {
+    /// `at_s`: when it is called, `0 <= at_s < duration_s`.
+    pub at: SimTime,
+    /// `to`: `provisioned` or `on_demand`.
+    pub to: CapacityMode,
 }
 
 impl StreamSpec {
@@ -263,6 +275,11 @@ impl StreamSpec {
     /// Whether the stream may change shape during a run.
     pub fn reshards(&self) -> bool {
         !self.reshard.is_empty() || self.autoscaling.is_some() || self.on_demand.is_some()
+    }
+
+    /// Whether the stream is on-demand (of either kind) from the start.
+    pub fn starts_on_demand(&self) -> bool {
+        self.capacity_mode.is_on_demand()
     }
 }
 
@@ -286,6 +303,10 @@ pub struct ReshardLimits {
     /// below half, default `LimitExceededException` (shardsim's choice; AWS
     /// lists these rules among the call's limits but names no exception).
     pub scale_limit_exception: &'static str,
+    /// `mode_switch_s`: how long UpdateStreamMode keeps the stream
+    /// UPDATING, >= 0, default 30 s (shardsim's choice; AWS says only that
+    /// the status is set to UPDATING).
+    pub mode_switch_time: SimTime,
 }
 
 impl Default for ReshardLimits {
@@ -299,6 +320,7 @@ impl Default for ReshardLimits {
             updates_per_24h: limits::UPDATE_SHARD_COUNT_PER_24H,
             half_rounding: HalfRounding::Up,
             scale_limit_exception: "LimitExceededException",
+            mode_switch_time: SimTime::from_secs_f64(limits::MODE_SWITCH_DEFAULT_S),
         }
     }
 }
@@ -349,6 +371,11 @@ pub enum ReshardRequest {
         /// The shard's index.
         shard: u32,
     },
+    /// `[[stream.mode_switch]]`: UpdateStreamMode.
+    UpdateStreamMode {
+        /// The mode asked for.
+        to: CapacityMode,
+    },
 }
 
 impl ReshardRequest {
@@ -359,6 +386,7 @@ impl ReshardRequest {
             ReshardRequest::Split { .. } => "split",
             ReshardRequest::Merge { .. } => "merge",
             ReshardRequest::OnDemandSplit { .. } => "on_demand_split",
+            ReshardRequest::UpdateStreamMode { .. } => "update_stream_mode",
         }
     }
 }

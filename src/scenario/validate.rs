@@ -84,7 +84,9 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         if !reshard::check_schedule(&stream, header.duration, schedule, top) {
             return None;
         }
-        if !on_demand::check_warm_schedule(&stream, header.duration, top) {
+        if !on_demand::check_warm_schedule(&stream, header.duration, top)
+            || !on_demand::check_mode_switches(&stream, header.duration, top)
+        {
             return None;
         }
         let producers = producers?;
@@ -241,7 +243,16 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     });
     let is_on_demand = capacity_mode.is_some_and(CapacityMode::is_on_demand);
     let advantage = capacity_mode == Some(CapacityMode::OnDemandAdvantage);
-    on_demand::refuse_other_modes_keys(t, capacity_mode.unwrap_or(CapacityMode::Provisioned));
+    let switches = t.opt("mode_switch", Vec::new(), |v| on_demand::mode_switches(v, capacity_mode));
+    // The modes the stream is in at some point decide which keys apply.
+    let visits =
+        |m: fn(CapacityMode) -> bool| capacity_mode.is_some_and(m) || switches.iter().flatten().any(|s| m(s.to));
+    let (visits_provisioned, visits_on_demand) = (visits(|m| !m.is_on_demand()), visits(CapacityMode::is_on_demand));
+    on_demand::refuse_other_modes_keys(
+        t,
+        capacity_mode.unwrap_or(CapacityMode::Provisioned),
+        (visits_provisioned, visits_on_demand),
+    );
     // On-demand, an optional count: the shards a stream keeps when it is
     // switched from provisioned mode.
     let shard_count_range = |v: Val<'_>| v.int(1, limits::MAX_SHARDS_PER_STREAM);
@@ -260,32 +271,32 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     });
     let records = t.opt("shard_write_records_per_s", limits::SHARD_WRITE_RECORDS_PER_S, |v| v.int(1, u64::MAX));
     let bytes = t.opt("shard_write_bytes_per_s", limits::SHARD_WRITE_BYTES_PER_S, |v| v.int(1, u64::MAX));
-    let on_demand_spec = match is_on_demand {
+    let on_demand_spec = match visits_on_demand {
         true => {
             let warm = match advantage {
                 true => t.opt("warm_throughput", Vec::new(), on_demand::warm_schedule),
                 false => Some(Vec::new()),
             };
-            t.section("on_demand", |t| on_demand::on_demand(t, advantage))
+            t.section("on_demand", |t| on_demand::on_demand(t, advantage, is_on_demand))
                 .zip(warm)
                 .map(|(spec, warm_throughput_changes)| Some(OnDemandSpec { warm_throughput_changes, ..spec }))
         }
         false => Some(None),
     };
-    let on_demand_spec = match (on_demand_spec, chosen_count) {
-        (Some(Some(spec)), Some(Some(kept))) => on_demand::keep_shards(t, spec, kept).map(Some),
-        (spec, _) => spec,
+    let on_demand_spec = match (on_demand_spec, chosen_count, is_on_demand) {
+        (Some(Some(spec)), Some(Some(kept)), true) => on_demand::keep_shards(t, spec, kept).map(Some),
+        (spec, _, _) => spec,
     };
     let shard_count = match is_on_demand {
         // The service picks it (see OnDemandSpec::starting_shards).
         true => on_demand_spec.clone().flatten().zip(records.zip(bytes)).map(|(spec, l)| spec.starting_shards(l)),
         false => chosen_count.flatten(),
     };
-    // An on-demand stream reads none of the resharding keys but the quota
-    // (the others were refused above).
-    let (reshard_limits, reshard, autoscaling) = match is_on_demand {
-        true => (reshard::quota_only(t), Some(Vec::new()), Some(None)),
-        false => (
+    // A stream never provisioned reads none of the resharding keys but the
+    // quota and the switch time (the others were refused above).
+    let (reshard_limits, reshard, autoscaling) = match visits_provisioned {
+        false => (reshard::quota_only(t), Some(Vec::new()), Some(None)),
+        true => (
             reshard::reshard_limits(t),
             t.opt("reshard", Vec::new(), reshard::schedule),
             t.opt("autoscaling", None, |v| v.read_table(autoscaling::autoscaling).map(Some)),
@@ -302,6 +313,7 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         reshard: reshard?,
         autoscaling: autoscaling?,
         on_demand: on_demand_spec?,
+        mode_switches: switches?,
     })
 }
 

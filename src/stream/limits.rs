@@ -152,6 +152,11 @@ pub const ON_DEMAND_CHECK_INTERVAL_S: u64 = 60;
 /// per stream [FAQ]; 10 GB/s in us-east-1, us-west-2 and eu-west-1
 /// [DG:service-sizes-and-limits].
 pub const ON_DEMAND_MAX_WRITE_MIB_S_DEFAULT: u64 = 200;
+/// UpdateStreamMode: "twice within 24 hours" per stream [DG:how-do-i-size-a-stream].
+pub const MODE_SWITCHES_PER_24H: usize = 2;
+/// UpdateStreamMode: how long the stream stays UPDATING; AWS gives no
+/// figure (shardsim's choice, as one resharding step).
+pub const MODE_SWITCH_DEFAULT_S: f64 = 30.0;
 /// On-demand Advantage: how long UpdateStreamWarmThroughput takes; AWS says
 /// "could take a few minutes" (shardsim's choice: 5).
 pub const WARM_THROUGHPUT_DELAY_DEFAULT_S: f64 = 300.0;

@@ -26,8 +26,9 @@
 
 use std::collections::VecDeque;
 
-use crate::scenario::model::{HalfRounding, ReshardLimits, ReshardRequest, SplitKey};
+use crate::scenario::model::{CapacityMode, HalfRounding, ReshardLimits, ReshardRequest, SplitKey};
 use crate::stream::hash::{HashRange, MAX_HASH_KEY, ShardMap, initial_ranges, shard_id};
+use crate::stream::limits::MODE_SWITCHES_PER_24H;
 use crate::time::SimTime;
 
 /// The rolling window of UpdateShardCount's call limit (scaling-facts §3).
@@ -128,6 +129,8 @@ pub struct Change {
     pub closed: Vec<u32>,
     /// When the next step completes (`None`: the stream is ACTIVE again).
     pub next_step_at: Option<SimTime>,
+    /// The capacity mode a completed UpdateStreamMode switched to.
+    pub mode: Option<CapacityMode>,
 }
 
 /// The running operation's remaining steps.
@@ -149,6 +152,10 @@ pub struct Topology {
     running: Option<Running>,
     /// Accepted UpdateShardCount calls within the last 24 h.
     recent_updates: VecDeque<SimTime>,
+    /// The capacity mode, and accepted UpdateStreamMode calls within the
+    /// last 24 h.
+    mode: CapacityMode,
+    recent_switches: VecDeque<SimTime>,
     /// Every call, in call order.
     pub operations: Vec<OperationLog>,
 }
@@ -173,6 +180,8 @@ impl Topology {
             stream_name: stream_name.to_string(),
             running: None,
             recent_updates: VecDeque::new(),
+            mode: CapacityMode::Provisioned,
+            recent_switches: VecDeque::new(),
             operations: Vec::new(),
         }
     }
@@ -196,6 +205,18 @@ impl Topology {
     #[inline]
     pub fn is_open(&self, i: u32) -> bool {
         self.shards[i as usize].closed_at.is_none()
+    }
+
+    /// The stream, created in `mode`.
+    pub fn in_mode(mut self, mode: CapacityMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The capacity mode now (an UpdateStreamMode takes effect when it
+    /// completes).
+    pub fn mode(&self) -> CapacityMode {
+        self.mode
     }
 
     /// Calls `request` at `now` on behalf of `origin`. Accepted, it returns
@@ -234,12 +255,21 @@ impl Topology {
         };
         match planned {
             Ok(steps) => {
-                if matches!(request, ReshardRequest::UpdateShardCount { .. }) {
-                    self.recent_updates.push_back(now);
-                }
+                let lasts = match request {
+                    ReshardRequest::UpdateShardCount { .. } => {
+                        self.recent_updates.push_back(now);
+                        self.limits.op_time
+                    }
+                    // No split or merge: UPDATING for the switch's time.
+                    ReshardRequest::UpdateStreamMode { .. } => {
+                        self.recent_switches.push_back(now);
+                        self.limits.mode_switch_time
+                    }
+                    _ => self.limits.op_time,
+                };
                 self.running = Some(Running { steps: steps.into(), log: self.operations.len() });
                 self.operations.push(log);
-                Ok(now + self.limits.op_time)
+                Ok(now + lasts)
             }
             Err(r) => {
                 log.status = Status::Rejected;
@@ -342,6 +372,10 @@ impl Topology {
         } else {
             entry.status = Status::Completed;
             entry.completed_at = Some(now);
+            if let ReshardRequest::UpdateStreamMode { to } = entry.request {
+                self.mode = to;
+                change.mode = Some(to);
+            }
             self.running = None;
         }
         change
@@ -424,7 +458,7 @@ impl Topology {
         let lower = self.new_shard(HashRange { start: range.start, end: at - 1 }, (parent, None), now);
         let upper = self.new_shard(HashRange { start: at, end: range.end }, (parent, None), now);
         self.open.splice(pos..=pos, [lower, upper]);
-        Change { created: vec![lower, upper], closed: vec![parent], next_step_at: None }
+        Change { created: vec![lower, upper], closed: vec![parent], ..Change::default() }
     }
 
     fn merge(&mut self, now: SimTime, at: u128) -> Change {
@@ -435,7 +469,7 @@ impl Topology {
         self.shards[b as usize].closed_at = Some(now);
         let child = self.new_shard(range, (a, Some(b)), now);
         self.open.splice(pos..=pos + 1, [child]);
-        Change { created: vec![child], closed: vec![a, b], next_step_at: None }
+        Change { created: vec![child], closed: vec![a, b], ..Change::default() }
     }
 
     /// The steps of `request` at `now`, or why AWS would refuse it.
@@ -444,6 +478,21 @@ impl Topology {
             return Err(self.reject(
                 "ResourceInUseException",
                 format!("Stream {} under account 123456789012 not ACTIVE, instead in state UPDATING", self.stream_name),
+            ));
+        }
+        if let ReshardRequest::UpdateStreamMode { to } = request {
+            return self.plan_switch(now, to);
+        }
+        if self.mode.is_on_demand() && !matches!(request, ReshardRequest::OnDemandSplit { .. }) {
+            // shardsim's reading: AWS manages an on-demand stream's shards
+            // and documents these calls for provisioned streams only.
+            return Err(self.reject(
+                "ValidationException",
+                format!(
+                    "{} is not supported for stream {} in on-demand mode (switch it to provisioned first)",
+                    request.label(),
+                    self.stream_name
+                ),
             ));
         }
         match request {
@@ -492,7 +541,33 @@ impl Topology {
                 Ok(vec![Step::Merge { at: lower.start }])
             }
             ReshardRequest::UpdateShardCount { target } => self.plan_update(now, target),
+            ReshardRequest::UpdateStreamMode { to } => self.plan_switch(now, to),
         }
+    }
+
+    /// UpdateStreamMode to `to` at `now`: at most twice per rolling 24 h.
+    fn plan_switch(&mut self, now: SimTime, to: CapacityMode) -> Result<Vec<Step>, Rejection> {
+        if to == self.mode {
+            return Err(self.reject(
+                "InvalidArgumentException",
+                format!("Stream {} is already in {} mode", self.stream_name, to.label()),
+            ));
+        }
+        while self.recent_switches.front().is_some_and(|&t| t + ROLLING_WINDOW <= now) {
+            self.recent_switches.pop_front();
+        }
+        if self.recent_switches.len() >= MODE_SWITCHES_PER_24H {
+            return Err(self.reject(
+                "LimitExceededException",
+                format!(
+                    "Rate exceeded for stream {} under account 123456789012: UpdateStreamMode was called {} times in \
+                     the last rolling 24 hours (at most {MODE_SWITCHES_PER_24H})",
+                    self.stream_name,
+                    self.recent_switches.len()
+                ),
+            ));
+        }
+        Ok(Vec::new())
     }
 
     /// UNIFORM_SCALING to `target` shards at `now`.
@@ -638,7 +713,28 @@ mod tests {
             updates_per_24h: 10,
             half_rounding: HalfRounding::Up,
             scale_limit_exception: "LimitExceededException",
+            mode_switch_time: SimTime::from_secs(30),
         }
+    }
+
+    #[test]
+    fn update_stream_mode_switches_when_it_completes_twice_a_day_at_most() {
+        let mut t = Topology::new(4, limits(), "s");
+        let switch = |to| ReshardRequest::UpdateStreamMode { to };
+        let day = |h: u64| SimTime::from_secs(h * 3_600);
+        assert_eq!(t.request(day(0), switch(CapacityMode::OnDemand), "schedule"), Ok(SimTime::from_secs(30)));
+        assert_eq!(t.mode(), CapacityMode::Provisioned, "not before it completes");
+        assert_eq!(t.complete_step(SimTime::from_secs(30)).mode, Some(CapacityMode::OnDemand));
+        // On-demand: the user's resharding calls are refused.
+        let err = t.request(day(1), ReshardRequest::UpdateShardCount { target: 8 }, "schedule").unwrap_err();
+        assert_eq!(err.error, "ValidationException");
+        assert!(t.request(day(2), switch(CapacityMode::Provisioned), "schedule").is_ok());
+        t.complete_step(day(2) + SimTime::from_secs(30));
+        // A third within the rolling 24 h is refused; at 24 h it passes.
+        let third = t.request(day(23), switch(CapacityMode::OnDemand), "schedule").unwrap_err();
+        assert_eq!(third.error, "LimitExceededException");
+        assert_eq!(t.mode(), CapacityMode::Provisioned);
+        assert!(t.request(day(24), switch(CapacityMode::OnDemand), "schedule").is_ok());
     }
 
     /// Runs `request` at `at` to completion; returns the completion time.

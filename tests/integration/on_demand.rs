@@ -326,3 +326,113 @@ fn consumers_read_every_record_across_the_services_splits() {
         assert_eq!((c.duplicates, c.out_of_order_records), (0, 0), "{kind}");
     }
 }
+
+/// A provisioned stream of 4 shards under 6 MiB/s of 1-KiB records (one
+/// try each), switched to on-demand at 600 s and back at 3,600 s, a third
+/// switch at 5,400 s, and UpdateShardCount calls at 1,200 s (while
+/// on-demand) and `late_update_s` (provisioned again).
+fn switching(late_update_s: u32) -> String {
+    format!(
+        "[scenario]\nname = \"sw\"\nseed = 3\nduration_s = 7200\n\
+         [stream]\nshard_count = 4\nmode_switch_s = 30\n\
+         [[stream.mode_switch]]\nat_s = 600\nto = \"on_demand\"\n\
+         [[stream.mode_switch]]\nat_s = 3600\nto = \"provisioned\"\n\
+         [[stream.mode_switch]]\nat_s = 5400\nto = \"on_demand\"\n\
+         [stream.on_demand]\nsplit_delay_s = 300\n\
+         [[stream.reshard]]\nat_s = 1200\nop = \"update_shard_count\"\ntarget = 8\n\
+         [[stream.reshard]]\nat_s = {late_update_s}\nop = \"update_shard_count\"\ntarget = 24\n\
+         [[producers]]\nname = \"p\"\nrecords_per_s = {}\narrival = \"poisson\"\ninstances = 4\n\
+         record_bytes = {{ dist = \"fixed\", bytes = 1023 }}\npartition_key = {UNIFORM}\n\
+         [producers.sdk]\napi = \"put_records\"\nmax_attempts = 1\n",
+        rate(6.0)
+    )
+}
+
+#[test]
+fn mode_switches_hand_the_shards_over_twice_a_day_at_most() {
+    let r = report(&switching(4_000));
+    let p = &r.points[0];
+    let ops = &p.reshard_operations;
+    let switch = |at: f64| ops.iter().find(|o| o.op == "update_stream_mode" && o.at_s == at).unwrap();
+    // Each switch keeps the stream UPDATING for mode_switch_s.
+    assert_eq!((switch(600.0).completed_at_s, switch(3_600.0).completed_at_s), (Some(630.0), Some(3_630.0)));
+    // A third within 24 h is refused, and the stream stays provisioned.
+    assert_eq!(switch(5_400.0).error, Some("LimitExceededException"));
+    // On-demand from 630 s: the service splits, judging whole minutes from
+    // then (its first check at 690 s only sets baselines).
+    let splits: Vec<_> = ops.iter().filter(|o| o.op == "on_demand_split").collect();
+    assert!(!splits.is_empty() && splits.iter().all(|o| o.at_s >= 750.0 && o.at_s < 3_630.0), "{splits:?}");
+    // Resharding is the user's again only when provisioned.
+    let update = |at: f64| ops.iter().find(|o| o.op == "update_shard_count" && o.at_s == at).unwrap();
+    assert_eq!(update(1_200.0).error, Some("ValidationException"));
+    assert_eq!(update(4_000.0).status, "completed", "{:?}", update(4_000.0));
+    // Billing: one stretch per mode actually in force.
+    let periods: Vec<_> = p.cost.simulated.periods.iter().map(|s| (s.mode, s.from_s, s.to_s)).collect();
+    assert_eq!(
+        periods,
+        [("provisioned", 0.0, 630.0), ("on_demand", 630.0, 3_630.0), ("provisioned", 3_630.0, 7_200.0)]
+    );
+    assert!(
+        ["provisioned", "on_demand", "on_demand_advantage"]
+            .iter()
+            .all(|m| { p.cost.modes.modes().iter().find(|(k, _)| k == m).is_some_and(|(_, c)| c.basis == "what_if") })
+    );
+}
+
+#[test]
+fn a_switching_run_is_billed_per_mode_for_the_time_in_each() {
+    // Billed independently from the time series: provisioned stretches at
+    // $0.015 per shard-hour and $0.014 per million PUT payload units (one
+    // per 1-KiB record); the on-demand stretch at $0.04 per stream-hour and
+    // $0.08 per GB of 1-KB-rounded records.
+    let r = report(&switching(4_000));
+    let p = &r.points[0];
+    let t = &p.timeseries;
+    let b = t.bucket_s as f64;
+    let within = |from: f64, to: f64, f: &dyn Fn(usize) -> f64| -> f64 {
+        (0..t.incoming_records.len()).filter(|&i| (from..to).contains(&(i as f64 * b))).map(f).sum()
+    };
+    let records = |from, to| within(from, to, &|i| t.incoming_records[i] as f64);
+    let shard_hours = |from, to| within(from, to, &|i| t.open_shards[i] as f64 * b / 3_600.0);
+    let provisioned = |from, to| shard_hours(from, to) * 0.015 + records(from, to) / 1e6 * 0.014;
+    let on_demand =
+        |from: f64, to: f64| (to - from) / 3_600.0 * 0.04 + records(from, to) * 1_024.0 / 1_073_741_824.0 * 0.08;
+    let expected = [provisioned(0.0, 630.0), on_demand(630.0, 3_630.0), provisioned(3_630.0, 7_200.0)];
+    for (period, want) in p.cost.simulated.periods.iter().zip(expected) {
+        assert!((period.usd_for_run - want).abs() < want * 1e-3, "{}: {} vs {want}", period.mode, period.usd_for_run);
+    }
+    let sum: f64 = expected.iter().sum();
+    assert!((p.cost.simulated.usd_for_run - sum).abs() < sum * 1e-3);
+    assert!((p.cost.simulated.usd_per_hour - p.cost.simulated.usd_for_run / 2.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_run_without_switches_is_billed_as_its_own_mode() {
+    let r = report(&on_demand("", rate(2.0), 600, UNIFORM));
+    let c = &r.points[0].cost;
+    assert_eq!(c.simulated.periods.len(), 1);
+    assert_eq!(c.simulated.usd_for_run, c.modes.on_demand.usd_for_run);
+}
+
+#[test]
+fn bad_mode_switches_are_refused_where_written() {
+    let base = "[scenario]\nname = \"sw\"\nduration_s = 600\n[stream]\nshard_count = 2\n";
+    let producer = "[[producers]]\nname = \"p\"\nrecords_per_s = 10\n";
+    let switch = |at: u32, to: &str| format!("[[stream.mode_switch]]\nat_s = {at}\nto = \"{to}\"\n");
+    let cases = [
+        (format!("{base}{}{producer}", switch(60, "provisioned")), "stream.mode_switch[0].to", "already provisioned"),
+        (
+            format!("{base}{}{}{producer}", switch(60, "on_demand"), switch(60, "provisioned")),
+            "stream.mode_switch[1].at_s",
+            "one switch per instant",
+        ),
+        (format!("{base}{}{producer}", switch(600, "on_demand")), "stream.mode_switch[0].at_s", "duration_s"),
+        (
+            format!("{base}{}[stream.on_demand]\ninitial_shards = 8\n{producer}", switch(60, "on_demand")),
+            "stream.on_demand.initial_shards",
+            "retains",
+        ),
+        (format!("{base}{}{producer}", switch(60, "on_demand_advantage")), "stream.mode_switch[0].to", "not modelled"),
+    ];
+    cases.iter().for_each(|(text, path, needle)| assert_refused(text, path, needle));
+}

@@ -5,7 +5,7 @@
 //! ignored is an error).
 
 use super::{Interval, TableReader, Val};
-use crate::scenario::model::{CapacityMode, OnDemandSpec, StreamSpec, WarmThroughputChange};
+use crate::scenario::model::{CapacityMode, ModeSwitch, OnDemandSpec, StreamSpec, WarmThroughputChange};
 use crate::scenario::tree::{Value, fmt_float, index_path, key_path};
 use crate::stream::limits;
 use crate::time::SimTime;
@@ -22,15 +22,21 @@ pub(super) const PROVISIONED_ONLY: [&str; 6] = [
     "scale_limit_exception",
 ];
 
+/// `[stream.on_demand]` keys about a new on-demand stream.
+const START_KEYS: [&str; 3] = ["initial_shards", "previous_peak_write_mib_s", "previous_peak_records_per_s"];
+
 /// `[stream.on_demand]` keys only Advantage reads.
 const ADVANTAGE_ONLY: [&str; 2] = ["warm_throughput_mib_s", "warm_throughput_delay_s"];
 
-/// Refuses, where written, the `[stream]` keys that do not apply to `mode`:
-/// on-demand refuses the provisioned keys, provisioned refuses
-/// `[stream.on_demand]`, and only Advantage has warm throughput.
-pub(super) fn refuse_other_modes_keys(t: &mut TableReader<'_>, mode: CapacityMode) {
+/// Refuses, where written, the `[stream]` keys of a mode the stream is
+/// never in (it starts in `mode`; `visits` says whether it is ever
+/// provisioned, and ever on-demand, counting `[[stream.mode_switch]]`):
+/// the provisioned keys, `[stream.on_demand]`, and warm throughput, which
+/// only Advantage has.
+pub(super) fn refuse_other_modes_keys(t: &mut TableReader<'_>, mode: CapacityMode, visits: (bool, bool)) {
+    let (provisioned, on_demand) = visits;
     let mut foreign: Vec<(&'static str, String)> = Vec::new();
-    if mode.is_on_demand() {
+    if !provisioned {
         let written: Vec<&str> = PROVISIONED_ONLY.into_iter().filter(|k| t.has(k)).collect();
         for key in written {
             foreign.push((
@@ -41,7 +47,8 @@ pub(super) fn refuse_other_modes_keys(t: &mut TableReader<'_>, mode: CapacityMod
                 ),
             ));
         }
-    } else if t.has("on_demand") {
+    }
+    if !on_demand && t.has("on_demand") {
         foreign.push((
             "on_demand",
             "[stream.on_demand] applies to capacity_mode = \"on_demand\" or \"on_demand_advantage\" only".into(),
@@ -64,9 +71,24 @@ fn advantage_only(what: &str) -> String {
 /// The largest warm throughput, MiB/s ("up to 10 GiBps").
 const WARM_MAX_MIB_S: u64 = limits::ON_DEMAND_MAX_WRITE_MIB_S_MAX;
 
-/// `[stream.on_demand]` (absent: all defaults) of an on-demand stream, with
-/// warm throughput when `advantage`.
-pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool) -> Option<OnDemandSpec> {
+/// `[stream.on_demand]` (absent: all defaults) of a stream on-demand at
+/// some point, with warm throughput when `advantage`; a stream switched to
+/// on-demand keeps its shards, so its start keys (`initial_shards`, the
+/// previous peaks) are refused unless it `starts_on_demand`.
+pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool, starts_on_demand: bool) -> Option<OnDemandSpec> {
+    if !starts_on_demand {
+        let written: Vec<&str> = START_KEYS.into_iter().filter(|k| t.has(k)).collect();
+        for key in written {
+            let _ = t.take(key);
+            t.fail_at(
+                &[key],
+                format!(
+                    "`{key}` sets how a new on-demand stream starts; this stream starts provisioned and keeps its \
+                     shards when it switches (AWS: it \"initially retains whatever shard count it had\")"
+                ),
+            );
+        }
+    }
     let mib = limits::MIB;
     let d = OnDemandSpec::default();
     let max_mib =
@@ -157,6 +179,90 @@ pub(super) fn keep_shards(t: &TableReader<'_>, spec: OnDemandSpec, kept: u32) ->
     Some(OnDemandSpec { initial_shards: kept, ..spec })
 }
 
+/// `[[stream.mode_switch]]`: `{ at_s, to }` entries, in file order, of a
+/// stream starting in `mode` (not Advantage, whose switches shardsim does
+/// not model: AWS requires removing warm throughput first).
+pub(super) fn mode_switches(v: Val<'_>, mode: Option<CapacityMode>) -> Option<Vec<ModeSwitch>> {
+    let Value::Array(items) = &v.node.value else {
+        v.expected("an array of tables ([[stream.mode_switch]])");
+        return None;
+    };
+    if mode == Some(CapacityMode::OnDemandAdvantage) && !items.is_empty() {
+        v.error(
+            "switching an on-demand Advantage stream's mode is not modelled (AWS requires removing its warm \
+                 throughput first); switch between \"provisioned\" and \"on_demand\"",
+        );
+        return None;
+    }
+    let read: Vec<Option<ModeSwitch>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            v.item(i, item).read_table(|t| {
+                let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
+                let to = t.req("to", |v| {
+                    v.choice(
+                        &[("provisioned", CapacityMode::Provisioned), ("on_demand", CapacityMode::OnDemand)],
+                        &[("on_demand_advantage", "switching to on-demand Advantage is not modelled")],
+                    )
+                });
+                Some(ModeSwitch { at: at?, to: to? })
+            })
+        })
+        .collect();
+    read.into_iter().collect()
+}
+
+/// The mode switches against the run: each `at_s` within it, no two at one
+/// instant, none to the mode the stream is already in then. Reports at the
+/// entry; returns whether all is well.
+pub(super) fn check_mode_switches(stream: &StreamSpec, duration: SimTime, t: &TableReader<'_>) -> bool {
+    let node = t.node("stream").and_then(|n| n.get("mode_switch"));
+    let mut problems: Vec<(usize, &str, String)> = Vec::new();
+    let switches = &stream.mode_switches;
+    let secs = |at: SimTime| fmt_float(at.as_secs_f64());
+    for (i, s) in switches.iter().enumerate() {
+        if s.at >= duration {
+            problems.push((i, "at_s", format!("must be < duration_s ({} s), got {}", secs(duration), secs(s.at))));
+        } else if let Some(j) = switches[..i].iter().position(|e| e.at == s.at) {
+            problems.push((i, "at_s", format!("entry {j} is already at {} s: one switch per instant", secs(s.at))));
+        }
+    }
+    if problems.is_empty() {
+        // In time order, each switch must change the mode.
+        let mut order: Vec<usize> = (0..switches.len()).collect();
+        order.sort_by_key(|&i| switches[i].at);
+        let mut mode = stream.capacity_mode;
+        for i in order {
+            let to = switches[i].to;
+            if to == mode {
+                problems.push((i, "to", format!("the stream is already {} at {} s", to.label(), secs(switches[i].at))));
+            }
+            mode = to;
+        }
+    }
+    for (i, key, message) in &problems {
+        let path = key_path(&index_path("stream.mode_switch", *i), key);
+        t.sink.report(entry_origin(node, *i, key, t), path, message.clone());
+    }
+    problems.is_empty()
+}
+
+/// Where entry `i`'s `key` of the array `node` is written (else the entry,
+/// else the table).
+fn entry_origin(
+    node: Option<&crate::scenario::tree::Node>,
+    i: usize,
+    key: &str,
+    t: &TableReader<'_>,
+) -> crate::scenario::tree::Origin {
+    let item = match node.map(|n| &n.value) {
+        Some(Value::Array(items)) => items.get(i),
+        _ => None,
+    };
+    item.and_then(|n| n.get(key).or(Some(n))).map_or(t.origin, |n| n.origin)
+}
+
 /// `[[stream.warm_throughput]]`: `{ at_s, mib_s }` entries, in file order.
 pub(super) fn warm_schedule(v: Val<'_>) -> Option<Vec<WarmThroughputChange>> {
     let Value::Array(items) = &v.node.value else {
@@ -183,13 +289,7 @@ pub(super) fn warm_schedule(v: Val<'_>) -> Option<Vec<WarmThroughputChange>> {
 pub(super) fn check_warm_schedule(stream: &StreamSpec, duration: SimTime, t: &TableReader<'_>) -> bool {
     let Some(spec) = &stream.on_demand else { return true };
     let node = t.node("stream").and_then(|n| n.get("warm_throughput"));
-    let origin = |i: usize, key: &str| {
-        let item = match node.map(|n| &n.value) {
-            Some(Value::Array(items)) => items.get(i),
-            _ => None,
-        };
-        item.and_then(|n| n.get(key).or(Some(n))).map_or(t.origin, |n| n.origin)
-    };
+    let origin = |i: usize, key: &str| entry_origin(node, i, key, t);
     let mut ok = true;
     let mut report = |i: usize, key: &str, message: String| {
         t.sink.report(origin(i, key), key_path(&index_path("stream.warm_throughput", i), key), message);

@@ -32,19 +32,29 @@ pub(super) fn reshard_limits(t: &mut TableReader<'_>) -> Option<ReshardLimits> {
     });
     let exception =
         t.opt("scale_limit_exception", SCALE_LIMIT_EXCEPTIONS[0].1, |v| v.choice(&SCALE_LIMIT_EXCEPTIONS, &[]));
+    let switch = mode_switch_time(t);
     Some(ReshardLimits {
         op_time: op_time?,
         shard_quota: quota?,
         updates_per_24h: per_day?,
         half_rounding: rounding?,
         scale_limit_exception: exception?,
+        mode_switch_time: switch?,
     })
 }
 
-/// An on-demand stream's only resharding key, `shard_quota`.
+/// `mode_switch_s`.
+fn mode_switch_time(t: &mut TableReader<'_>) -> Option<SimTime> {
+    let default = SimTime::from_secs_f64(limits::MODE_SWITCH_DEFAULT_S);
+    t.opt("mode_switch_s", default, |v| v.secs(Interval::NON_NEGATIVE))
+}
+
+/// The resharding keys of a stream that is never provisioned:
+/// `shard_quota` and `mode_switch_s`.
 pub(super) fn quota_only(t: &mut TableReader<'_>) -> Option<ReshardLimits> {
     let quota = t.opt("shard_quota", limits::SHARD_QUOTA_DEFAULT, |v| v.int(1, MAX_SHARD_QUOTA));
-    Some(ReshardLimits { shard_quota: quota?, ..ReshardLimits::default() })
+    let switch = mode_switch_time(t);
+    Some(ReshardLimits { shard_quota: quota?, mode_switch_time: switch?, ..ReshardLimits::default() })
 }
 
 /// `[[stream.reshard]]`: an array of tables, each read by its `op`.
