@@ -436,3 +436,19 @@ fn bad_mode_switches_are_refused_where_written() {
     ];
     cases.iter().for_each(|(text, path, needle)| assert_refused(text, path, needle));
 }
+
+#[test]
+fn check_warns_about_resharding_while_on_demand_and_nothing_it_cannot_know() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("sw.toml");
+    std::fs::write(&file, switching(4_000)).unwrap();
+    let out = shardsim().arg("check").arg(&file).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let all = format!("{stdout}{stderr}");
+    assert!(all.contains("call 1 at 1200 s") && all.contains("ValidationException"), "{all}");
+    // The 4,000-s call depends on how far the service split the stream:
+    // not judged statically.
+    assert!(!all.contains("call 2"), "{all}");
+}

@@ -174,7 +174,7 @@ pub(super) fn check_schedule(stream: &StreamSpec, duration: SimTime, node: Optio
 /// the call in the file, exception name, message).
 pub fn warnings(stream: &StreamSpec, name: &str) -> Vec<(usize, &'static str, String)> {
     let mut out = Vec::new();
-    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), name);
+    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), name).in_mode(stream.capacity_mode);
     run_schedule(stream, &mut t, |_, _, _| (), |k, r| out.push((k, r.error, r.message)));
     out
 }
@@ -182,7 +182,7 @@ pub fn warnings(stream: &StreamSpec, name: &str) -> Vec<(usize, &'static str, St
 /// Replays the schedule, reporting to `problem` each named shard that does
 /// not exist at its call, or a split key outside its shard.
 fn replay(stream: &StreamSpec, mut problem: impl FnMut(usize, (&'static str, String))) {
-    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), "check");
+    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), "check").in_mode(stream.capacity_mode);
     let before = |k: usize, op: &ScheduledReshard, t: &Topology| {
         let exists = |i: u32| (i as usize) < t.shards.len();
         let missing = |key: &'static str, i: u32| {
@@ -217,27 +217,46 @@ fn replay(stream: &StreamSpec, mut problem: impl FnMut(usize, (&'static str, Str
 }
 
 /// Runs the whole schedule on `t` in time order (calls at one instant in
-/// file order, as the run's event queue takes them), calling `before` ahead
-/// of each call and passing each refusal to `refused`, each with the call's
-/// index in the file. Steps completing by a call's instant complete first,
-/// as in a run.
+/// file order, resharding before mode switches, as the run's event queue
+/// takes them), calling `before` ahead of each resharding call and passing
+/// each of their refusals to `refused`, each with the call's index in the
+/// file. Steps completing by a call's instant complete first, as in a run;
+/// mode switches are made too, so a call while on-demand is refused. Once
+/// the stream has been on-demand, its shards depend on its traffic: later
+/// calls are checked only for the mode they are made in.
 fn run_schedule(
     stream: &StreamSpec,
     t: &mut Topology,
     mut before: impl FnMut(usize, &ScheduledReshard, &Topology),
     mut refused: impl FnMut(usize, Rejection),
 ) {
-    let mut order: Vec<usize> = (0..stream.reshard.len()).collect();
-    order.sort_by_key(|&k| stream.reshard[k].at);
+    // (when, whether a mode switch, index in its list)
+    let mut order: Vec<(SimTime, bool, usize)> = (stream.reshard.iter().enumerate().map(|(k, op)| (op.at, false, k)))
+        .chain(stream.mode_switches.iter().enumerate().map(|(k, s)| (s.at, true, k)))
+        .collect();
+    order.sort_by_key(|&(at, switch, _)| (at, switch));
     let mut step_at: Option<SimTime> = None;
-    for (k, op) in order.into_iter().map(|k| (k, &stream.reshard[k])) {
-        while let Some(at) = step_at.filter(|s| *s <= op.at) {
-            step_at = t.complete_step(at).next_step_at;
+    let mut been_on_demand = false;
+    for (at, switch, k) in order {
+        while let Some(due) = step_at.filter(|s| *s <= at) {
+            step_at = t.complete_step(due).next_step_at;
         }
-        before(k, op, t);
+        been_on_demand |= t.mode().is_on_demand();
+        if switch {
+            let request = ReshardRequest::UpdateStreamMode { to: stream.mode_switches[k].to };
+            if let Ok(done) = t.request(at, request, "schedule") {
+                step_at = Some(done);
+            }
+            continue;
+        }
+        let op = &stream.reshard[k];
+        if !been_on_demand {
+            before(k, op, t);
+        }
         match t.request(op.at, op.request, "schedule") {
             Ok(first) => step_at = Some(first),
-            Err(r) => refused(k, r),
+            Err(r) if !been_on_demand || r.error == "ValidationException" => refused(k, r),
+            Err(_) => {}
         }
     }
 }
