@@ -546,6 +546,12 @@ impl<'a> Sim<'a> {
         if at < horizon {
             due.into_iter().for_each(|shard| self.queue.schedule(at, Ev::OnDemandSplit(shard)));
         }
+        // The what-if scale-down, at once.
+        for pair in service.merges(self.stream.topology.open()) {
+            if let Some(change) = self.stream.service_merge((now, "on_demand"), now, Some(pair)) {
+                self.shape_changed(&change, now, horizon);
+            }
+        }
         self.schedule_on_demand_check(now + minute, horizon);
     }
 
@@ -601,7 +607,7 @@ impl<'a> Sim<'a> {
             }
         }
         for _ in target..open {
-            match self.stream.service_merge(decided, now) {
+            match self.stream.service_merge(decided, now, None) {
                 Some(c) => self.shape_changed(&c, now, horizon),
                 None => break,
             }

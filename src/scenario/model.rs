@@ -159,6 +159,11 @@ pub struct OnDemandSpec {
     pub warm_throughput_delay: SimTime,
     /// `[[stream.warm_throughput]]`: later changes, in file order.
     pub warm_throughput_changes: Vec<WarmThroughputChange>,
+    /// `merge_below_kib_s` (as bytes/s): a what-if scale-down, default 0
+    /// (never: AWS documents no scale-down for Standard) — neighbours
+    /// whose summed one-minute means stayed below it for a whole hour are
+    /// merged.
+    pub merge_below_bytes_per_s: u64,
 }
 
 impl Default for OnDemandSpec {
@@ -177,6 +182,7 @@ impl Default for OnDemandSpec {
             warm_throughput_bytes_per_s: 0,
             warm_throughput_delay: SimTime::from_secs_f64(limits::WARM_THROUGHPUT_DELAY_DEFAULT_S),
             warm_throughput_changes: Vec::new(),
+            merge_below_bytes_per_s: 0,
         }
     }
 }

@@ -126,9 +126,17 @@ impl Stream {
     }
 
     /// The service merges the narrowest neighbours (see
-    /// [`Topology::service_merge_narrowest`]).
-    pub fn service_merge(&mut self, decided: (SimTime, &'static str), now: SimTime) -> Option<Change> {
-        let change = self.topology.service_merge_narrowest(decided, now)?;
+    /// [`Topology::service_merge_narrowest`]), or `pair` when given.
+    pub fn service_merge(
+        &mut self,
+        decided: (SimTime, &'static str),
+        now: SimTime,
+        pair: Option<(u32, u32)>,
+    ) -> Option<Change> {
+        let change = match pair {
+            Some((a, b)) => self.topology.service_merge(decided, now, a, b)?,
+            None => self.topology.service_merge_narrowest(decided, now)?,
+        };
         self.follow(&change);
         Some(change)
     }

@@ -37,6 +37,9 @@ pub struct OnDemandService {
     baseline: Vec<Option<(u64, u64)>>,
     /// Per shard index: when its split was decided, while it waits.
     decided: Vec<Option<SimTime>>,
+    /// Per shard index: its last (up to) 60 minutes' mean accepted bytes/s,
+    /// kept only for the what-if scale-down.
+    shard_minutes: Vec<std::collections::VecDeque<u64>>,
     /// The stream's accepted bytes at the last check, and each of the last
     /// 60 minutes' mean accepted bytes/s.
     stream_total: u64,
@@ -54,6 +57,7 @@ impl OnDemandService {
             max_shards: spec.max_shards(shard_bytes),
             baseline: Vec::new(),
             decided: Vec::new(),
+            shard_minutes: Vec::new(),
             stream_total: 0,
             minutes: std::collections::VecDeque::with_capacity(HOUR_MINUTES),
         }
@@ -87,6 +91,9 @@ impl OnDemandService {
         if self.baseline.len() < meters.len() {
             self.baseline.resize(meters.len(), None);
             self.decided.resize(meters.len(), None);
+            if self.spec.merge_below_bytes_per_s > 0 {
+                self.shard_minutes.resize(meters.len(), std::collections::VecDeque::new());
+            }
         }
         let secs = minute.as_secs_f64();
         let total: u64 = meters.iter().map(|m| m.accepted_so_far().1).sum();
@@ -102,6 +109,12 @@ impl OnDemandService {
             let Some(before) = self.baseline[i].replace(now_total) else { continue };
             let records_per_s = (now_total.0 - before.0) as f64 / secs;
             let bytes_per_s = (now_total.1 - before.1) as f64 / secs;
+            if let Some(history) = self.shard_minutes.get_mut(i) {
+                if history.len() == HOUR_MINUTES {
+                    history.pop_front();
+                }
+                history.push_back(bytes_per_s as u64);
+            }
             let hot = records_per_s > self.spec.split_trigger_records_per_s as f64
                 || bytes_per_s > self.spec.split_trigger_bytes_per_s as f64;
             if hot && self.decided[i].is_none() {
@@ -110,6 +123,35 @@ impl OnDemandService {
             }
         }
         due
+    }
+
+    /// The what-if scale-down (`merge_below_kib_s`; AWS documents none for
+    /// Standard): neighbours among `open` (in hash order) judged for a whole
+    /// hour whose summed one-minute means all stayed below the threshold,
+    /// paired left to right, none waiting for a split.
+    pub fn merges(&self, open: &[u32]) -> Vec<(u32, u32)> {
+        let threshold = self.spec.merge_below_bytes_per_s;
+        let quiet = |a: u32, b: u32| {
+            let (ha, hb) = (self.shard_minutes.get(a as usize), self.shard_minutes.get(b as usize));
+            let (Some(ha), Some(hb)) = (ha, hb) else { return false };
+            let waiting = |s: u32| self.decided.get(s as usize).is_some_and(Option::is_some);
+            ha.len() == HOUR_MINUTES
+                && hb.len() == HOUR_MINUTES
+                && !waiting(a)
+                && !waiting(b)
+                && ha.iter().zip(hb).all(|(x, y)| x + y < threshold)
+        };
+        let mut out = Vec::new();
+        let mut p = 0;
+        while threshold > 0 && p + 1 < open.len() {
+            if quiet(open[p], open[p + 1]) {
+                out.push((open[p], open[p + 1]));
+                p += 2;
+            } else {
+                p += 1;
+            }
+        }
+        out
     }
 
     /// Whether the stream may grow past `open` shards.
@@ -140,7 +182,30 @@ mod tests {
             warm_throughput_bytes_per_s: 0,
             warm_throughput_delay: SimTime::from_secs(300),
             warm_throughput_changes: Vec::new(),
+            merge_below_bytes_per_s: 0,
         }
+    }
+
+    #[test]
+    fn the_what_if_scale_down_merges_neighbours_quiet_for_a_whole_hour() {
+        let s = OnDemandSpec { merge_below_bytes_per_s: 250 * 1_024, ..spec() };
+        let mut svc = OnDemandService::new(&s, MIB);
+        let mut meters = vec![ShardMeter::default(), ShardMeter::default(), ShardMeter::default()];
+        let minute = SimTime::from_secs(60);
+        let open = [0, 1, 2];
+        svc.check(minute, &open, &meters, minute);
+        // Shards 0 and 1 at 100 KiB/s each (200 together, under 250); shard
+        // 2 at 200 KiB/s (with shard 1: 300, over).
+        for m in 1..=60u64 {
+            load(&mut meters[0], (60 * m, 60 * m + 60), 100, 1_024);
+            load(&mut meters[1], (60 * m, 60 * m + 60), 100, 1_024);
+            load(&mut meters[2], (60 * m, 60 * m + 60), 200, 1_024);
+            svc.check(SimTime::from_secs(60 * m + 60), &open, &meters, minute);
+            let expected: &[(u32, u32)] = if m < 60 { &[] } else { &[(0, 1)] };
+            assert_eq!(svc.merges(&open), expected, "after {m} judged minutes");
+        }
+        // Off by default.
+        assert!(OnDemandService::new(&spec(), MIB).merges(&open).is_empty());
     }
 
     #[test]

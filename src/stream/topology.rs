@@ -318,6 +318,22 @@ impl Topology {
         let pos = (0..self.open.len().checked_sub(1)?)
             .min_by_key(|&p| width(self.open[p]).saturating_add(width(self.open[p + 1])))?;
         let (shard, adjacent) = (self.open[pos], self.open[pos + 1]);
+        self.service_merge((decided_at, origin), now, shard, adjacent)
+    }
+
+    /// The service merges open neighbours `shard` and `adjacent` (the lower
+    /// first) at `now`; `None` unless they are open neighbours.
+    pub fn service_merge(
+        &mut self,
+        (decided_at, origin): (SimTime, &'static str),
+        now: SimTime,
+        shard: u32,
+        adjacent: u32,
+    ) -> Option<Change> {
+        let pos = self.open.iter().position(|&i| i == shard)?;
+        if self.open.get(pos + 1) != Some(&adjacent) {
+            return None;
+        }
         let change = self.merge(now, self.shards[shard as usize].range.start);
         self.log_service(decided_at, origin, ReshardRequest::Merge { shard, adjacent }, now, &change);
         Some(change)

@@ -101,6 +101,7 @@ pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool, starts_on_dema
     let trigger_kib = t.opt("split_trigger_kib_s", d.split_trigger_bytes_per_s / 1_024, |v| v.int(1, 1 << 30));
     let trigger_records = t.opt("split_trigger_records_per_s", d.split_trigger_records_per_s, |v| v.int(1, u64::MAX));
     let delay = t.opt("split_delay_s", d.split_delay, |v| v.secs(Interval::NON_NEGATIVE));
+    let merge_below = t.opt("merge_below_kib_s", 0, |v| v.int(0, 1 << 30));
     let (warm, warm_delay) = match advantage {
         true => (
             t.opt("warm_throughput_mib_s", 0, |v| v.int(0, WARM_MAX_MIB_S)),
@@ -126,6 +127,7 @@ pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool, starts_on_dema
         warm_throughput_bytes_per_s: warm? * mib,
         warm_throughput_delay: warm_delay?,
         warm_throughput_changes: Vec::new(),
+        merge_below_bytes_per_s: merge_below? * 1_024,
     };
     let most = spec.max_shards(limits::SHARD_WRITE_BYTES_PER_S);
     if spec.initial_shards > most {
@@ -134,6 +136,17 @@ pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool, starts_on_dema
             format!(
                 "initial_shards = {} is more than max_write_mib_s allows ({most} shards of 1 MiB/s)",
                 spec.initial_shards
+            ),
+        );
+        return None;
+    }
+    if spec.merge_below_bytes_per_s > spec.split_trigger_bytes_per_s {
+        t.fail_at(
+            &["merge_below_kib_s", "split_trigger_kib_s"],
+            format!(
+                "merge_below_kib_s = {} is above split_trigger_kib_s = {}: a merged shard would be split again",
+                spec.merge_below_bytes_per_s / 1_024,
+                spec.split_trigger_bytes_per_s / 1_024
             ),
         );
         return None;
