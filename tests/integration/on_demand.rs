@@ -452,3 +452,16 @@ fn check_warns_about_resharding_while_on_demand_and_nothing_it_cannot_know() {
     // not judged statically.
     assert!(!all.contains("call 2"), "{all}");
 }
+
+#[test]
+fn advantage_allows_50_enhanced_fan_out_consumers_where_others_allow_20() {
+    let efo: String = (0..21).map(|i| format!("[[consumers]]\nname = \"c{i}\"\nkind = \"efo\"\n")).collect();
+    let advantage = advantage("", "", 100, 1, 60) + &efo;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("od.toml");
+    std::fs::write(&file, &advantage).unwrap();
+    let out = shardsim().arg("check").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let standard = on_demand("", 100, 60, UNIFORM) + &efo;
+    assert_refused(&standard, "consumers[20].kind", "at most 20");
+}
