@@ -207,23 +207,16 @@ pub(super) fn mode_switches(v: Val<'_>, mode: Option<CapacityMode>) -> Option<Ve
         );
         return None;
     }
-    let read: Vec<Option<ModeSwitch>> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            v.item(i, item).read_table(|t| {
-                let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
-                let to = t.req("to", |v| {
-                    v.choice(
-                        &[("provisioned", CapacityMode::Provisioned), ("on_demand", CapacityMode::OnDemand)],
-                        &[("on_demand_advantage", "switching to on-demand Advantage is not modelled")],
-                    )
-                });
-                Some(ModeSwitch { at: at?, to: to? })
-            })
-        })
-        .collect();
-    read.into_iter().collect()
+    array_of_tables(&v, |t| {
+        let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
+        let to = t.req("to", |v| {
+            v.choice(
+                &[("provisioned", CapacityMode::Provisioned), ("on_demand", CapacityMode::OnDemand)],
+                &[("on_demand_advantage", "switching to on-demand Advantage is not modelled")],
+            )
+        });
+        Some(ModeSwitch { at: at?, to: to? })
+    })
 }
 
 /// The mode switches against the run: each `at_s` within it, no two at one
@@ -278,21 +271,21 @@ fn entry_origin(
 
 /// `[[stream.warm_throughput]]`: `{ at_s, mib_s }` entries, in file order.
 pub(super) fn warm_schedule(v: Val<'_>) -> Option<Vec<WarmThroughputChange>> {
-    let Value::Array(items) = &v.node.value else {
+    if !matches!(v.node.value, Value::Array(_)) {
         v.expected("an array of tables ([[stream.warm_throughput]])");
         return None;
-    };
-    let read: Vec<Option<WarmThroughputChange>> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            v.item(i, item).read_table(|t| {
-                let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
-                let mib_s = t.req("mib_s", |v| v.int(0, WARM_MAX_MIB_S));
-                Some(WarmThroughputChange { at: at?, bytes_per_s: mib_s? * limits::MIB })
-            })
-        })
-        .collect();
+    }
+    array_of_tables(&v, |t| {
+        let at = t.req("at_s", |v| v.secs(Interval::NON_NEGATIVE));
+        let mib_s = t.req("mib_s", |v| v.int(0, WARM_MAX_MIB_S));
+        Some(WarmThroughputChange { at: at?, bytes_per_s: mib_s? * limits::MIB })
+    })
+}
+
+/// Each table of the array `v` (checked to be an array) read with `read`.
+fn array_of_tables<T>(v: &Val<'_>, read: impl Fn(&mut TableReader<'_>) -> Option<T>) -> Option<Vec<T>> {
+    let Value::Array(items) = &v.node.value else { return None };
+    let read: Vec<Option<T>> = items.iter().enumerate().map(|(i, item)| v.item(i, item).read_table(&read)).collect();
     read.into_iter().collect()
 }
 
