@@ -793,11 +793,10 @@ impl<'a> Sim<'a> {
                 false => rec.shard,
             };
             let first_seq = self.stream.logs[shard as usize].end_seq();
-            if self.stream.put_kinesis(shard, bytes, rec.tag, rec.users.iter().map(|u| u.created), at) {
-                for u in &rec.users {
-                    // 32 bits of the hash key above the tag's low byte.
-                    self.stream.note_key(shard, (u.hash_key() >> 8) as u32);
-                }
+            // Each user record with its key fingerprint: 32 bits of the hash
+            // key above the tag's low byte.
+            let users = rec.users.iter().map(|u| (u.created, (u.hash_key() >> 8) as u32));
+            if self.stream.put_kinesis(shard, bytes, rec.tag, users, at) {
                 ok_kinesis += 1;
                 ok_bytes += bytes;
                 if shard == rec.shard {

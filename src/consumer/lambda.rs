@@ -203,9 +203,16 @@ impl LambdaConsumer {
         // Each fetched record joins its key's lane, stamped with its arrival.
         let log = view.log;
         let enqueue = |lanes: &mut Vec<Lane>, chunk: Chunk<'_>, arrive: SimTime| {
-            for (seq, rec) in (chunk.first_seq..).zip(chunk.iter()) {
-                let m = log.misrouted_in(seq, seq + 1);
-                let copy = m.retried_copies + m.retried_in_foreign > 0;
+            let first = chunk.first_seq;
+            // Misrouted aggregates are rare: look records up only in a
+            // chunk that holds a retried copy.
+            let m = log.misrouted_in(first, first + chunk.len() as u64);
+            let copies = m.retried_copies + m.retried_in_foreign > 0;
+            for (seq, rec) in (first..).zip(chunk.iter()) {
+                let copy = copies && {
+                    let m = log.misrouted_in(seq, seq + 1);
+                    m.retried_copies + m.retried_in_foreign > 0
+                };
                 lanes[lane_of(&rec)].queue.push_back((rec, arrive, copy));
             }
         };

@@ -317,7 +317,7 @@ pub fn operation_marks(p: &Point) -> Vec<OperationMark> {
     let mut i = 0;
     while i < ops.len() {
         let o = &ops[i];
-        let batch = ops[i..].iter().take_while(|w| w.op == "on_demand_split" && w.at_s == o.at_s).count();
+        let batch = super::ReshardOperation::service_batch(&ops[i..]);
         if batch > 0 {
             marks.push(OperationMark {
                 at_s: o.at_s,

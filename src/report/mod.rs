@@ -440,6 +440,13 @@ impl ReshardOperation {
         }
     }
 
+    /// How many of `ops`, from the first, are on-demand splits the service
+    /// decided at one check (0 if the first is not one): shown together.
+    pub fn service_batch(ops: &[ReshardOperation]) -> usize {
+        let Some(first) = ops.first().filter(|o| o.op == "on_demand_split") else { return 0 };
+        ops.iter().take_while(|w| w.op == "on_demand_split" && w.at_s == first.at_s).count()
+    }
+
     /// `completed at T s`, `rejected: <exception>` or `in progress at the
     /// end`.
     pub fn outcome(&self) -> String {

@@ -516,10 +516,7 @@ fn reshard_section(p: &Point) -> Section {
             .count();
         // The on-demand service's splits decided at one check are one row;
         // they do not make the stream UPDATING.
-        let batch = ops[i..]
-            .iter()
-            .take_while(|w| w.op == "on_demand_split" && o.op == "on_demand_split" && w.at_s == o.at_s)
-            .count();
+        let batch = super::ReshardOperation::service_batch(&ops[i..]);
         let (call, outcome, rows) = if batch > 0 {
             let done = o.completed_at_s.unwrap_or(o.at_s);
             let call = format!("on_demand_split of {batch} shard{}", if batch == 1 { "" } else { "s" });

@@ -1066,6 +1066,16 @@ impl<'a> TableReader<'a> {
         self.sink.report(origin, key_path(&self.path, key), message);
     }
 
+    /// Where entry `i`'s `key` of the array `node` (a key of this table)
+    /// is written: else the entry, else the table.
+    fn entry_origin(&self, node: Option<&Node>, i: usize, key: &str) -> Origin {
+        let item = match node.map(|n| &n.value) {
+            Some(Value::Array(items)) => items.get(i),
+            _ => None,
+        };
+        item.and_then(|n| n.get(key).or(Some(n))).map_or(self.origin, |n| n.origin)
+    }
+
     /// Treats all remaining keys as read (used when they cannot be judged).
     fn skip_rest(&mut self) {
         self.used.fill(true);

@@ -167,25 +167,29 @@ impl Stream {
         ok
     }
 
-    /// One Kinesis record of `bytes` (data + key) holding the user records
-    /// created at `created`, in order — one sent plain, or a KPL aggregate —
-    /// with key tag `tag`, offered to `shard`; returns whether it was
-    /// accepted. Readers see one record per user record, the first carrying
-    /// the Kinesis record's size (see [`SizeTag::continuation`]).
+    /// One Kinesis record of `bytes` (data + key) holding `users` — each
+    /// user record's creation time and key fingerprint, in order: one sent
+    /// plain, or a KPL aggregate — with key tag `tag`, offered to `shard`;
+    /// returns whether it was accepted. Readers see one record per user
+    /// record, the first carrying the Kinesis record's size (see
+    /// [`SizeTag::continuation`]); keyed logs keep the fingerprints.
     pub fn put_kinesis(
         &mut self,
         shard: u32,
         bytes: u64,
         tag: u8,
-        created: impl Iterator<Item = SimTime>,
+        users: impl Iterator<Item = (SimTime, u32)>,
         at: PutAt,
     ) -> bool {
         let ok = self.admit(shard, (bytes, bytes), at);
         if ok && self.keep_records {
             let log = &mut self.logs[shard as usize];
             let mut size = SizeTag::new(bytes as u32, tag);
-            for c in created {
-                log.push(LogRec::new(at.now, c, size));
+            for (created, fingerprint) in users {
+                log.push(LogRec::new(at.now, created, size));
+                if self.keyed {
+                    log.push_key(fingerprint);
+                }
                 size = SizeTag::continuation(tag);
             }
         }

@@ -499,7 +499,7 @@ impl Topology {
         if let ReshardRequest::UpdateStreamMode { to } = request {
             return self.plan_switch(now, to);
         }
-        if self.mode.is_on_demand() && !matches!(request, ReshardRequest::OnDemandSplit { .. }) {
+        if self.mode.is_on_demand() {
             // shardsim's reading: AWS manages an on-demand stream's shards
             // and documents these calls for provisioned streams only.
             return Err(self.reject(
@@ -512,7 +512,8 @@ impl Topology {
             ));
         }
         match request {
-            // The service's own split, asked for as a user would ask.
+            // The service's split ([`Self::service_split`]) asked for as a
+            // call: the same split in the middle.
             ReshardRequest::OnDemandSplit { shard } => {
                 self.plan(now, ReshardRequest::Split { shard, new_starting_hash_key: SplitKey::Middle })
             }

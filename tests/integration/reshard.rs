@@ -366,18 +366,6 @@ fn without_aggregation_only_records_sent_before_the_refresh_go_again() {
     assert_kpl_conservation(p);
 }
 
-#[test]
-fn a_kpl_run_without_resharding_never_mispredicts() {
-    let r = report(
-        &fs::read_to_string("scenarios/kpl-vs-sdk.toml").unwrap().replace("duration_s = 120", "duration_s = 20"),
-    );
-    for g in &r.points[0].producers.per_producer {
-        if let Some(k) = &g.kpl {
-            assert_eq!((k.unpredicted_shard_records, k.wrong_shard_retries, k.shard_map_refreshes), (0, 0, 0));
-        }
-    }
-}
-
 // ---------------------------------------------------------------- 4 ----
 
 /// Two shards at 250 records/s each, merged at 60 s (one merge of 30 s:

@@ -35,32 +35,32 @@ const ADVANTAGE_ONLY: [&str; 2] = ["warm_throughput_mib_s", "warm_throughput_del
 /// only Advantage has.
 pub(super) fn refuse_other_modes_keys(t: &mut TableReader<'_>, mode: CapacityMode, visits: (bool, bool)) {
     let (provisioned, on_demand) = visits;
-    let mut foreign: Vec<(&'static str, String)> = Vec::new();
     if !provisioned {
-        let written: Vec<&str> = PROVISIONED_ONLY.into_iter().filter(|k| t.has(k)).collect();
-        for key in written {
-            foreign.push((
-                key,
-                format!(
-                    "`{key}` applies to capacity_mode = \"provisioned\" only; an on-demand stream's shards are split \
-                     by the service (tune it in [stream.on_demand])"
-                ),
-            ));
+        refuse_written(t, &PROVISIONED_ONLY, |key| {
+            format!(
+                "`{key}` applies to capacity_mode = \"provisioned\" only; an on-demand stream's shards are split by \
+                 the service (tune it in [stream.on_demand])"
+            )
+        });
+    }
+    if !on_demand {
+        refuse_written(t, &["on_demand"], |_| {
+            "[stream.on_demand] applies to capacity_mode = \"on_demand\" or \"on_demand_advantage\" only".into()
+        });
+    }
+    if mode != CapacityMode::OnDemandAdvantage {
+        refuse_written(t, &["warm_throughput"], |_| advantage_only("[[stream.warm_throughput]]"));
+    }
+}
+
+/// Refuses each of `keys` written in `t`, where it is written, saying
+/// `message(key)`; the key counts as read, so it is not also unknown.
+fn refuse_written(t: &mut TableReader<'_>, keys: &[&'static str], message: impl Fn(&str) -> String) {
+    for &key in keys {
+        if t.has(key) {
+            let _ = t.take(key);
+            t.fail_at(&[key], message(key));
         }
-    }
-    if !on_demand && t.has("on_demand") {
-        foreign.push((
-            "on_demand",
-            "[stream.on_demand] applies to capacity_mode = \"on_demand\" or \"on_demand_advantage\" only".into(),
-        ));
-    }
-    if mode != CapacityMode::OnDemandAdvantage && t.has("warm_throughput") {
-        foreign.push(("warm_throughput", advantage_only("[[stream.warm_throughput]]")));
-    }
-    for (key, message) in foreign {
-        // Read, so it is not also reported as unknown.
-        let _ = t.take(key);
-        t.fail_at(&[key], message);
     }
 }
 
@@ -77,17 +77,12 @@ const WARM_MAX_MIB_S: u64 = limits::ON_DEMAND_MAX_WRITE_MIB_S_MAX;
 /// previous peaks) are refused unless it `starts_on_demand`.
 pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool, starts_on_demand: bool) -> Option<OnDemandSpec> {
     if !starts_on_demand {
-        let written: Vec<&str> = START_KEYS.into_iter().filter(|k| t.has(k)).collect();
-        for key in written {
-            let _ = t.take(key);
-            t.fail_at(
-                &[key],
-                format!(
-                    "`{key}` sets how a new on-demand stream starts; this stream starts provisioned and keeps its \
-                     shards when it switches (AWS: it \"initially retains whatever shard count it had\")"
-                ),
-            );
-        }
+        refuse_written(t, &START_KEYS, |key| {
+            format!(
+                "`{key}` sets how a new on-demand stream starts; this stream starts provisioned and keeps its shards \
+                 when it switches (AWS: it \"initially retains whatever shard count it had\")"
+            )
+        });
     }
     let mib = limits::MIB;
     let d = OnDemandSpec::default();
@@ -108,11 +103,7 @@ pub(super) fn on_demand(t: &mut TableReader<'_>, advantage: bool, starts_on_dema
             t.opt("warm_throughput_delay_s", d.warm_throughput_delay, |v| v.secs(Interval::NON_NEGATIVE)),
         ),
         false => {
-            let written: Vec<&str> = ADVANTAGE_ONLY.into_iter().filter(|k| t.has(k)).collect();
-            for key in written {
-                let _ = t.take(key);
-                t.fail_at(&[key], advantage_only(&format!("`{key}`")));
-            }
+            refuse_written(t, &ADVANTAGE_ONLY, |key| advantage_only(&format!("`{key}`")));
             (Some(0), Some(d.warm_throughput_delay))
         }
     };
@@ -249,24 +240,9 @@ pub(super) fn check_mode_switches(stream: &StreamSpec, duration: SimTime, t: &Ta
     }
     for (i, key, message) in &problems {
         let path = key_path(&index_path("stream.mode_switch", *i), key);
-        t.sink.report(entry_origin(node, *i, key, t), path, message.clone());
+        t.sink.report(t.entry_origin(node, *i, key), path, message.clone());
     }
     problems.is_empty()
-}
-
-/// Where entry `i`'s `key` of the array `node` is written (else the entry,
-/// else the table).
-fn entry_origin(
-    node: Option<&crate::scenario::tree::Node>,
-    i: usize,
-    key: &str,
-    t: &TableReader<'_>,
-) -> crate::scenario::tree::Origin {
-    let item = match node.map(|n| &n.value) {
-        Some(Value::Array(items)) => items.get(i),
-        _ => None,
-    };
-    item.and_then(|n| n.get(key).or(Some(n))).map_or(t.origin, |n| n.origin)
 }
 
 /// `[[stream.warm_throughput]]`: `{ at_s, mib_s }` entries, in file order.
@@ -295,7 +271,7 @@ fn array_of_tables<T>(v: &Val<'_>, read: impl Fn(&mut TableReader<'_>) -> Option
 pub(super) fn check_warm_schedule(stream: &StreamSpec, duration: SimTime, t: &TableReader<'_>) -> bool {
     let Some(spec) = &stream.on_demand else { return true };
     let node = t.node("stream").and_then(|n| n.get("warm_throughput"));
-    let origin = |i: usize, key: &str| entry_origin(node, i, key, t);
+    let origin = |i: usize, key: &str| t.entry_origin(node, i, key);
     let mut ok = true;
     let mut report = |i: usize, key: &str, message: String| {
         t.sink.report(origin(i, key), key_path(&index_path("stream.warm_throughput", i), key), message);

@@ -139,13 +139,7 @@ fn split_key(v: Val<'_>) -> Option<SplitKey> {
 /// reasons are not errors — the run reports them — see [`warnings`].
 pub(super) fn check_schedule(stream: &StreamSpec, duration: SimTime, node: Option<&Node>, t: &TableReader<'_>) -> bool {
     let mut ok = true;
-    let origin = |i: usize, key: &str| {
-        let item = match node.map(|n| &n.value) {
-            Some(Value::Array(items)) => items.get(i),
-            _ => None,
-        };
-        item.and_then(|n| n.get(key).or(Some(n))).map_or(t.origin, |n| n.origin)
-    };
+    let origin = |i: usize, key: &str| t.entry_origin(node, i, key);
     for (i, op) in stream.reshard.iter().enumerate() {
         if op.at >= duration {
             t.sink.report(
