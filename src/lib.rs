@@ -14,6 +14,7 @@ pub mod cli;
 pub mod consumer;
 pub mod cost;
 pub mod engine;
+pub mod import;
 pub mod metrics;
 pub mod producer;
 pub mod recommend;
