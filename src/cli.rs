@@ -43,6 +43,10 @@ pub struct LoadArgs {
     /// commas go in a TOML array: `--sweep 'PATH=[{ … }, { … }]'`.
     #[arg(long = "sweep", value_name = "PATH=V1,V2,...")]
     pub sweep: Vec<String>,
+    /// Treat a data file's warnings (a CloudWatch export whose StatusCode
+    /// is not Complete) as errors.
+    #[arg(long)]
+    pub strict: bool,
     /// Runs per configuration, overriding `[sweep].replications`.
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub replications: Option<u32>,

@@ -24,6 +24,8 @@ pub enum Purpose {
     Backoff = 4,
     /// When a consumer's first read of a shard happens.
     ConsumerStart = 5,
+    /// Where each period's burst falls in a replayed trace.
+    Bursts = 6,
 }
 
 /// Identifies one random stream inside one run.

@@ -25,7 +25,9 @@ use crate::producer::sdk::SdkInstance;
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scaling::{Autoscaler, Decision, MinuteSums, OpenShard, Outcome, Request, View};
-use crate::scenario::model::{CapacityMode, ClientSpec, KeyDist, Ordering, ReshardRequest, Scenario, SplitKey};
+use crate::scenario::model::{
+    CapacityMode, ClientSpec, KeyDist, Ordering, ProducerSpec, RatePattern, ReshardRequest, Scenario, SplitKey,
+};
 use crate::stream::limits::ON_DEMAND_CHECK_INTERVAL_S;
 use crate::stream::log::Misrouted;
 use crate::stream::on_demand::OnDemandService;
@@ -33,9 +35,10 @@ use crate::stream::topology::Change;
 use crate::stream::{PutAt, Stream};
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
-use crate::workload::keys::{KeySpace, KeyState};
+use crate::workload::keys::{HotRule, KeySpace, KeyState};
 use crate::workload::pattern::Multiplier;
 use crate::workload::size::SizeGen;
+use crate::workload::trace::{self, StepCursor};
 
 /// What happened in one run, for the report.
 #[derive(Debug)]
@@ -59,6 +62,9 @@ pub struct RunOutcome {
     /// The stretches of the run in one capacity mode, in time order: the
     /// first from 0, one more per completed UpdateStreamMode.
     pub mode_periods: Vec<ModePeriod>,
+    /// Each producer group's salted keys, heaviest first (empty without
+    /// salt).
+    pub salted_keys: Vec<Vec<crate::workload::keys::SaltedKey>>,
 }
 
 /// A stretch of a run in one capacity mode.
@@ -185,10 +191,22 @@ impl<'a> Sim<'a> {
         let spaces: Vec<KeySpace> = scenario
             .producers
             .iter()
-            .map(|p| KeySpace::new(&p.partition_key, &p.name, &stream.map, reshards))
+            .map(|p| {
+                let salt = p.key_salt.as_ref().map(|s| (s, hot_rule(scenario, p)));
+                KeySpace::salted(&p.partition_key, salt, &p.name, &stream.map, reshards)
+            })
             .collect();
         let mut instances = Vec::new();
         for (g, p) in scenario.producers.iter().enumerate() {
+            let group = |purpose| StreamId { replication, producer: g as u32, instance: 0, purpose };
+            let (multiplier, size_steps) = match &p.rate_pattern {
+                Some(RatePattern::Trace(spec)) => {
+                    let steps = trace::rate_steps(spec, p.records_per_s, &mut rng_for(seed, group(Purpose::Bursts)));
+                    let base_bytes = spaces[g].mean_data_bytes(SizeGen::new(&p.record_bytes).mean());
+                    (Multiplier::replay(steps), trace::size_steps(spec, base_bytes))
+                }
+                pattern => (Multiplier::new(pattern.clone()), None),
+            };
             for i in 0..p.instances {
                 let id = |purpose| StreamId { replication, producer: g as u32, instance: i, purpose };
                 let src = InstanceSources {
@@ -197,12 +215,13 @@ impl<'a> Sim<'a> {
                         p.records_per_s,
                         p.instances,
                         i,
-                        Multiplier::new(p.rate_pattern.clone()),
+                        multiplier.clone(),
                         scenario.duration,
                         rng_for(seed, id(Purpose::Arrivals)),
                     ),
                     keys: KeyState::new(rng_for(seed, id(Purpose::Keys)), i, p.instances),
                     sizes: (SizeGen::new(&p.record_bytes), rng_for(seed, id(Purpose::Sizes))),
+                    size_scale: size_steps.clone().map(StepCursor::new),
                 };
                 let (space, map) = (&spaces[g], &stream.map);
                 instances.push(match &p.client {
@@ -873,6 +892,7 @@ impl<'a> Sim<'a> {
                 .as_ref()
                 .map(|a| AutoscalingOutcome { policy: a.policy_label(), decisions: self.decisions }),
             mode_periods: self.mode_periods,
+            salted_keys: self.spaces.iter().map(|k| k.salted_keys().to_vec()).collect(),
         }
     }
 }
@@ -916,6 +936,25 @@ impl Cloudwatch {
 /// Most shards a run's per-shard time series are sized for: the initial
 /// count, or for a run that reshards, twice the largest count it asks for
 /// (children and their parents both keep cells).
+/// The group's peak rate: the most its pattern or trace asks for.
+fn peak_records_per_s(scenario: &Scenario, p: &ProducerSpec) -> f64 {
+    match &p.rate_pattern {
+        Some(RatePattern::Trace(spec)) => trace::peak_records_per_s(spec),
+        pattern => p.records_per_s * Multiplier::new(pattern.clone()).max_before(scenario.duration),
+    }
+}
+
+/// What makes one of `p`'s keys hot, for `salt.keys = "hot"`.
+fn hot_rule(scenario: &Scenario, p: &ProducerSpec) -> HotRule {
+    let (records, bytes) = scenario.stream.write_limits();
+    HotRule {
+        peak_records_per_s: peak_records_per_s(scenario, p),
+        shard_records_per_s: records as f64,
+        shard_bytes_per_s: bytes as f64,
+        mean_data_bytes: SizeGen::new(&p.record_bytes).mean(),
+    }
+}
+
 fn shards_hint(scenario: &Scenario) -> usize {
     let s = &scenario.stream;
     let asked = s.reshard.iter().map(|o| match o.request {
@@ -955,13 +994,26 @@ pub fn estimate(scenario: &Scenario) -> WorkEstimate {
             // it predicted, parents and children.
             kpl_state_bytes += p.instances as f64 * shards_hint(scenario) as f64 * per_shard;
         }
-        let peak = Multiplier::new(p.rate_pattern.clone()).max_before(scenario.duration);
-        user_records += p.records_per_s * peak * scenario.duration.as_secs_f64();
-        let keys = match p.partition_key {
-            KeyDist::Uniform { keys } | KeyDist::Hot { keys, .. } => keys as f64 * ENTRY_BYTES,
-            // Table entry, alias-table probability and alias, and the
-            // weights the alias table is built from.
-            KeyDist::Zipf { keys, .. } => keys as f64 * (ENTRY_BYTES + 8.0 + 4.0 + 8.0),
+        // A trace's mean over the run (its peak would overstate the work).
+        let rate = match &p.rate_pattern {
+            Some(RatePattern::Trace(_)) => p.records_per_s,
+            _ => peak_records_per_s(scenario, p),
+        };
+        user_records += rate * scenario.duration.as_secs_f64();
+        // Table entry, alias-table probability and alias, and the weights
+        // the alias table is built from; salted and empirical tables also
+        // keep each entry's size.
+        const WEIGHTED_BYTES: f64 = ENTRY_BYTES + 8.0 + 4.0 + 8.0 + 4.0;
+        let salt = p.key_salt.as_ref().map_or(1.0, |s| s.suffixes as f64);
+        let keys = match &p.partition_key {
+            KeyDist::Uniform { keys } | KeyDist::Hot { keys, .. } if p.key_salt.is_none() => *keys as f64 * ENTRY_BYTES,
+            KeyDist::Uniform { keys } | KeyDist::Hot { keys, .. } | KeyDist::Zipf { keys, .. } => {
+                *keys as f64 * salt * WEIGHTED_BYTES
+            }
+            KeyDist::Empirical(e) => {
+                let others = if e.other_share > 0.0 { e.other_keys as f64 } else { 0.0 };
+                (e.table.keys.len() as f64 + others) * salt * WEIGHTED_BYTES
+            }
             _ => 0.0,
         };
         key_table_bytes += keys;

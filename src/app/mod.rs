@@ -10,6 +10,7 @@ use std::fs;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -65,6 +66,8 @@ pub struct Loaded {
     pub prices: Vec<PriceTable>,
     /// The file's text, for `index.html`.
     pub text: String,
+    /// What its data files warned of.
+    pub warnings: Vec<String>,
 }
 
 impl Loaded {
@@ -94,13 +97,32 @@ pub fn load_all(args: &LoadArgs) -> Result<Vec<Loaded>, String> {
 fn load_one(path: &Path, args: &LoadArgs) -> Result<Loaded, String> {
     let name = path.display().to_string();
     let text = fs::read_to_string(path).map_err(|e| format!("{name}: cannot read scenario file: {e}"))?;
-    let mut plan =
-        scenario::load_plan(&name, &text, &args.set, &args.sweep, args.replications).map_err(|e| e.to_string())?;
+    let files = Rc::new(data_files(path, args.strict));
+    let mut plan = scenario::load_plan_with(&name, &text, &args.set, &args.sweep, args.replications, Rc::clone(&files))
+        .map_err(|e| e.to_string())?;
+    let warnings = files.warnings().into_iter().map(|w| format!("warning: {name}: {w}")).collect();
     if let Some(seed) = args.seed {
         plan.points.iter_mut().for_each(|p| p.scenario.seed = seed);
     }
     let prices = plan.points.iter().map(|p| prices_for(&p.scenario, path)).collect::<Result<Vec<_>, _>>()?;
-    Ok(Loaded { path: path.to_path_buf(), plan, prices, text })
+    Ok(Loaded { path: path.to_path_buf(), plan, prices, text, warnings })
+}
+
+/// The data files of the scenario at `scenario_path`: paths written in it
+/// are relative to its folder, those given by `--set` to the working
+/// directory.
+pub fn data_files(scenario_path: &Path, strict: bool) -> scenario::DataFiles {
+    let dir = scenario_path.parent().map(Path::to_path_buf);
+    scenario::DataFiles::new(
+        move |path, from_command_line| {
+            let full = match &dir {
+                Some(dir) if !from_command_line => dir.join(path),
+                _ => PathBuf::from(path),
+            };
+            fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
+        },
+        strict,
+    )
 }
 
 /// The price table of scenario `s` read from `scenario_path`: the file it
@@ -133,6 +155,7 @@ fn duplicate_name(loaded: &[Loaded]) -> Option<&str> {
 
 fn check(args: &CheckArgs) -> Result<(), String> {
     for l in load_all(&args.load)? {
+        l.warnings.iter().for_each(|w| println!("{w}"));
         let s = l.first();
         let configurations = match l.plan.points.len() {
             1 => String::new(),
@@ -293,8 +316,16 @@ pub fn slo_broken(report: &Report) -> bool {
     }
 }
 
+/// Says on standard error what the data files warned of, unless quiet.
+pub fn print_warnings(loaded: &[Loaded], quiet: bool) {
+    for w in loaded.iter().flat_map(|l| &l.warnings).filter(|_| !quiet) {
+        eprintln!("{w}");
+    }
+}
+
 fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let loaded = load_all(&args.load)?;
+    print_warnings(&loaded, args.parallel.quiet);
     if !args.force {
         refuse_absurd(&loaded)?;
     }

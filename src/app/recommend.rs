@@ -100,6 +100,7 @@ struct Smaller {
 
 pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
     let mut loaded = load_all(&args.load)?;
+    super::print_warnings(&loaded, args.parallel.quiet);
     if loaded.len() != 1 {
         return Err("recommend takes one scenario file".into());
     }
@@ -133,6 +134,7 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
             plan: Plan { points: vec![PlanPoint { parameters, scenario }], replications },
             prices: vec![l.prices[0].clone()],
             text: String::new(),
+            warnings: Vec::new(),
         };
         let jobs: Vec<Job> = (0..replications).map(|replication| Job { file: 0, point: 0, replication }).collect();
         let results = run_jobs(std::slice::from_ref(&one), &jobs, &pool, args.parallel.quiet);

@@ -910,6 +910,7 @@ mod tests {
             ),
             keys: KeyState::new(rng_for(3, id(Purpose::Keys)), 0, 1),
             sizes: (SizeGen::new(&SizeDist::Fixed { bytes: 200 }), rng_for(3, id(Purpose::Sizes))),
+            size_scale: None,
         };
         let inst = KplInstance::new(0, &spec, src, SimTime::ZERO, (&space, &map), false);
         (inst, space, map)

@@ -9,11 +9,13 @@ pub mod sdk;
 
 use crate::rng::SimRng;
 use crate::stream::hash::ShardMap;
+use crate::stream::limits::MAX_RECORD_DATA_BYTES;
 use crate::stream::log::SizeTag;
 use crate::time::SimTime;
 use crate::workload::arrival::ArrivalGen;
 use crate::workload::keys::{KeyDraw, KeySpace, KeyState};
 use crate::workload::size::SizeGen;
+use crate::workload::trace::StepCursor;
 
 /// The random sources and generators of one client instance.
 #[derive(Debug)]
@@ -24,6 +26,8 @@ pub struct InstanceSources {
     pub keys: KeyState,
     /// Data-size generator and its RNG.
     pub sizes: (SizeGen, SimRng),
+    /// A replayed trace's record-size factor, when it gives bytes.
+    pub size_scale: Option<StepCursor>,
 }
 
 impl InstanceSources {
@@ -33,9 +37,21 @@ impl InstanceSources {
     pub fn draw(&mut self, space: &KeySpace, map: &ShardMap) -> Option<(SimTime, KeyDraw, u32)> {
         let created = self.arrivals.next_arrival()?;
         let key = space.draw(&mut self.keys, map);
-        let data = self.sizes.0.draw(&mut self.sizes.1);
+        let mut data = match space.data_bytes(&key) {
+            Some(bytes) => bytes,
+            None => self.sizes.0.draw(&mut self.sizes.1),
+        };
+        if let Some(scale) = &mut self.size_scale {
+            data = scaled_size(data, scale.at(created).value);
+        }
         Some((created, key, data))
     }
+}
+
+/// `bytes × factor`, rounded, within the record size limit.
+#[inline]
+fn scaled_size(bytes: u32, factor: f64) -> u32 {
+    (bytes as f64 * factor + 0.5).clamp(1.0, MAX_RECORD_DATA_BYTES as f64) as u32
 }
 
 /// A user record in flight, as small as the hot path needs it (16 bytes).

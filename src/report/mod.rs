@@ -25,11 +25,12 @@ use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
 use crate::scenario::model::{
-    CapacityMode, ClientSpec, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey, WriteLimitModel,
+    CapacityMode, ClientSpec, KeyDist, ProducerSpec, RatePattern, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey,
+    WriteLimitModel,
 };
 use crate::sim::{AutoscalingOutcome, RunOutcome};
-use crate::stream::hash::shard_id;
 use crate::stream::limits::MIB;
+use crate::stream::names::ShardNames;
 use crate::stream::topology::{OperationLog, Status};
 use crate::time::SimTime;
 
@@ -335,6 +336,58 @@ pub struct ProducerReport {
     /// The KPL's own metrics (KPL groups only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kpl: Option<KplReport>,
+    /// Where the group's workload comes from: `{ rate, keys }`, each
+    /// `"trace:<file>"` / `"empirical:<file>"` for imported data, else the
+    /// pattern's `kind` (`"constant"` without one) or the key `dist`.
+    pub workload: WorkloadSource,
+    /// Keys salted by `partition_key.salt`, heaviest first (at most
+    /// [`SALTED_KEYS_LISTED`]; `salted_keys_total` counts them all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub salted_keys: Vec<SaltedKeyReport>,
+    /// How many keys were salted (present with salt).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub salted_keys_total: Option<usize>,
+}
+
+/// Most salted keys a producer's report lists.
+pub const SALTED_KEYS_LISTED: usize = 100;
+
+/// Where a producer group's workload comes from.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkloadSource {
+    /// `"trace:<file>"`, a pattern's `kind`, or `"constant"`.
+    pub rate: String,
+    /// `"empirical:<file>"` or the key `dist`.
+    pub keys: String,
+}
+
+impl WorkloadSource {
+    fn of(p: &ProducerSpec) -> Self {
+        let rate = match &p.rate_pattern {
+            None => "constant".to_string(),
+            Some(RatePattern::Trace(t)) => format!("trace:{}", t.file.path),
+            Some(RatePattern::Diurnal { .. }) => "diurnal".into(),
+            Some(RatePattern::Step { .. }) => "step".into(),
+            Some(RatePattern::Spike { .. }) => "spike".into(),
+        };
+        let keys = match &p.partition_key {
+            KeyDist::Empirical(e) => format!("empirical:{}", e.file.path),
+            other => other.label().to_string(),
+        };
+        WorkloadSource { rate, keys }
+    }
+}
+
+/// A salted key and how many shards its salted keys reach.
+#[derive(Clone, Debug, Serialize)]
+pub struct SaltedKeyReport {
+    /// The key before salting.
+    pub key: String,
+    /// Suffixes it was given.
+    pub suffixes: u32,
+    /// Distinct shards its salted keys hash to at the start (at most
+    /// `suffixes`, often fewer).
+    pub shards_spanned: u32,
 }
 
 /// A KPL group's metrics, named after the KPL's CloudWatch metrics.
@@ -395,7 +448,8 @@ pub struct ReshardOperation {
 }
 
 impl ReshardOperation {
-    fn of(o: &OperationLog) -> Self {
+    fn of(o: &OperationLog, names: &ShardNames) -> Self {
+        let shard_id = |i: u32| names.id(i);
         let mut requested = BTreeMap::new();
         match o.request {
             ReshardRequest::UpdateShardCount { target } => {
@@ -778,7 +832,19 @@ impl Point {
             .iter()
             .zip(&o.producers)
             .zip(&o.kpl)
-            .map(|((p, c), kpl)| ProducerReport {
+            .zip(&o.salted_keys)
+            .map(|(((p, c), kpl), salted)| ProducerReport {
+                workload: WorkloadSource::of(p),
+                salted_keys: salted
+                    .iter()
+                    .take(SALTED_KEYS_LISTED)
+                    .map(|k| SaltedKeyReport {
+                        key: k.key.clone(),
+                        suffixes: k.suffixes,
+                        shards_spanned: k.shards_spanned,
+                    })
+                    .collect(),
+                salted_keys_total: p.key_salt.as_ref().map(|_| salted.len()),
                 name: p.name.clone(),
                 client: p.client.label(),
                 api: match &p.client {
@@ -804,8 +870,9 @@ impl Point {
         let stream = stream_report(s, o, &shards);
         let capacity = CapacityReport::of(s, o, &stream);
         let timeseries = timeseries(s, o);
+        let names = s.stream.shard_names();
         let reshard_operations: Vec<ReshardOperation> =
-            o.stream.topology.operations.iter().map(ReshardOperation::of).collect();
+            o.stream.topology.operations.iter().map(|op| ReshardOperation::of(op, &names)).collect();
         let cost = cost_report(s, o, prices, &producers);
         let sizing = sizing::check(s, &producers, &stream, &shards, &timeseries, cost.usage.bytes_written);
         Point {
@@ -894,6 +961,8 @@ fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {
     // A fair share is one over the shards open on average.
     let n = open_shards_mean(s, o);
     let retention = SimTime::from_secs_f64(s.stream.retention_hours * 3_600.0);
+    let names = s.stream.shard_names();
+    let shard_id = |i: u32| names.id(i);
     meters
         .iter()
         .zip(&o.stream.topology.shards)

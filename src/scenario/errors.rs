@@ -9,6 +9,9 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
+
+use super::files::DataFiles;
 
 use super::tree::Origin;
 
@@ -121,13 +124,25 @@ pub(crate) struct Problem {
 }
 
 /// Collects problems. Shared by reference (interior mutability) so that
-/// nested table readers can all report into it at once.
+/// nested table readers can all report into it at once. It also carries
+/// the load's data files, which every reader may need.
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
     problems: RefCell<Vec<Problem>>,
+    files: Rc<DataFiles>,
 }
 
 impl Sink {
+    /// A sink whose readers read data files through `files`.
+    pub fn with_files(files: Rc<DataFiles>) -> Self {
+        Sink { problems: RefCell::default(), files }
+    }
+
+    /// The load's data files.
+    pub fn files(&self) -> &DataFiles {
+        &self.files
+    }
+
     pub fn report(&self, origin: Origin, path: impl Into<String>, message: impl Into<String>) {
         self.push(Problem { origin, path: path.into(), message: message.into() });
     }

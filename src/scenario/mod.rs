@@ -8,13 +8,17 @@
 //! same checks as file values.
 
 pub mod errors;
+pub mod files;
 pub mod model;
 mod sweep;
 mod tree;
 mod validate;
 
 pub use errors::{Diagnostic, Location, ScenarioErrors};
+pub use files::DataFiles;
 pub use validate::reshard_warnings;
+
+use std::rc::Rc;
 
 use crate::cost::prices::{self, PriceTable};
 use errors::{Problem, Sink};
@@ -39,7 +43,7 @@ pub fn load(source_name: &str, text: &str, overrides: &[String]) -> Result<model
 /// Parses `text`, applies `overrides` (`--set`), expands its `[sweep]`
 /// and the `sweeps` (`--sweep PATH=V1,V2,…`) into one validated scenario
 /// per combination, and takes `replications` (`--replications`) over the
-/// file's.
+/// file's. It may name no data files (see [`load_plan_with`]).
 pub fn load_plan(
     source_name: &str,
     text: &str,
@@ -47,11 +51,24 @@ pub fn load_plan(
     sweeps: &[String],
     replications: Option<u32>,
 ) -> Result<model::Plan, ScenarioErrors> {
+    load_plan_with(source_name, text, overrides, sweeps, replications, Rc::new(DataFiles::none()))
+}
+
+/// [`load_plan`], reading the data files the scenario names through
+/// `files`.
+pub fn load_plan_with(
+    source_name: &str,
+    text: &str,
+    overrides: &[String],
+    sweeps: &[String],
+    replications: Option<u32>,
+    files: Rc<DataFiles>,
+) -> Result<model::Plan, ScenarioErrors> {
     let arguments: Vec<String> =
         overrides.iter().map(|o| format!("--set {o}")).chain(sweeps.iter().map(|s| format!("--sweep {s}"))).collect();
     let fail = |problems| ScenarioErrors::new(source_name, text, &arguments, problems);
     let mut root = tree::parse_document(text).map_err(|p| fail(vec![p]))?;
-    let sink = Sink::default();
+    let sink = Sink::with_files(files);
     for (index, argument) in overrides.iter().enumerate() {
         if let Err(problem) = tree::apply_override(&mut root, index, argument) {
             sink.push(problem);
@@ -199,6 +216,7 @@ records_per_s = 100
                 autoscaling: None,
                 on_demand: None,
                 mode_switches: Vec::new(),
+                shards_file: None,
             },
             producers: vec![ProducerSpec {
                 name: "p".into(),
@@ -209,6 +227,7 @@ records_per_s = 100
                 record_bytes: SizeDist::Fixed { bytes: 1024 },
                 partition_key: KeyDist::Uniform { keys: 10_000 },
                 rate_pattern: None,
+                key_salt: None,
             }],
             consumers: vec![],
             pricing: PricingSpec::default(),
@@ -366,6 +385,7 @@ kind = "lambda"
                 autoscaling: None,
                 on_demand: None,
                 mode_switches: Vec::new(),
+                shards_file: None,
             }
         );
         let devices = ProducerSpec {
@@ -388,6 +408,7 @@ kind = "lambda"
                 period: SimTime::from_secs(86_400),
                 phase: SimTime::from_secs(3_600),
             }),
+            key_salt: None,
         };
         let batch = ProducerSpec {
             name: "batch".into(),
@@ -402,11 +423,13 @@ kind = "lambda"
                 duration: SimTime(250_000_000),
                 factor: 0.0,
             }),
+            key_salt: None,
         };
         let z = ProducerSpec {
             name: "z".into(),
             partition_key: KeyDist::Zipf { keys: 5, exponent: 1.1 },
             rate_pattern: Some(RatePattern::Step { at: SimTime::ZERO, factor: 2.0 }),
+            key_salt: None,
             ..batch.clone()
         };
         let z = ProducerSpec { record_bytes: SizeDist::Fixed { bytes: 1024 }, ..z };
@@ -533,7 +556,7 @@ records_per_s = 1
             "x.toml:15:17: producers[0].records_per_s: must be > 0, got 0",
             "x.toml:16:11: producers[0].arrival: unknown value \"possion\"; valid: \"constant\", \"poisson\"",
             "x.toml:17:52: producers[0].record_bytes.max: min (10) must be <= max (5)",
-            "x.toml:18:26: producers[0].partition_key.dist: unknown value \"zipfian\"; valid: \"uniform\", \"zipf\", \"hot\", \"unique\", \"fixed\", \"random_hash\"",
+            "x.toml:18:26: producers[0].partition_key.dist: unknown value \"zipfian\"; valid: \"uniform\", \"zipf\", \"hot\", \"unique\", \"fixed\", \"random_hash\", \"empirical\"",
             "x.toml:19:55: producers[0].rate_pattern.extra: unknown key; valid keys: kind, at_s, factor",
             "x.toml:22:19: producers[0].sdk.backoff_base_ms: backoff_max_ms (5000.0 ms) must be >= backoff_base_ms (6000.0 ms)",
             "x.toml:25:14: producers[0].kpl.rate_limit: must be >= 1, got 0",

@@ -1,7 +1,12 @@
 //! The validated scenario: every value present, in range and in simulator
 //! units. Nothing downstream of `scenario::load` re-checks these invariants.
 
+use std::sync::Arc;
+
 use crate::cost::prices::Rate;
+use crate::import::keys::KeyTable;
+use crate::import::shards::ShardTable;
+use crate::import::trace::Trace;
 use crate::time::SimTime;
 
 /// A scenario after parsing, `--set` overrides and validation.
@@ -89,6 +94,25 @@ pub struct PriceFile {
     /// Whether it came from `--set` (relative to the working directory)
     /// rather than the file (relative to the scenario's folder).
     pub from_command_line: bool,
+}
+
+/// A data file a scenario names, read and checked while loading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    /// The path as written: relative to the scenario file's folder, or to
+    /// the working directory when it came from `--set`.
+    pub path: String,
+    /// Whether it came from `--set`.
+    pub from_command_line: bool,
+}
+
+/// `[stream].shards_file`: a real stream's open shards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedShards {
+    /// The file.
+    pub file: FileRef,
+    /// Its open shards, by starting hash key (at least one).
+    pub table: Arc<ShardTable>,
 }
 
 /// `[stream].capacity_mode`.
@@ -261,6 +285,10 @@ pub struct StreamSpec {
     pub on_demand: Option<OnDemandSpec>,
     /// `[[stream.mode_switch]]`: UpdateStreamMode calls, in file order.
     pub mode_switches: Vec<ModeSwitch>,
+    /// `shards_file`: the stream starts with these shards, ids and hash
+    /// ranges (then `shard_count` is their number); `None`: a new stream's
+    /// even ranges.
+    pub shards_file: Option<ImportedShards>,
 }
 
 /// `[[stream.mode_switch]]`.
@@ -286,6 +314,25 @@ impl StreamSpec {
     /// Whether the stream is on-demand (of either kind) from the start.
     pub fn starts_on_demand(&self) -> bool {
         self.capacity_mode.is_on_demand()
+    }
+
+    /// The shards' hash ranges at the start, by index: the imported map's,
+    /// or a new stream's even ranges.
+    pub fn initial_ranges(&self) -> Vec<crate::stream::hash::HashRange> {
+        use crate::stream::hash::{HashRange, initial_ranges};
+        match &self.shards_file {
+            Some(f) => f.table.shards.iter().map(|s| HashRange { start: s.start, end: s.end }).collect(),
+            None => initial_ranges(self.shard_count),
+        }
+    }
+
+    /// The shards' ids.
+    pub fn shard_names(&self) -> crate::stream::names::ShardNames {
+        use crate::stream::names::ShardNames;
+        match &self.shards_file {
+            Some(f) => ShardNames::imported(f.table.shards.iter().map(|s| s.id.clone()).collect()),
+            None => ShardNames::new_stream(),
+        }
     }
 }
 
@@ -460,6 +507,66 @@ pub enum KeyDist {
     /// `{ dist = "random_hash" }`: an explicit hash key drawn uniformly from
     /// the whole hash space, sent with the one-byte partition key `a`.
     RandomHash,
+    /// `{ dist = "empirical", file = "keys.csv", other_share, other_keys }`:
+    /// a real key table's keys, in proportion to their counts.
+    Empirical(EmpiricalKeys),
+}
+
+impl KeyDist {
+    /// The `dist` spelling.
+    pub fn label(&self) -> &'static str {
+        match self {
+            KeyDist::Uniform { .. } => "uniform",
+            KeyDist::Zipf { .. } => "zipf",
+            KeyDist::Hot { .. } => "hot",
+            KeyDist::Unique => "unique",
+            KeyDist::Fixed { .. } => "fixed",
+            KeyDist::RandomHash => "random_hash",
+            KeyDist::Empirical(_) => "empirical",
+        }
+    }
+}
+
+/// `partition_key = { dist = "empirical", … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmpiricalKeys {
+    /// `file`: the key table.
+    pub file: FileRef,
+    /// Its keys, counts and optional sizes and hash keys.
+    pub table: Arc<KeyTable>,
+    /// `other_share`: the share of records outside the listed keys,
+    /// `0 <= s < 1`, default 0.
+    pub other_share: f64,
+    /// `other_keys`: how many synthetic keys (`other-{k}`) share it
+    /// evenly, >= 1, default 10,000.
+    pub other_keys: u32,
+}
+
+/// `partition_key.salt`: random suffixes appended to chosen keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeySalt {
+    /// `keys`: which keys are salted.
+    pub keys: SaltedKeys,
+    /// `suffixes`: each chosen key becomes `{key}{separator}0` …
+    /// `{key}{separator}{N-1}`, drawn uniformly, 2..=10,000.
+    pub suffixes: u32,
+    /// `separator`, default `#`, 0..=16 characters.
+    pub separator: String,
+    /// `hot_above`: with `keys = "hot"`, a key is hot when, at the group's
+    /// peak rate, it alone would use more than this fraction of one shard's
+    /// write limit (records or bytes), `0 < f <= 10`, default 0.5.
+    pub hot_above: f64,
+}
+
+/// `salt.keys`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaltedKeys {
+    /// A list of keys of the distribution (each must exist).
+    Listed(Vec<String>),
+    /// `"hot"`: the keys that pass `hot_above`.
+    Hot,
+    /// `"all"`: every key of the distribution.
+    All,
 }
 
 /// `[[producers]].rate_pattern`: multiplies the mean rate over time.
@@ -474,6 +581,53 @@ pub enum RatePattern {
     /// `{ kind = "spike", at_s = T, duration_s = D, factor = f }`: f during
     /// `[T, T + D)`, 1 elsewhere; `D > 0`, `f >= 0`, finite.
     Spike { at: SimTime, duration: SimTime, factor: f64 },
+    /// `{ kind = "trace", file = "…", … }`: a recorded rate, replayed (it
+    /// replaces `records_per_s`, which then holds the trace's mean).
+    Trace(TraceSpec),
+}
+
+/// `rate_pattern = { kind = "trace", … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceSpec {
+    /// `file`: a CSV, or CloudWatch get-metric-data / get-metric-statistics
+    /// JSON.
+    pub file: FileRef,
+    /// `bytes_file`: a second CloudWatch export holding `IncomingBytes`.
+    pub bytes_file: Option<FileRef>,
+    /// The points read, in time order.
+    pub trace: Arc<Trace>,
+    /// `scale`: multiplies every rate (a what-if growth), > 0, default 1.
+    pub scale: f64,
+    /// `gaps`: the rate between a point's period and the next point.
+    pub gaps: TraceGaps,
+    /// `at_end`: what follows the trace's last period.
+    pub at_end: TraceEnd,
+    /// `peak_to_mean`: within each period, one burst of `burst_s` at this
+    /// multiple of the period's mean rate, the rest of the period slower so
+    /// the period's total is kept; 1 (default) = Poisson at the mean rate.
+    pub peak_to_mean: f64,
+    /// `burst_s`: the burst's length, > 0, default 1 s;
+    /// `peak_to_mean × burst_s <= period`.
+    pub burst: SimTime,
+}
+
+/// `gaps`: what a missing point means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceGaps {
+    /// `"zero"` (default): no records (CloudWatch leaves out minutes
+    /// without data).
+    Zero,
+    /// `"hold"`: the previous point's rates continue.
+    Hold,
+}
+
+/// `at_end`: a run longer than its trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceEnd {
+    /// `"stop"` (default): no more records.
+    Stop,
+    /// `"loop"`: the trace starts again.
+    Loop,
 }
 
 /// `[producers.sdk].api`.
@@ -572,6 +726,8 @@ pub struct ProducerSpec {
     pub record_bytes: SizeDist,
     /// Partition key distribution. Default `{ dist = "uniform", keys = 10000 }`.
     pub partition_key: KeyDist,
+    /// `partition_key.salt`, if any.
+    pub key_salt: Option<KeySalt>,
     /// Optional rate pattern; `None` means a constant mean rate.
     pub rate_pattern: Option<RatePattern>,
 }

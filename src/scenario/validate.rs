@@ -12,6 +12,7 @@ mod autoscaling;
 mod on_demand;
 mod pricing;
 mod reshard;
+mod traffic;
 
 use std::collections::BTreeMap;
 
@@ -20,9 +21,9 @@ pub use reshard::warnings as reshard_warnings;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KplSpec, LambdaSpec, OnDemandSpec,
-    Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo,
-    StreamSpec, WorkerFailure, WriteLimitModel,
+    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KeySalt, KplSpec, LambdaSpec,
+    OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec,
+    SizeDist, Slo, StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -256,9 +257,28 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     // On-demand, an optional count: the shards a stream keeps when it is
     // switched from provisioned mode.
     let shard_count_range = |v: Val<'_>| v.int(1, limits::MAX_SHARDS_PER_STREAM);
-    let chosen_count = match is_on_demand {
-        true => t.opt("shard_count", None, |v| shard_count_range(v).map(Some)),
-        false => t.req("shard_count", shard_count_range).map(Some),
+    let shards_file = traffic::shards_file(t);
+    let chosen_count = match (&shards_file, is_on_demand) {
+        (Some(Some(f)), _) => {
+            if t.has("shard_count") {
+                t.fail_at(
+                    &["shard_count"],
+                    format!(
+                        "shards_file sets the shard count ({} open shards in {}): remove shard_count",
+                        f.table.shards.len(),
+                        f.file.path
+                    ),
+                );
+            }
+            let _ = t.take("shard_count");
+            Some(Some(f.table.shards.len() as u32))
+        }
+        (None, _) => {
+            let _ = t.take("shard_count");
+            None
+        }
+        (Some(None), true) => t.opt("shard_count", None, |v| shard_count_range(v).map(Some)),
+        (Some(None), false) => t.req("shard_count", shard_count_range).map(Some),
     };
     // Below AWS's 24 h minimum is allowed as a what-if (see model.rs).
     let retention_hours =
@@ -298,7 +318,8 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         false => (reshard::quota_only(t), Some(Vec::new()), Some(None)),
         true => (
             reshard::reshard_limits(t),
-            t.opt("reshard", Vec::new(), reshard::schedule),
+            t.opt("reshard", Vec::new(), reshard::schedule)
+                .and_then(|s| reshard::name_shards(t, s, shards_file.as_ref()?.as_ref())),
             t.opt("autoscaling", None, |v| v.read_table(autoscaling::autoscaling).map(Some)),
         ),
     };
@@ -314,6 +335,7 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         autoscaling: autoscaling?,
         on_demand: on_demand_spec?,
         mode_switches: switches?,
+        shards_file: shards_file?,
     })
 }
 
@@ -400,7 +422,16 @@ enum Client {
 fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
     let name = t.req("name", |v| v.text(NAME_MAX_CHARS));
     let client = t.opt("client", Client::Sdk, |v| v.choice(&[("sdk", Client::Sdk), ("kpl", Client::Kpl)], &[]));
-    let records_per_s = t.req("records_per_s", |v| v.float(Interval::POSITIVE));
+    let rate_pattern = t.opt("rate_pattern", None, |v| rate_pattern(v).map(Some));
+    let records_per_s = match &rate_pattern {
+        Some(Some(RatePattern::Trace(spec))) => trace_rate(t, spec),
+        Some(_) => t.req("records_per_s", |v| v.float(Interval::POSITIVE)),
+        // The pattern's problem is reported; say nothing of the rate.
+        None => {
+            let _ = t.take("records_per_s");
+            None
+        }
+    };
     let arrival = t.opt("arrival", Arrival::Poisson, |v| {
         v.choice(&[("constant", Arrival::Constant), ("poisson", Arrival::Poisson)], &[])
     });
@@ -408,8 +439,7 @@ fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
     let default_size = SizeDist::Fixed { bytes: DEFAULT_RECORD_BYTES };
     let record_bytes = t.opt("record_bytes", default_size, size_dist);
     let default_keys = KeyDist::Uniform { keys: DEFAULT_PARTITION_KEYS };
-    let partition_key = t.opt("partition_key", default_keys, key_dist);
-    let rate_pattern = t.opt("rate_pattern", None, |v| rate_pattern(v).map(Some));
+    let partition_key = t.opt("partition_key", (default_keys, None), key_dist);
     // Both clients' tables are read and checked, so a scenario can switch
     // clients with `--set` or a sweep; the one `client` names is used.
     let sdk = t.section("sdk", sdk);
@@ -419,14 +449,16 @@ fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
         Some(Client::Kpl) => kpl.map(ClientSpec::Kpl),
         None => None,
     };
+    let (partition_key, key_salt) = partition_key?;
     Some(ProducerSpec {
+        key_salt,
         name: name?,
         client: client?,
         records_per_s: records_per_s?,
         arrival: arrival?,
         instances: instances?,
         record_bytes: record_bytes?,
-        partition_key: partition_key?,
+        partition_key,
         rate_pattern: rate_pattern?,
     })
 }
@@ -661,19 +693,46 @@ fn lognormal_size(t: &mut TableReader<'_>) -> Option<SizeDist> {
     Some(SizeDist::LogNormal { median, p99 })
 }
 
-/// `partition_key = { dist = … }`.
-fn key_dist(v: Val<'_>) -> Option<KeyDist> {
-    v.tagged(
-        "dist",
-        &[
-            ("uniform", uniform_keys),
-            ("zipf", zipf_keys),
-            ("hot", hot_keys),
-            ("unique", |_| Some(KeyDist::Unique)),
-            ("fixed", fixed_key),
-            ("random_hash", |_| Some(KeyDist::RandomHash)),
-        ],
-    )
+/// A trace replaces `records_per_s`, which then holds the trace's mean.
+fn trace_rate(t: &mut TableReader<'_>, spec: &TraceSpec) -> Option<f64> {
+    if t.has("records_per_s") {
+        t.fail_at(
+            &["records_per_s"],
+            "a rate_pattern of kind \"trace\" sets the rate: remove records_per_s (scale the trace with \
+             rate_pattern.scale)"
+                .into(),
+        );
+        let _ = t.take("records_per_s");
+        return None;
+    }
+    let _ = t.take("records_per_s");
+    Some(crate::workload::trace::mean_records_per_s(spec))
+}
+
+/// `partition_key = { dist = …, salt = … }`.
+fn key_dist(v: Val<'_>) -> Option<(KeyDist, Option<KeySalt>)> {
+    v.read_table(|t| {
+        let dist = t.variant(
+            "dist",
+            &[
+                ("uniform", uniform_keys),
+                ("zipf", zipf_keys),
+                ("hot", hot_keys),
+                ("unique", |_| Some(KeyDist::Unique)),
+                ("fixed", fixed_key),
+                ("random_hash", |_| Some(KeyDist::RandomHash)),
+                ("empirical", traffic::empirical),
+            ],
+        );
+        let salt = t.opt("salt", None, |v| traffic::salt(v).map(Some));
+        let (dist, salt) = (dist?, salt?);
+        if let Some(s) = &salt
+            && !traffic::check_salt(t, &dist, s)
+        {
+            return None;
+        }
+        Some((dist, salt))
+    })
 }
 
 fn key_count(v: Val<'_>) -> Option<u32> {
@@ -713,7 +772,7 @@ fn fixed_key(t: &mut TableReader<'_>) -> Option<KeyDist> {
 
 /// `rate_pattern = { kind = … }`.
 fn rate_pattern(v: Val<'_>) -> Option<RatePattern> {
-    v.tagged("kind", &[("diurnal", diurnal), ("step", step), ("spike", spike)])
+    v.tagged("kind", &[("diurnal", diurnal), ("step", step), ("spike", spike), ("trace", traffic::trace)])
 }
 
 fn diurnal(t: &mut TableReader<'_>) -> Option<RatePattern> {
@@ -947,23 +1006,7 @@ impl<'a> Val<'a> {
     /// A table whose `tag` key selects the variant, and so which other keys
     /// are valid.
     fn tagged<T>(self, tag: &'static str, variants: &[(&str, VariantReader<T>)]) -> Option<T> {
-        self.read_table(|t| {
-            let read = match t.take(tag) {
-                Some(v) => v.choice(variants, &[]),
-                None => {
-                    let valid = quoted_list(variants);
-                    t.missing(tag, format!("missing required key; valid: {valid}"));
-                    None
-                }
-            };
-            let Some(read) = read else {
-                // Without a variant there is no list of valid keys to judge
-                // the rest by.
-                t.skip_rest();
-                return None;
-            };
-            read(t)
-        })
+        self.read_table(|t| t.variant(tag, variants))
     }
 }
 
@@ -1032,6 +1075,11 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// The load's data files.
+    fn sink_files(&self) -> &'a super::files::DataFiles {
+        self.sink.files()
+    }
+
     /// Reports absent `key` against the table.
     fn missing(&self, key: &str, message: String) {
         self.sink.report(self.origin, key_path(&self.path, key), message);
@@ -1074,6 +1122,25 @@ impl<'a> TableReader<'a> {
             _ => None,
         };
         item.and_then(|n| n.get(key).or(Some(n))).map_or(self.origin, |n| n.origin)
+    }
+
+    /// The variant its `tag` key selects, read by that variant's reader.
+    fn variant<T>(&mut self, tag: &'static str, variants: &[(&str, VariantReader<T>)]) -> Option<T> {
+        let read = match self.take(tag) {
+            Some(v) => v.choice(variants, &[]),
+            None => {
+                let valid = quoted_list(variants);
+                self.missing(tag, format!("missing required key; valid: {valid}"));
+                None
+            }
+        };
+        let Some(read) = read else {
+            // Without a variant there is no list of valid keys to judge the
+            // rest by.
+            self.skip_rest();
+            return None;
+        };
+        read(self)
     }
 
     /// Treats all remaining keys as read (used when they cannot be judged).

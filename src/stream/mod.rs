@@ -9,6 +9,7 @@ pub mod hash;
 pub mod limiter;
 pub mod limits;
 pub mod log;
+pub mod names;
 pub mod on_demand;
 pub mod read;
 pub mod topology;
@@ -62,7 +63,7 @@ impl Stream {
     /// their keys' fingerprints when `keyed`. Each shard keeps `cells`
     /// time-series cells of `cell_s` seconds.
     pub fn new(spec: &StreamSpec, name: &str, keep_records: bool, keyed: bool, cells: (u64, usize)) -> Self {
-        let topology = Topology::new(spec.shard_count, spec.reshard_limits.clone(), name).in_mode(spec.capacity_mode);
+        let topology = Topology::of_spec(spec, name);
         let limits =
             WriteLimits { records_per_s: spec.shard_write_records_per_s, bytes_per_s: spec.shard_write_bytes_per_s };
         let mut stream = Stream {

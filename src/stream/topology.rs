@@ -27,8 +27,9 @@
 use std::collections::VecDeque;
 
 use crate::scenario::model::{CapacityMode, HalfRounding, ReshardLimits, ReshardRequest, SplitKey};
-use crate::stream::hash::{HashRange, MAX_HASH_KEY, ShardMap, initial_ranges, shard_id};
+use crate::stream::hash::{HashRange, MAX_HASH_KEY, ShardMap, initial_ranges};
 use crate::stream::limits::MODE_SWITCHES_PER_24H;
+use crate::stream::names::ShardNames;
 use crate::time::SimTime;
 
 /// The rolling window of UpdateShardCount's call limit (scaling-facts §3).
@@ -149,6 +150,7 @@ pub struct Topology {
     open: Vec<u32>,
     limits: ReshardLimits,
     stream_name: String,
+    names: ShardNames,
     running: Option<Running>,
     /// Accepted UpdateShardCount calls within the last 24 h.
     recent_updates: VecDeque<SimTime>,
@@ -163,7 +165,21 @@ pub struct Topology {
 impl Topology {
     /// A new stream `stream_name` of `shards` shards, resharding under `limits`.
     pub fn new(shards: u32, limits: ReshardLimits, stream_name: &str) -> Self {
-        let shards: Vec<Shard> = initial_ranges(shards)
+        Topology::with_shards(initial_ranges(shards), ShardNames::new_stream(), limits, stream_name)
+    }
+
+    /// The stream `spec` describes at its start: a new stream's even
+    /// ranges, or the imported shards.
+    pub fn of_spec(spec: &crate::scenario::model::StreamSpec, stream_name: &str) -> Self {
+        let limits = spec.reshard_limits.clone();
+        Topology::with_shards(spec.initial_ranges(), spec.shard_names(), limits, stream_name)
+            .in_mode(spec.capacity_mode)
+    }
+
+    /// A stream whose shards `0..` own `ranges` (contiguous, by start) and
+    /// are named by `names`.
+    pub fn with_shards(ranges: Vec<HashRange>, names: ShardNames, limits: ReshardLimits, stream_name: &str) -> Self {
+        let shards: Vec<Shard> = ranges
             .into_iter()
             .map(|range| Shard {
                 range,
@@ -178,6 +194,7 @@ impl Topology {
             shards,
             limits,
             stream_name: stream_name.to_string(),
+            names,
             running: None,
             recent_updates: VecDeque::new(),
             mode: CapacityMode::Provisioned,
@@ -236,7 +253,7 @@ impl Topology {
                     format!(
                         "this call would create shard ids beyond {}: shardsim keeps at most {MAX_SHARD_INDICES} per run \
                          (shardsim's own limit, not AWS's)",
-                        shard_id(MAX_SHARD_INDICES - 1)
+                        self.names.id(MAX_SHARD_INDICES - 1)
                     ),
                 ));
             }
@@ -530,7 +547,7 @@ impl Topology {
                             "NewStartingHashKey {at} must be greater than {} and at most {}, the hash key range of {}",
                             range.start,
                             range.end,
-                            shard_id(shard)
+                            self.names.id(shard)
                         ),
                     ));
                 }
@@ -549,8 +566,8 @@ impl Topology {
                         format!(
                             "Shards {} and {} in stream {} under account 123456789012 are not an adjacent pair of shards \
                              eligible for merging",
-                            shard_id(shard),
-                            shard_id(adjacent),
+                            self.names.id(shard),
+                            self.names.id(adjacent),
                             self.stream_name
                         ),
                     ));
@@ -678,7 +695,7 @@ impl Topology {
                 "ResourceNotFoundException",
                 format!(
                     "Could not find shard {} in stream {} under account 123456789012.",
-                    shard_id(shard),
+                    self.names.id(shard),
                     self.stream_name
                 ),
             )),
@@ -687,7 +704,7 @@ impl Topology {
                 format!(
                     "Shard {} in stream {} under account 123456789012 has already been merged or split, and thus is not \
                      eligible for merging or splitting.",
-                    shard_id(shard),
+                    self.names.id(shard),
                     self.stream_name
                 ),
             )),

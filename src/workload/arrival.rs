@@ -1,7 +1,11 @@
 //! Arrival processes of one client instance: evenly spaced (`constant`) or
 //! Poisson, both modulated by a rate pattern. Poisson arrivals under a
-//! pattern use thinning (exact for any bounded multiplier); constant arrivals
-//! take their next gap from the multiplier at the current arrival, which is
+//! pattern use thinning (exact for any bounded multiplier), except under a
+//! replayed trace, whose multiplier is a step function: there each gap is
+//! drawn at the current step's rate, and one that would cross the step's
+//! end restarts from it (exact, by the exponential's lack of memory, and
+//! with no rejected draws however peaky the trace). Constant arrivals take
+//! their next gap from the multiplier at the current arrival, which is
 //! exact for a flat rate and follows a pattern within one gap.
 
 use rand::RngExt;
@@ -11,6 +15,7 @@ use crate::rng::SimRng;
 use crate::scenario::model::Arrival;
 use crate::time::{NANOS_PER_S, SimTime};
 use crate::workload::pattern::Multiplier;
+use crate::workload::trace::StepCursor;
 
 /// Generates one instance's arrival instants in increasing order, up to a
 /// horizon.
@@ -29,6 +34,8 @@ pub struct ArrivalGen {
     started: bool,
     horizon: SimTime,
     rng: SimRng,
+    /// A replayed trace's steps, read at increasing times.
+    steps: Option<StepCursor>,
 }
 
 impl ArrivalGen {
@@ -44,6 +51,7 @@ impl ArrivalGen {
     ) -> Self {
         let per_instance = records_per_s / instances as f64;
         let multiplier_max = multiplier.max_before(horizon);
+        let steps = multiplier.steps().cloned().map(StepCursor::new);
         ArrivalGen {
             kind,
             rate_per_ns: per_instance / NANOS_PER_S as f64,
@@ -56,6 +64,7 @@ impl ArrivalGen {
             started: false,
             horizon,
             rng,
+            steps,
         }
     }
 
@@ -85,27 +94,64 @@ impl ArrivalGen {
             let first = self.first_offset_ns;
             return self.settle_constant(first);
         }
-        let m = self.multiplier.at(SimTime(self.last_ns as u64));
+        let m = self.m_at(SimTime(self.last_ns as u64));
         let next = self.last_ns + 1.0 / (self.rate_per_ns * m);
         self.settle_constant(next)
     }
 
     /// Moves an arrival that falls where the multiplier is zero to the next
     /// edge of the pattern at which it is positive again.
-    fn settle_constant(&self, mut ns: f64) -> Option<f64> {
+    fn settle_constant(&mut self, mut ns: f64) -> Option<f64> {
         loop {
             if !ns.is_finite() || self.past_horizon(ns) {
                 return None;
             }
             let t = SimTime(ns as u64);
-            if self.multiplier.at(t) > 0.0 {
+            if self.m_at(t) > 0.0 {
                 return Some(ns);
             }
             ns = self.multiplier.next_edge_after(t)?.as_nanos() as f64;
         }
     }
 
+    /// `m(t)`, through the cursor under a trace.
+    #[inline]
+    fn m_at(&mut self, t: SimTime) -> f64 {
+        match &mut self.steps {
+            Some(c) => c.at(t).value,
+            None => self.multiplier.at(t),
+        }
+    }
+
+    /// The next Poisson arrival under a step multiplier: a gap at the
+    /// step's rate, restarted at the step's end when it would cross it.
+    fn next_poisson_in_steps(&mut self) -> Option<f64> {
+        let mut ns = self.last_ns;
+        loop {
+            if self.past_horizon(ns) {
+                return None;
+            }
+            let cursor = self.steps.as_mut()?;
+            let segment = cursor.at(SimTime(ns as u64));
+            if segment.end == SimTime::NEVER && segment.value <= 0.0 {
+                return None;
+            }
+            let end = segment.end.as_nanos() as f64;
+            if segment.value > 0.0 {
+                let gap: f64 = self.rng.sample(Exp1);
+                let next = ns + gap / (self.rate_per_ns * segment.value);
+                if next < end {
+                    return (!self.past_horizon(next)).then_some(next);
+                }
+            }
+            ns = end;
+        }
+    }
+
     fn next_poisson(&mut self) -> Option<f64> {
+        if self.steps.is_some() {
+            return self.next_poisson_in_steps();
+        }
         let envelope = self.rate_per_ns * self.multiplier_max;
         let mut ns = self.last_ns;
         loop {

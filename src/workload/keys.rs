@@ -4,6 +4,11 @@
 //! string, and `random_hash` sends an explicit hash key drawn uniformly over
 //! the hash space with the one-byte partition key `a`.
 //!
+//! An `empirical` table's keys are spelled as the file has them, and the
+//! traffic outside them (`other_share`) goes to `other-{k}`. A salted key
+//! `K` becomes `K{separator}0` … `K{separator}{N-1}`, each with an N-th of
+//! K's share, hashed as spelled.
+//!
 //! Key populations are hashed once, up front, into a table of (shard, key
 //! bytes); drawing a key is then an index into that table. When the stream
 //! can reshard, each key's hash is kept beside the table, so the table can
@@ -15,8 +20,9 @@ use std::fmt::Write as _;
 use rand::{Rng, RngExt};
 
 use crate::rng::SimRng;
-use crate::scenario::model::KeyDist;
+use crate::scenario::model::{EmpiricalKeys, KeyDist, KeySalt, SaltedKeys};
 use crate::stream::hash::{ShardMap, hash_key};
+use crate::stream::limits::MAX_RECORD_DATA_BYTES;
 
 /// Partition key sent alongside an explicit hash key: the one byte the KPL
 /// sends with its aggregated records.
@@ -55,17 +61,20 @@ pub fn population_key(k: u64) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     shard: u16,
-    /// Population keys (`key-{k}`) are at most 14 bytes.
+    /// The key's length, or [`LONG_KEY`] for a key of that many bytes or
+    /// more (its length is then in the table's `long_keys`).
     key_bytes: u8,
     tag: u8,
 }
+
+/// `Entry::key_bytes` of a key too long for a byte.
+const LONG_KEY: u8 = u8::MAX;
 
 const _: () = assert!(crate::stream::topology::MAX_SHARD_INDICES <= u16::MAX as u32 + 1);
 
 impl Entry {
     fn of(key: KeyDraw) -> Self {
-        debug_assert!(key.key_bytes <= u8::MAX as u16);
-        Entry { shard: key.shard as u16, key_bytes: key.key_bytes as u8, tag: key.tag }
+        Entry { shard: key.shard as u16, key_bytes: key.key_bytes.min(LONG_KEY as u16) as u8, tag: key.tag }
     }
 
     #[inline]
@@ -83,10 +92,9 @@ impl Entry {
 /// A producer group's key space, shared by its instances.
 #[derive(Debug)]
 pub enum KeySpace {
-    /// A finite population of `key-{k}` keys (uniform, zipf, hot),
-    /// pre-hashed; `hashes` holds each key's hash key when the stream can
-    /// reshard (else it is empty).
-    Table { entries: Vec<Entry>, sampler: Sampler, hashes: Vec<u128> },
+    /// A finite population of keys (uniform, zipf, hot, empirical, or any
+    /// salted), pre-hashed.
+    Table(Table),
     /// One key, given in the scenario (up to 256 characters), and its hash.
     Fixed(KeyDraw, u128),
     /// `{prefix}-{n}`, hashed per record.
@@ -96,9 +104,10 @@ pub enum KeySpace {
 }
 
 /// How an index into a key table is drawn.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub enum Sampler {
     /// Uniform over all entries.
+    #[default]
     Uniform,
     /// Entry 0 with probability `share`, else uniform over the others.
     Hot { share: f64 },
@@ -106,11 +115,74 @@ pub enum Sampler {
     Alias(AliasTable),
 }
 
+/// A pre-hashed key population.
+#[derive(Debug, Default)]
+pub struct Table {
+    entries: Vec<Entry>,
+    sampler: Sampler,
+    /// Each key's hash key when the stream can reshard (else empty).
+    hashes: Vec<u128>,
+    /// Each key's data bytes when the table gives sizes (0: drawn from
+    /// the producer's `record_bytes`); else empty.
+    sizes: Vec<u32>,
+    /// (index, length) of the keys of [`LONG_KEY`] bytes or more, by index.
+    long_keys: Vec<(u32, u16)>,
+    /// The keys salted, heaviest first.
+    salted: Vec<SaltedKey>,
+    /// (share of records with a size from `sizes`, their mean data bytes).
+    sized: (f64, f64),
+}
+
+/// One key of a population before it is hashed: its spelling, weight,
+/// data bytes (0: drawn) and hash key (`None`: its MD5).
+struct Weighted {
+    key: String,
+    weight: f64,
+    data_bytes: u32,
+    hash: Option<u128>,
+}
+
+/// A salted key, for the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaltedKey {
+    /// The key as the distribution spells it.
+    pub key: String,
+    /// How many suffixes it was given.
+    pub suffixes: u32,
+    /// How many distinct shards its salted keys hash to, at the start.
+    pub shards_spanned: u32,
+}
+
+/// What decides which keys `salt.keys = "hot"` picks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HotRule {
+    /// The group's peak rate.
+    pub peak_records_per_s: f64,
+    /// One shard's write limits.
+    pub shard_records_per_s: f64,
+    /// Likewise, bytes.
+    pub shard_bytes_per_s: f64,
+    /// The mean data bytes of a record whose key has no size of its own.
+    pub mean_data_bytes: f64,
+}
+
 impl KeySpace {
     /// Builds the key space of `dist` for producer `producer_name`, routing
     /// through `map`; keeps each key's hash when `rerouted` (the stream can
     /// reshard).
     pub fn new(dist: &KeyDist, producer_name: &str, map: &ShardMap, rerouted: bool) -> Self {
+        KeySpace::salted(dist, None, producer_name, map, rerouted)
+    }
+
+    /// [`KeySpace::new`], with `salt` applied (its `"hot"` keys picked by
+    /// `salt.1`).
+    pub fn salted(
+        dist: &KeyDist,
+        salt: Option<(&KeySalt, HotRule)>,
+        producer_name: &str,
+        map: &ShardMap,
+        rerouted: bool,
+    ) -> Self {
         let table = |keys: u32, sampler: Sampler| {
             let mut hashes = Vec::new();
             let entries = (0..keys as u64)
@@ -123,8 +195,11 @@ impl KeySpace {
                     Entry::of(route_hash(hash, key.len(), map))
                 })
                 .collect();
-            KeySpace::Table { entries, sampler, hashes }
+            KeySpace::Table(Table { entries, sampler, hashes, ..Table::default() })
         };
+        if let Some(weighted) = weighted_keys(dist, salt.is_some()) {
+            return KeySpace::Table(Table::build(weighted, salt, map, rerouted));
+        }
         match dist {
             KeyDist::Uniform { keys } => table(*keys, Sampler::Uniform),
             KeyDist::Hot { keys, hot_share } => table(*keys, Sampler::Hot { share: *hot_share }),
@@ -138,6 +213,34 @@ impl KeySpace {
             }
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
             KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
+            // Built as weighted keys above.
+            KeyDist::Empirical(_) => KeySpace::Table(Table::default()),
+        }
+    }
+
+    /// The keys salted (empty without salt).
+    pub fn salted_keys(&self) -> &[SaltedKey] {
+        match self {
+            KeySpace::Table(t) => &t.salted,
+            _ => &[],
+        }
+    }
+
+    /// The data bytes of `key`'s records when its table gives them.
+    #[inline]
+    pub fn data_bytes(&self, key: &KeyDraw) -> Option<u32> {
+        match self {
+            KeySpace::Table(t) if !t.sizes.is_empty() => t.sizes.get(key.id as usize).copied().filter(|&b| b > 0),
+            _ => None,
+        }
+    }
+
+    /// The mean data bytes of a record, when keys without a size of their
+    /// own draw a mean of `drawn_mean`.
+    pub fn mean_data_bytes(&self, drawn_mean: f64) -> f64 {
+        match self {
+            KeySpace::Table(Table { sized: (share, mean), .. }) => share * mean + (1.0 - share) * drawn_mean,
+            _ => drawn_mean,
         }
     }
 
@@ -145,9 +248,13 @@ impl KeySpace {
     #[inline]
     pub fn draw(&self, state: &mut KeyState, map: &ShardMap) -> KeyDraw {
         match self {
-            KeySpace::Table { entries, sampler, .. } => {
-                let i = sampler.draw(entries.len(), &mut state.rng);
-                entries[i].draw(i as u32)
+            KeySpace::Table(t) => {
+                let i = t.sampler.draw(t.entries.len(), &mut state.rng);
+                let mut key = t.entries[i].draw(i as u32);
+                if key.key_bytes == LONG_KEY as u16 {
+                    key.key_bytes = t.long_key_bytes(i as u32);
+                }
+                key
             }
             KeySpace::Fixed(key, _) => *key,
             KeySpace::Unique { prefix } => {
@@ -178,7 +285,7 @@ impl KeySpace {
     #[inline]
     pub fn hash_of(&self, key: &KeyDraw, state: &KeyState) -> u128 {
         match self {
-            KeySpace::Table { hashes, .. } => hashes[key.id as usize],
+            KeySpace::Table(t) => t.hashes[key.id as usize],
             KeySpace::Fixed(_, hash) => *hash,
             KeySpace::Unique { .. } | KeySpace::RandomHash { .. } => state.last_hash,
         }
@@ -188,7 +295,7 @@ impl KeySpace {
     /// `closed` shards (a resharding step's parents).
     pub fn reroute(&mut self, map: &ShardMap, closed: &[u32]) {
         match self {
-            KeySpace::Table { entries, hashes, .. } => {
+            KeySpace::Table(Table { entries, hashes, .. }) => {
                 for (e, hash) in entries.iter_mut().zip(hashes.iter()) {
                     if closed.contains(&(e.shard as u32)) {
                         e.shard = map.shard_of(*hash) as u16;
@@ -198,6 +305,137 @@ impl KeySpace {
             KeySpace::Fixed(key, hash) => key.shard = map.shard_of(*hash),
             // Drawn per record through the current map.
             KeySpace::Unique { .. } | KeySpace::RandomHash { .. } => {}
+        }
+    }
+}
+
+/// The keys of `dist` with their weights, when it is built from them: an
+/// empirical table, or any finite population that is `salted`.
+fn weighted_keys(dist: &KeyDist, salted: bool) -> Option<Vec<Weighted>> {
+    let population = |weights: &mut dyn Iterator<Item = f64>| -> Vec<Weighted> {
+        weights
+            .enumerate()
+            .map(|(k, weight)| Weighted { key: population_key(k as u64), weight, data_bytes: 0, hash: None })
+            .collect()
+    };
+    match dist {
+        KeyDist::Empirical(e) => Some(empirical_keys(e)),
+        _ if !salted => None,
+        KeyDist::Uniform { keys } => Some(population(&mut (0..*keys).map(|_| 1.0))),
+        KeyDist::Zipf { keys, exponent } => Some(population(&mut (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)))),
+        KeyDist::Hot { keys, hot_share } => {
+            let cold = (1.0 - hot_share) / (*keys as f64 - 1.0).max(1.0);
+            Some(population(&mut (0..*keys).map(|k| if k == 0 { *hot_share } else { cold })))
+        }
+        KeyDist::Fixed { key } => Some(vec![Weighted { key: key.clone(), weight: 1.0, data_bytes: 0, hash: None }]),
+        KeyDist::Unique | KeyDist::RandomHash => None,
+    }
+}
+
+/// An empirical table's keys in file order, then `other-0` … .
+fn empirical_keys(e: &EmpiricalKeys) -> Vec<Weighted> {
+    let total: f64 = e.table.keys.iter().map(|k| k.count).sum();
+    let listed = e.table.keys.iter().filter(|k| k.count > 0.0).map(|k| {
+        let data_bytes = match k.bytes {
+            Some(b) => (b / k.count).round().clamp(1.0, MAX_RECORD_DATA_BYTES as f64) as u32,
+            None => 0,
+        };
+        Weighted { key: k.key.clone(), weight: (1.0 - e.other_share) * k.count / total, data_bytes, hash: k.hash_key }
+    });
+    let others = (0..e.other_keys).filter(|_| e.other_share > 0.0).map(|k| Weighted {
+        key: other_key(k),
+        weight: e.other_share / e.other_keys as f64,
+        data_bytes: 0,
+        hash: None,
+    });
+    listed.chain(others).collect()
+}
+
+/// The spelling of synthetic key `k` of an empirical table's other share.
+pub fn other_key(k: u32) -> String {
+    format!("other-{k}")
+}
+
+impl Table {
+    /// Hashes `keys` (salting those `salt` picks) and builds their sampler.
+    fn build(keys: Vec<Weighted>, salt: Option<(&KeySalt, HotRule)>, map: &ShardMap, rerouted: bool) -> Table {
+        let total: f64 = keys.iter().map(|k| k.weight).sum();
+        let picks = |k: &Weighted| -> bool {
+            let Some((salt, rule)) = salt else { return false };
+            match &salt.keys {
+                SaltedKeys::All => true,
+                SaltedKeys::Listed(list) => list.contains(&k.key),
+                SaltedKeys::Hot => {
+                    let rate = k.weight / total * rule.peak_records_per_s;
+                    let data = if k.data_bytes > 0 { k.data_bytes as f64 } else { rule.mean_data_bytes };
+                    let bytes = rate * (data + k.key.len() as f64);
+                    rate > salt.hot_above * rule.shard_records_per_s || bytes > salt.hot_above * rule.shard_bytes_per_s
+                }
+            }
+        };
+        let mut t = Table::default();
+        let mut weights = Vec::with_capacity(keys.len());
+        let (mut sized_weight, mut sized_bytes) = (0.0, 0.0);
+        let mut push = |t: &mut Table, key: &str, hash: u128, weight: f64, data_bytes: u32| {
+            let i = t.entries.len() as u32;
+            t.entries.push(Entry::of(route_hash(hash, key.len(), map)));
+            if key.len() >= LONG_KEY as usize {
+                t.long_keys.push((i, key.len() as u16));
+            }
+            if rerouted {
+                t.hashes.push(hash);
+            }
+            t.sizes.push(data_bytes);
+            if data_bytes > 0 {
+                sized_weight += weight;
+                sized_bytes += weight * data_bytes as f64;
+            }
+            weights.push(weight);
+        };
+        let mut salted = Vec::new();
+        for k in &keys {
+            match salt.filter(|_| picks(k)) {
+                Some((salt, _)) => {
+                    let mut shards = Vec::with_capacity(salt.suffixes as usize);
+                    for j in 0..salt.suffixes {
+                        let spelled = format!("{}{}{j}", k.key, salt.separator);
+                        let hash = hash_key(spelled.as_bytes());
+                        shards.push(map.shard_of(hash));
+                        push(&mut t, &spelled, hash, k.weight / salt.suffixes as f64, k.data_bytes);
+                    }
+                    shards.sort_unstable();
+                    shards.dedup();
+                    salted.push((
+                        k.weight,
+                        SaltedKey { key: k.key.clone(), suffixes: salt.suffixes, shards_spanned: shards.len() as u32 },
+                    ));
+                }
+                None => {
+                    push(&mut t, &k.key, k.hash.unwrap_or_else(|| hash_key(k.key.as_bytes())), k.weight, k.data_bytes)
+                }
+            }
+        }
+        if !t.sizes.iter().any(|&b| b > 0) {
+            t.sizes = Vec::new();
+        }
+        let all_weight: f64 = weights.iter().sum();
+        if sized_weight > 0.0 {
+            t.sized = (sized_weight / all_weight, sized_bytes / sized_weight);
+        }
+        // Heaviest first; the sort is stable, so ties keep table order.
+        salted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        t.salted = salted.into_iter().map(|(_, k)| k).collect();
+        let even = weights.windows(2).all(|w| w[0] == w[1]);
+        t.sampler = if even { Sampler::Uniform } else { Sampler::Alias(AliasTable::new(&weights)) };
+        t
+    }
+
+    /// The length of long key `i`.
+    #[cold]
+    fn long_key_bytes(&self, i: u32) -> u16 {
+        match self.long_keys.binary_search_by_key(&i, |&(k, _)| k) {
+            Ok(at) => self.long_keys[at].1,
+            Err(_) => LONG_KEY as u16,
         }
     }
 }
@@ -341,7 +579,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Entry>(), 4);
         let map = ShardMap::new(&initial_ranges(3));
         let space = KeySpace::new(&KeyDist::Uniform { keys: 1_000 }, "p", &map, false);
-        let KeySpace::Table { entries, .. } = &space else { panic!("table expected") };
+        let KeySpace::Table(Table { entries, .. }) = &space else { panic!("table expected") };
         assert_eq!(entries[999].draw(999), KeyDraw { id: 999, ..route("key-999", &map) });
         // 256 four-byte characters: the longest key AWS accepts.
         let key = "\u{1F600}".repeat(256);
@@ -367,7 +605,7 @@ mod tests {
     fn hot_share_goes_to_key_zero() {
         let map = ShardMap::new(&initial_ranges(1));
         let space = KeySpace::new(&KeyDist::Hot { keys: 100, hot_share: 0.3 }, "p", &map, false);
-        let KeySpace::Table { sampler, .. } = &space else { panic!("table expected") };
+        let KeySpace::Table(Table { sampler, .. }) = &space else { panic!("table expected") };
         let mut st = state();
         let hits = (0..100_000).filter(|_| sampler.draw(100, &mut st.rng) == 0).count();
         // Key 0 also gets none of the uniform rest; 0.3 ± 5 sd (sd ≈ 0.00145).

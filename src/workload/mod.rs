@@ -6,3 +6,4 @@ pub mod arrival;
 pub mod keys;
 pub mod pattern;
 pub mod size;
+pub mod trace;

@@ -1,30 +1,57 @@
 //! Rate patterns: a multiplier of a producer's mean rate as a function of
-//! simulated time (diurnal sine, a step, a spike).
+//! simulated time (diurnal sine, a step, a spike, a replayed trace).
 
 use std::f64::consts::TAU;
+use std::sync::Arc;
 
+use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scenario::model::RatePattern;
 use crate::time::SimTime;
+use crate::workload::trace::{self, Steps};
 
 /// The rate multiplier `m(t)` of a producer; `None` pattern means `m = 1`.
 #[derive(Clone, Debug)]
 pub struct Multiplier {
     pattern: Option<RatePattern>,
+    /// A replayed trace's steps (then `pattern` is `None`).
+    steps: Option<Arc<Steps>>,
 }
 
 impl Multiplier {
-    /// Wraps the scenario's optional pattern.
+    /// Wraps the scenario's optional pattern. A trace's bursts are drawn
+    /// from a fixed stream here; a run uses [`Multiplier::replay`] with its
+    /// own seed.
     pub fn new(pattern: Option<RatePattern>) -> Self {
-        Multiplier { pattern }
+        match pattern {
+            Some(RatePattern::Trace(spec)) => {
+                let mut bursts =
+                    rng_for(0, StreamId { replication: 0, producer: 0, instance: 0, purpose: Purpose::Bursts });
+                Multiplier::replay(trace::rate_steps(&spec, trace::mean_records_per_s(&spec), &mut bursts))
+            }
+            pattern => Multiplier { pattern, steps: None },
+        }
+    }
+
+    /// A replayed trace's multiplier.
+    pub fn replay(steps: Arc<Steps>) -> Self {
+        Multiplier { pattern: None, steps: Some(steps) }
+    }
+
+    /// The replayed trace's steps, if this is one.
+    pub fn steps(&self) -> Option<&Arc<Steps>> {
+        self.steps.as_ref()
     }
 
     /// Whether the multiplier is 1 at all times.
     pub fn is_flat(&self) -> bool {
-        self.pattern.is_none()
+        self.pattern.is_none() && self.steps.is_none()
     }
 
     /// `m(t)`, always `>= 0`.
     pub fn at(&self, t: SimTime) -> f64 {
+        if let Some(steps) = &self.steps {
+            return steps.segment(t).value;
+        }
         match &self.pattern {
             None => 1.0,
             Some(RatePattern::Diurnal { amplitude, period, phase }) => {
@@ -34,13 +61,18 @@ impl Multiplier {
             Some(RatePattern::Step { at, factor }) if t >= *at => *factor,
             Some(RatePattern::Spike { at, duration, factor }) if t >= *at && t < *at + *duration => *factor,
             Some(RatePattern::Step { .. } | RatePattern::Spike { .. }) => 1.0,
+            // Built as steps by `new`.
+            Some(RatePattern::Trace(_)) => 1.0,
         }
     }
 
     /// An upper bound of `m(t)` over `[0, end)` (used for thinning).
     pub fn max_before(&self, end: SimTime) -> f64 {
+        if let Some(steps) = &self.steps {
+            return steps.max();
+        }
         match &self.pattern {
-            None => 1.0,
+            None | Some(RatePattern::Trace(_)) => 1.0,
             Some(RatePattern::Diurnal { amplitude, .. }) => 1.0 + amplitude,
             Some(RatePattern::Step { at, factor }) => {
                 if *at == SimTime::ZERO {
@@ -67,6 +99,10 @@ impl Multiplier {
     /// The first instant after `t` at which `m` jumps (step and spike
     /// edges), so a generator stalled by `m = 0` knows when to look again.
     pub fn next_edge_after(&self, t: SimTime) -> Option<SimTime> {
+        if let Some(steps) = &self.steps {
+            let end = steps.segment(t).end;
+            return (end != SimTime::NEVER).then_some(end);
+        }
         let edges: &[SimTime] = match &self.pattern {
             Some(RatePattern::Step { at, .. }) => &[*at],
             Some(RatePattern::Spike { at, duration, .. }) => &[*at, *at + *duration],

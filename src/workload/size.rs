@@ -37,6 +37,16 @@ impl SizeGen {
         }
     }
 
+    /// The mean data size in bytes (a lognormal's before rounding and
+    /// clamping).
+    pub fn mean(&self) -> f64 {
+        match *self {
+            SizeGen::Fixed(b) => b as f64,
+            SizeGen::Uniform { min, max } => (min as f64 + max as f64) / 2.0,
+            SizeGen::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+        }
+    }
+
     /// One record's data size in bytes.
     #[inline]
     pub fn draw(&self, rng: &mut SimRng) -> u32 {

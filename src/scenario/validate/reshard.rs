@@ -6,10 +6,13 @@
 //! splits, is reported with its place in the file.
 
 use super::{Interval, TableReader, Val};
-use crate::scenario::model::{HalfRounding, ReshardLimits, ReshardRequest, ScheduledReshard, SplitKey, StreamSpec};
+use crate::scenario::model::{
+    HalfRounding, ImportedShards, ReshardLimits, ReshardRequest, ScheduledReshard, SplitKey, StreamSpec,
+};
 use crate::scenario::tree::{Node, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::hash::shard_id;
 use crate::stream::limits;
+use crate::stream::names::ShardNames;
 use crate::stream::topology::{MAX_SHARD_INDICES, Rejection, Topology};
 use crate::time::SimTime;
 
@@ -114,6 +117,44 @@ fn shard_index(v: Val<'_>) -> Option<u32> {
     }
 }
 
+/// Turns the schedule's shard numbers into shard indices: the same for a
+/// new stream; for an imported map, by the imported ids (a number none of
+/// them has, below the next new one, names a shard closed before the
+/// export), reported at the entry's key in `t` (the `[stream]` table).
+pub(super) fn name_shards(
+    t: &TableReader<'_>,
+    mut schedule: Vec<ScheduledReshard>,
+    imported: Option<&ImportedShards>,
+) -> Option<Vec<ScheduledReshard>> {
+    let Some(imported) = imported else { return Some(schedule) };
+    let names = ShardNames::imported(imported.table.shards.iter().map(|s| s.id.clone()).collect());
+    let node = t.node("reshard");
+    let mut ok = true;
+    for (i, op) in schedule.iter_mut().enumerate() {
+        let mut index = |key: &str, number: &mut u32| match names.index_of_number(u64::from(*number)) {
+            Some(n) => *number = n,
+            None => {
+                let message = format!(
+                    "shardId-{number:012} is not an open shard of {} (its open shards: {})",
+                    imported.file.path,
+                    imported.table.shards.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                );
+                t.sink.report(t.entry_origin(node, i, key), key_path(&index_path("stream.reshard", i), key), message);
+                ok = false;
+            }
+        };
+        match &mut op.request {
+            ReshardRequest::Split { shard, .. } => index("shard", shard),
+            ReshardRequest::Merge { shard, adjacent } => {
+                index("shard", shard);
+                index("adjacent", adjacent);
+            }
+            _ => {}
+        }
+    }
+    ok.then_some(schedule)
+}
+
 /// `"middle"`, or a hash key in decimal (a string: TOML integers stop at
 /// 2^63) below 2^128; a small key may also be an integer.
 fn split_key(v: Val<'_>) -> Option<SplitKey> {
@@ -168,7 +209,7 @@ pub(super) fn check_schedule(stream: &StreamSpec, duration: SimTime, node: Optio
 /// the call in the file, exception name, message).
 pub fn warnings(stream: &StreamSpec, name: &str) -> Vec<(usize, &'static str, String)> {
     let mut out = Vec::new();
-    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), name).in_mode(stream.capacity_mode);
+    let mut t = Topology::of_spec(stream, name);
     run_schedule(stream, &mut t, |_, _, _| (), |k, r| out.push((k, r.error, r.message)));
     out
 }
@@ -176,12 +217,13 @@ pub fn warnings(stream: &StreamSpec, name: &str) -> Vec<(usize, &'static str, St
 /// Replays the schedule, reporting to `problem` each named shard that does
 /// not exist at its call, or a split key outside its shard.
 fn replay(stream: &StreamSpec, mut problem: impl FnMut(usize, (&'static str, String))) {
-    let mut t = Topology::new(stream.shard_count, stream.reshard_limits.clone(), "check").in_mode(stream.capacity_mode);
+    let mut t = Topology::of_spec(stream, "check");
+    let names = stream.shard_names();
     let before = |k: usize, op: &ScheduledReshard, t: &Topology| {
         let exists = |i: u32| (i as usize) < t.shards.len();
         let missing = |key: &'static str, i: u32| {
             let when = fmt_float(op.at.as_secs_f64());
-            (key, format!("{} does not exist at {when} s: the stream has {} by then", shard_id(i), existing(t)))
+            (key, format!("{} does not exist at {when} s: the stream has {} by then", names.id(i), existing(t, &names)))
         };
         match op.request {
             ReshardRequest::Split { shard, .. } if !exists(shard) => problem(k, missing("shard", shard)),
@@ -190,7 +232,7 @@ fn replay(stream: &StreamSpec, mut problem: impl FnMut(usize, (&'static str, Str
                 if key <= r.start || key > r.end {
                     let message = format!(
                         "{key} is not inside {} after its first key: valid from {} to {}",
-                        shard_id(shard),
+                        names.id(shard),
                         r.start + 1,
                         r.end
                     );
@@ -256,9 +298,10 @@ fn run_schedule(
 }
 
 /// "shardId-000000000000 to shardId-000000000007" or "no such shard".
-fn existing(t: &Topology) -> String {
+fn existing(t: &Topology, names: &ShardNames) -> String {
     match t.shards.len() {
-        1 => shard_id(0),
-        n => format!("{} to {}", shard_id(0), shard_id(n as u32 - 1)),
+        1 => names.id(0),
+        n if names.is_imported() => (0..n as u32).map(|i| names.id(i)).collect::<Vec<_>>().join(", "),
+        n => format!("{} to {}", names.id(0), names.id(n as u32 - 1)),
     }
 }
