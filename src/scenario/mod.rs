@@ -455,7 +455,7 @@ kind = "lambda"
             [
                 "x.toml:5:1: stream.shard_count: missing required key",
                 "x.toml:6:1: stream.shard_cout: unknown key; did you mean `shard_count`? valid keys: \
-                 capacity_mode, mode_switch, shard_count, retention_hours, write_limit_model, \
+                 capacity_mode, mode_switch, shards_file, shard_count, retention_hours, write_limit_model, \
                  shard_write_records_per_s, shard_write_bytes_per_s, reshard_op_s, shard_quota, \
                  update_shard_count_per_24h, scale_down_rounding, scale_limit_exception, mode_switch_s, reshard, \
                  autoscaling",
