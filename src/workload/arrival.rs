@@ -223,6 +223,82 @@ mod tests {
         assert!((n as f64 - 140_000.0).abs() < 1_900.0, "{n}");
     }
 
+    /// A two-minute trace: 2,000 records/s, then 6,000.
+    fn step_trace(peak_to_mean: f64) -> crate::scenario::model::TraceSpec {
+        use crate::import::trace::{Trace, TraceFormat, TracePoint};
+        use crate::scenario::model::{FileRef, TraceEnd, TraceGaps, TraceSpec};
+        let points = vec![
+            TracePoint { t_s: 0.0, records_per_s: 2_000.0, bytes_per_s: None },
+            TracePoint { t_s: 60.0, records_per_s: 6_000.0, bytes_per_s: None },
+        ];
+        TraceSpec {
+            file: FileRef { path: "t.csv".into(), from_command_line: false },
+            bytes_file: None,
+            trace: std::sync::Arc::new(Trace { format: TraceFormat::Csv, period_s: 60.0, points, warnings: vec![] }),
+            scale: 1.0,
+            gaps: TraceGaps::Zero,
+            at_end: TraceEnd::Stop,
+            peak_to_mean,
+            burst: SimTime::from_secs(2),
+        }
+    }
+
+    #[test]
+    fn a_replayed_step_gives_each_minute_its_count_and_stops_at_the_end() {
+        use crate::workload::trace::{mean_records_per_s, rate_steps};
+        let spec = step_trace(1.0);
+        let mean = mean_records_per_s(&spec);
+        assert_eq!(mean, 4_000.0);
+        let mut per_minute = [0u64; 3];
+        for i in 0..4 {
+            let steps = rate_steps(&spec, mean, &mut rng());
+            let g = ArrivalGen::new(
+                Arrival::Poisson,
+                mean,
+                4,
+                i,
+                Multiplier::replay(steps),
+                SimTime::from_secs(180),
+                rng_for(9, StreamId { replication: 0, producer: 0, instance: i, purpose: Purpose::Arrivals }),
+            );
+            let mut g = g;
+            while let Some(t) = g.next_arrival() {
+                per_minute[(t.as_secs_f64() / 60.0) as usize] += 1;
+            }
+        }
+        // Poisson counts: 120,000 ± 5 × 346 and 360,000 ± 5 × 600; none after.
+        assert!((per_minute[0] as f64 - 120_000.0).abs() < 1_750.0, "{per_minute:?}");
+        assert!((per_minute[1] as f64 - 360_000.0).abs() < 3_000.0, "{per_minute:?}");
+        assert_eq!(per_minute[2], 0);
+    }
+
+    #[test]
+    fn a_burst_packs_its_share_into_its_seconds() {
+        use crate::workload::trace::{mean_records_per_s, rate_steps};
+        let spec = step_trace(10.0);
+        let mean = mean_records_per_s(&spec);
+        let steps = rate_steps(&spec, mean, &mut rng());
+        let mut g = ArrivalGen::new(
+            Arrival::Poisson,
+            mean,
+            1,
+            0,
+            Multiplier::replay(steps.clone()),
+            SimTime::from_secs(120),
+            rng(),
+        );
+        let mut per_second = vec![0u64; 120];
+        while let Some(t) = g.next_arrival() {
+            per_second[t.as_secs_f64() as usize] += 1;
+        }
+        // The first minute totals 120,000 (± 5 sd) and its busiest second
+        // holds about 10 × 2,000.
+        let first: u64 = per_second[..60].iter().sum();
+        assert!((first as f64 - 120_000.0).abs() < 1_750.0, "{first}");
+        let busiest = *per_second[..60].iter().max().unwrap();
+        assert!((busiest as f64 - 20_000.0).abs() < 1_000.0, "{busiest}");
+    }
+
     #[test]
     fn constant_arrivals_pause_while_the_multiplier_is_zero() {
         let off = Multiplier::new(Some(RatePattern::Spike {

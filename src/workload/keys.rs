@@ -601,6 +601,100 @@ mod tests {
         assert!((1..=39).contains(&drawn.explicit_hash_key_bytes) && drawn.key_bytes == 1);
     }
 
+    fn salt(keys: SaltedKeys, suffixes: u32) -> KeySalt {
+        KeySalt { keys, suffixes, separator: "#".into(), hot_above: 0.5 }
+    }
+
+    const RULE: HotRule = HotRule {
+        peak_records_per_s: 3_000.0,
+        shard_records_per_s: 1_000.0,
+        shard_bytes_per_s: 1_048_576.0,
+        mean_data_bytes: 600.0,
+    };
+
+    #[test]
+    fn a_salted_key_spreads_over_the_shards_its_salted_keys_hash_to() {
+        // traffic-import.md §5, checked in Python: `hot-key#0` … `#7` on an
+        // even 4-shard stream land on shards 2,3,2,3,3,1,3,3.
+        let map = ShardMap::new(&initial_ranges(4));
+        let dist = KeyDist::Fixed { key: "hot-key".into() };
+        let s = salt(SaltedKeys::All, 8);
+        let space = KeySpace::salted(&dist, Some((&s, RULE)), "p", &map, false);
+        assert_eq!(space.salted_keys(), &[SaltedKey { key: "hot-key".into(), suffixes: 8, shards_spanned: 3 }]);
+        let mut st = state();
+        let mut counts = [0u32; 4];
+        for _ in 0..80_000 {
+            let k = space.draw(&mut st, &map);
+            counts[k.shard as usize] += 1;
+            assert_eq!(k.key_bytes, "hot-key#0".len() as u16);
+        }
+        // 2/8, 1/8 and 5/8 of the records; shard 0 gets none. sd ≤ 0.0018.
+        assert_eq!(counts[0], 0);
+        for (shard, share) in [(1, 0.125), (2, 0.25), (3, 0.625)] {
+            assert!((counts[shard] as f64 / 80_000.0 - share).abs() < 0.01, "shard {shard}: {counts:?}");
+        }
+    }
+
+    #[test]
+    fn hot_salting_picks_only_keys_that_would_fill_half_a_shard() {
+        let map = ShardMap::new(&initial_ranges(8));
+        // key-0 carries 45 % of 3,000 records/s = 1,350/s; the others
+        // 0.33/s each.
+        let dist = KeyDist::Hot { keys: 5_000, hot_share: 0.45 };
+        let space = KeySpace::salted(&dist, Some((&salt(SaltedKeys::Hot, 8), RULE)), "p", &map, true);
+        let salted = space.salted_keys();
+        assert_eq!(salted.len(), 1);
+        assert_eq!(salted[0].key, "key-0");
+        let KeySpace::Table(t) = &space else { panic!("table expected") };
+        assert_eq!(t.entries.len(), 4_999 + 8);
+        // Salting changes nothing else: key-1 keeps its hash.
+        assert_eq!(t.hashes[8], hash_key(b"key-1"));
+    }
+
+    #[test]
+    fn empirical_tables_weigh_keys_by_count_and_keep_their_sizes() {
+        use crate::import::keys::{KeyCount, KeyTable};
+        use crate::scenario::model::{EmpiricalKeys, FileRef};
+        let long = "k".repeat(300);
+        let keys = vec![
+            KeyCount { key: "tenant-7".into(), count: 40.0, bytes: Some(40.0 * 2_000.0), hash_key: None },
+            KeyCount { key: "tenant-9".into(), count: 60.0, bytes: None, hash_key: None },
+            KeyCount { key: long.clone(), count: 0.0, bytes: None, hash_key: None },
+        ];
+        let dist = KeyDist::Empirical(EmpiricalKeys {
+            file: FileRef { path: "k.csv".into(), from_command_line: false },
+            table: std::sync::Arc::new(KeyTable { keys }),
+            other_share: 0.5,
+            other_keys: 10,
+        });
+        let map = ShardMap::new(&initial_ranges(5));
+        let space = KeySpace::new(&dist, "p", &map, false);
+        let mut st = state();
+        let (mut seven, mut others, n) = (0, 0, 100_000);
+        for _ in 0..n {
+            let k = space.draw(&mut st, &map);
+            if k.id == 0 {
+                seven += 1;
+                assert_eq!(space.data_bytes(&k), Some(2_000));
+                assert_eq!(k, KeyDraw { id: 0, ..route("tenant-7", &map) });
+            } else {
+                assert_eq!(space.data_bytes(&k), None);
+            }
+            if k.id >= 2 {
+                others += 1;
+            }
+        }
+        // tenant-7: 0.5 × 0.4 = 0.2; other-*: 0.5 (sd ≤ 0.0016).
+        assert!((seven as f64 / n as f64 - 0.2).abs() < 0.008, "{seven}");
+        assert!((others as f64 / n as f64 - 0.5).abs() < 0.008, "{others}");
+        assert!((space.mean_data_bytes(500.0) - (0.2 * 2_000.0 + 0.8 * 500.0)).abs() < 1e-9);
+        // A key of 300 bytes keeps its length though a table entry holds
+        // one byte of it.
+        let only_long = KeyDist::Fixed { key: long.clone() };
+        let space = KeySpace::salted(&only_long, Some((&salt(SaltedKeys::All, 2), RULE)), "p", &map, false);
+        assert_eq!(space.draw(&mut st, &map).key_bytes, 302);
+    }
+
     #[test]
     fn hot_share_goes_to_key_zero() {
         let map = ShardMap::new(&initial_ranges(1));
