@@ -23,6 +23,46 @@ pub enum Command {
     Check(CheckArgs),
     /// Find the cheapest configuration that meets the scenario's `[slo]`.
     Recommend(RecommendArgs),
+    /// Write a starting scenario that replays a stream's exports
+    /// (CloudWatch metrics, a key table, a list-shards map).
+    Import(ImportArgs),
+}
+
+/// `shardsim import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The rate: `aws cloudwatch get-metric-data` or `get-metric-statistics`
+    /// JSON, or a CSV `time_s,records_per_s[,bytes_per_s]`.
+    #[arg(long, value_name = "FILE")]
+    pub metrics: PathBuf,
+    /// A second CloudWatch export holding `IncomingBytes` (with a
+    /// get-metric-statistics export of `IncomingRecords`).
+    #[arg(long, value_name = "FILE")]
+    pub bytes_metrics: Option<PathBuf>,
+    /// The `Id` or `Label` of the records series, when the file has several.
+    #[arg(long, value_name = "ID")]
+    pub records: Option<String>,
+    /// The `Id` or `Label` of the bytes series.
+    #[arg(long, value_name = "ID")]
+    pub bytes: Option<String>,
+    /// A key table: CSV `partition_key,count[,bytes]` or the Hot Shard
+    /// Advisor's JSON.
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
+    /// `aws kinesis list-shards` or `describe-stream` JSON.
+    #[arg(long, value_name = "FILE")]
+    pub shards: Option<PathBuf>,
+    /// The scenario's name (it names the report folder).
+    #[arg(long)]
+    pub name: String,
+    /// Write the scenario to this file (paths in it are made relative to
+    /// its folder) instead of standard output (paths relative to the
+    /// working directory: save it there).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Treat an incomplete CloudWatch export as an error.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Options shared by commands that load scenarios.

@@ -24,6 +24,7 @@ use crate::scenario::model::{Plan, Scenario};
 use crate::scenario::{self};
 use crate::sim::{estimate, simulate};
 
+mod import;
 mod recommend;
 
 /// Runs larger than this many user records are refused without `--force`
@@ -45,6 +46,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Check(args) => check(&args).map(|()| ExitCode::SUCCESS),
         Command::Recommend(args) => recommend::run(&args),
+        Command::Import(args) => import::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

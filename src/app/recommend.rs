@@ -126,6 +126,13 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
         ));
     }
     refuse_absurd(std::slice::from_ref(&l))?;
+    if let Some(f) = base.stream.shards_file.as_ref().filter(|_| !args.parallel.quiet) {
+        eprintln!(
+            "note: {name}: recommend compares streams of even shards (as UpdateShardCount leaves them); \
+             the uneven map of {} is not searched",
+            f.file.path
+        );
+    }
     let pool = pool(&args.parallel)?;
     let replications = l.plan.replications;
     let simulate = |scenario: Scenario, parameters: Vec<(String, serde_json::Value)>| -> Point {
@@ -142,6 +149,9 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
     };
     let evaluate = |shards: u32| -> Point {
         let mut scenario = base.clone();
+        // A searched count is a stream of even shards (as UpdateShardCount
+        // would leave it), not the imported map.
+        scenario.stream.shards_file = None;
         scenario.stream.shard_count = shards;
         simulate(scenario, vec![(SHARD_COUNT.into(), shards.into())])
     };
@@ -158,6 +168,7 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
             ..on_demand_spec.clone()
         };
         scenario.stream.capacity_mode = mode;
+        scenario.stream.shards_file = None;
         scenario.stream.shard_count = spec.starting_shards(scenario.stream.write_limits());
         scenario.stream.reshard.clear();
         scenario.stream.autoscaling = None;
