@@ -71,7 +71,7 @@ def smooth(x):
 
 def mean_rate(hour):
     """Records per second at `hour` (0..24) of a weekday."""
-    night, peak, afternoon, late_afternoon = 1200.0, 4800.0, 3900.0, 3600.0
+    night, peak, afternoon, late_afternoon = 600.0, 2400.0, 1950.0, 1800.0
     if hour < 6:
         return night
     if hour < 9:

@@ -39,22 +39,24 @@ pub(super) fn run(args: &ImportArgs) -> Result<(), String> {
     let metrics_text = read(&args.metrics)?;
     let bytes_text = args.bytes_metrics.as_deref().map(read).transpose()?;
     let trace = trace::parse(&metrics_text, bytes_text.as_deref(), &options)
-        .map_err(|e| format!("{}: {e}", args.metrics.display()))?;
+        .map_err(|e| e.in_file(&args.metrics.display().to_string()))?;
     for w in &trace.warnings {
         eprintln!("warning: {}: {w}", args.metrics.display());
     }
     let metrics = Input { path: name(&args.metrics)?, data: trace };
     let bytes_file = args.bytes_metrics.as_deref().map(name).transpose()?;
     let keys = match &args.keys {
-        Some(p) => {
-            Some(Input { path: name(p)?, data: keys::parse(&read(p)?).map_err(|e| format!("{}: {e}", p.display()))? })
-        }
+        Some(p) => Some(Input {
+            path: name(p)?,
+            data: keys::parse(&read(p)?).map_err(|e| e.in_file(&p.display().to_string()))?,
+        }),
         None => None,
     };
     let shards = match &args.shards {
-        Some(p) => {
-            Some(Input { path: name(p)?, data: shards::parse(&read(p)?).map_err(|e| format!("{}: {e}", p.display()))? })
-        }
+        Some(p) => Some(Input {
+            path: name(p)?,
+            data: shards::parse(&read(p)?).map_err(|e| e.in_file(&p.display().to_string()))?,
+        }),
         None => None,
     };
     let text = render(&args.name, &metrics, bytes_file.as_deref(), &options, keys.as_ref(), shards.as_ref());

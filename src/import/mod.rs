@@ -38,6 +38,18 @@ impl DataError {
     }
 }
 
+impl DataError {
+    /// The problem as `file:line:column: message` (text formats) or
+    /// `file: $.path: message` (JSON), the way compilers name places.
+    pub fn in_file(&self, file: &str) -> String {
+        match &self.location {
+            Some(at) if at.starts_with(|c: char| c.is_ascii_digit()) => format!("{file}:{at}: {}", self.message),
+            Some(at) => format!("{file}: {at}: {}", self.message),
+            None => format!("{file}: {}", self.message),
+        }
+    }
+}
+
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.location {

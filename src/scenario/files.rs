@@ -107,7 +107,7 @@ impl DataFiles {
         let bytes_text = bytes_file.map(|f| self.text(f)).transpose()?;
         let at = |e: crate::import::DataError| match bytes_file {
             Some(b) => format!("{} (with {}): {e}", file.path, b.path),
-            None => format!("{}: {e}", file.path),
+            None => e.in_file(&file.path),
         };
         trace::parse(&text, bytes_text.as_deref(), options).map(Arc::new).map_err(at)
     }
@@ -116,7 +116,7 @@ impl DataFiles {
     pub(crate) fn keys(&self, file: &FileRef) -> Parsed<KeyTable> {
         cached(&self.keys, file, || {
             let text = self.text(file)?;
-            keys::parse(&text).map(Arc::new).map_err(|e| format!("{}: {e}", file.path))
+            keys::parse(&text).map(Arc::new).map_err(|e| e.in_file(&file.path))
         })
     }
 
@@ -124,7 +124,7 @@ impl DataFiles {
     pub(crate) fn shards(&self, file: &FileRef) -> Parsed<ShardTable> {
         cached(&self.shards, file, || {
             let text = self.text(file)?;
-            shards::parse(&text).map(Arc::new).map_err(|e| format!("{}: {e}", file.path))
+            shards::parse(&text).map(Arc::new).map_err(|e| e.in_file(&file.path))
         })
     }
 }

@@ -17,11 +17,17 @@ fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The plan of the scenario file at `path`, reading its data files beside it.
+fn plan(path: &Path, text: &str, overrides: &[String]) -> shardsim::scenario::model::Plan {
+    let files = std::rc::Rc::new(shardsim::app::data_files(path, false));
+    shardsim::scenario::load_plan_with(&path.display().to_string(), text, overrides, &[], Some(1), files)
+        .unwrap_or_else(|e| panic!("{}:\n{e}", path.display()))
+}
+
 fn load(path: &Path, overrides: &[&str]) -> shardsim::scenario::model::Scenario {
     let text = std::fs::read_to_string(path).unwrap();
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    shardsim::scenario::load(&path.display().to_string(), &text, &overrides)
-        .unwrap_or_else(|e| panic!("{}:\n{e}", path.display()))
+    plan(path, &text, &overrides).points.swap_remove(0).scenario
 }
 
 #[test]
@@ -34,12 +40,7 @@ fn every_scenario_runs_on_a_short_horizon() {
         // Every configuration of a sweep, once each. A resharding schedule
         // is squeezed into the short run: one call a second, 1-s steps.
         let text = std::fs::read_to_string(&path).unwrap();
-        let name = path.display().to_string();
-        let full = shardsim::scenario::load_plan(&name, &text, &[], &[], Some(1))
-            .unwrap_or_else(|e| panic!("{name}:\n{e}"))
-            .points
-            .swap_remove(0)
-            .scenario;
+        let full = plan(&path, &text, &[]).points.swap_remove(0).scenario;
         let mut short = vec!["scenario.duration_s=10".to_string(), "scenario.warmup_s=0".to_string()];
         if full.stream.on_demand.is_some() {
             // The service judges whole minutes: a split in the short run.
@@ -49,9 +50,7 @@ fn every_scenario_runs_on_a_short_horizon() {
             short.push("stream.reshard_op_s=1".to_string());
             short.extend((0..full.stream.reshard.len()).map(|k| format!("stream.reshard.{k}.at_s={}", k + 1)));
         }
-        let plan = shardsim::scenario::load_plan(&path.display().to_string(), &text, &short, &[], Some(1))
-            .unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
-        for point in &plan.points {
+        for point in &plan(&path, &text, &short).points {
             let s = &point.scenario;
             let prices = shardsim::app::prices_for(s, &path).unwrap_or_else(|e| panic!("{e}"));
             let o = simulate(s, s.seed, 0);
