@@ -13,6 +13,7 @@ pub mod app;
 pub mod cli;
 pub mod consumer;
 pub mod cost;
+pub mod cpu;
 pub mod engine;
 pub mod import;
 pub mod metrics;

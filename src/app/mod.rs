@@ -164,10 +164,11 @@ fn check(args: &CheckArgs) -> Result<(), String> {
             n => format!("{n} configurations, "),
         };
         println!(
-            "ok: {} — {configurations}{} replication(s), {} shards, {} producer group(s), {} consumer(s), {} s, prices {} of {}{}",
+            "ok: {} — {configurations}{} replication(s), {} shards{}, {} producer group(s), {} consumer(s), {} s, prices {} of {}{}",
             s.name,
             l.plan.replications,
             s.stream.shard_count,
+            s.stream.shards_file.as_ref().map(|f| format!(" (from {})", f.file.path)).unwrap_or_default(),
             s.producers.len(),
             s.consumers.len(),
             s.duration.as_secs_f64(),

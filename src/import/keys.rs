@@ -116,7 +116,7 @@ fn from_csv(text: &str) -> Result<Vec<KeyCount>, DataError> {
         if let Some(why) = key_problem(name) {
             return Err(DataError::at(row.at(text, key), why));
         }
-        if let Some(line) = lines.insert(name.to_string(), row.line) {
+        if let Some(line) = lines.insert(name, row.line) {
             return Err(DataError::at(
                 row.at(text, key),
                 format!("key `{name}` is on line {line} and again on line {}; each key needs one row", row.line),

@@ -37,9 +37,9 @@ impl InstanceSources {
     pub fn draw(&mut self, space: &KeySpace, map: &ShardMap) -> Option<(SimTime, KeyDraw, u32)> {
         let created = self.arrivals.next_arrival()?;
         let key = space.draw(&mut self.keys, map);
-        let mut data = match space.data_bytes(&key) {
-            Some(bytes) => bytes,
-            None => self.sizes.0.draw(&mut self.sizes.1),
+        let mut data = match key.data_bytes {
+            0 => self.sizes.0.draw(&mut self.sizes.1),
+            bytes => bytes,
         };
         if let Some(scale) = &mut self.size_scale {
             data = scaled_size(data, scale.at(created).value);

@@ -64,6 +64,9 @@ pub struct ScenarioInfo {
     pub capacity_mode: &'static str,
     /// Shards of the stream.
     pub shard_count: u32,
+    /// `[stream].shards_file` as written, when the shards were imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards_file: Option<String>,
     /// `token_bucket` or `per_second_window`.
     pub write_limit_model: &'static str,
     /// Per-shard records/s limit used.
@@ -776,6 +779,7 @@ impl ScenarioInfo {
             warmup_s: s.warmup.as_secs_f64(),
             capacity_mode: s.stream.capacity_mode.label(),
             shard_count: s.stream.shard_count,
+            shards_file: s.stream.shards_file.as_ref().map(|f| f.file.path.clone()),
             write_limit_model: match s.stream.write_limit_model {
                 WriteLimitModel::TokenBucket => "token_bucket",
                 WriteLimitModel::PerSecondWindow => "per_second_window",

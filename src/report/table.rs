@@ -24,7 +24,10 @@ pub fn render(report: &Report, flavour: Flavour) -> String {
     let s = &report.scenario;
     let shape = match report.points.len() {
         1 if s.capacity_mode != "provisioned" => format!("on-demand, {} shards at the start", s.shard_count),
-        1 => format!("{} shards", s.shard_count),
+        1 => match &s.shards_file {
+            Some(file) => format!("{} shards from {file}", s.shard_count),
+            None => format!("{} shards", s.shard_count),
+        },
         n => format!("{n} configurations"),
     };
     let title = format!(

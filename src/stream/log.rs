@@ -7,6 +7,7 @@
 //! per run of records accepted at the same instant (a put call's records
 //! for this shard), and readers take whole runs as slices.
 
+use crate::cpu::prefetch;
 use crate::time::SimTime;
 
 /// A record's size (data plus partition key, below 8 MiB), whether it
@@ -222,20 +223,6 @@ struct Ring<T> {
     slots: Vec<T>,
     head: usize,
     len: usize,
-}
-
-/// Asks the CPU to bring the cache line at `p` in ahead of the store that
-/// will need it: the 100 or so shards' logs are written in random order,
-/// too many streams for the hardware prefetcher to follow.
-#[inline(always)]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 impl<T> Default for Ring<T> {

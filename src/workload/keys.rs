@@ -15,6 +15,7 @@
 //! follow the map when shards split or merge, and a client holding a record
 //! can route it again.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use rand::{Rng, RngExt};
@@ -47,6 +48,9 @@ pub struct KeyDraw {
     pub explicit_hash_key_bytes: u8,
     /// Low byte of the key's hash (see `SizeTag`).
     pub tag: u8,
+    /// The data bytes of the key's records when its table gives them (an
+    /// empirical table's `bytes`); 0: drawn from `record_bytes`.
+    pub data_bytes: u32,
 }
 
 /// The spelling of key `k` of a key population.
@@ -85,6 +89,7 @@ impl Entry {
             key_bytes: self.key_bytes as u16,
             explicit_hash_key_bytes: 0,
             tag: self.tag,
+            data_bytes: 0,
         }
     }
 }
@@ -93,8 +98,12 @@ impl Entry {
 #[derive(Debug)]
 pub enum KeySpace {
     /// A finite population of keys (uniform, zipf, hot, empirical, or any
-    /// salted), pre-hashed.
+    /// salted), pre-hashed, whose keys are shorter than [`LONG_KEY`] bytes
+    /// and have no sizes of their own: the common case, drawn with no
+    /// checks.
     Table(Table),
+    /// Likewise, with long keys or sizes of its own.
+    Detailed(Table),
     /// One key, given in the scenario (up to 256 characters), and its hash.
     Fixed(KeyDraw, u128),
     /// `{prefix}-{n}`, hashed per record.
@@ -135,8 +144,9 @@ pub struct Table {
 
 /// One key of a population before it is hashed: its spelling, weight,
 /// data bytes (0: drawn) and hash key (`None`: its MD5).
-struct Weighted {
-    key: String,
+struct Weighted<'a> {
+    /// Borrowed from a key table, or spelled for a population.
+    key: Cow<'a, str>,
     weight: f64,
     data_bytes: u32,
     hash: Option<u128>,
@@ -198,15 +208,15 @@ impl KeySpace {
             KeySpace::Table(Table { entries, sampler, hashes, ..Table::default() })
         };
         if let Some(weighted) = weighted_keys(dist, salt.is_some()) {
-            return KeySpace::Table(Table::build(weighted, salt, map, rerouted));
+            let t = Table::build(weighted, salt, map, rerouted);
+            return match t.sizes.is_empty() && t.long_keys.is_empty() {
+                true => KeySpace::Table(t),
+                false => KeySpace::Detailed(t),
+            };
         }
         match dist {
             KeyDist::Uniform { keys } => table(*keys, Sampler::Uniform),
             KeyDist::Hot { keys, hot_share } => table(*keys, Sampler::Hot { share: *hot_share }),
-            KeyDist::Zipf { keys, exponent } => {
-                let weights: Vec<f64> = (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)).collect();
-                table(*keys, Sampler::Alias(AliasTable::new(&weights)))
-            }
             KeyDist::Fixed { key } => {
                 let hash = hash_key(key.as_bytes());
                 KeySpace::Fixed(route_hash(hash, key.len(), map), hash)
@@ -214,24 +224,15 @@ impl KeySpace {
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
             KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
             // Built as weighted keys above.
-            KeyDist::Empirical(_) => KeySpace::Table(Table::default()),
+            KeyDist::Empirical(_) | KeyDist::Zipf { .. } => KeySpace::Table(Table::default()),
         }
     }
 
     /// The keys salted (empty without salt).
     pub fn salted_keys(&self) -> &[SaltedKey] {
         match self {
-            KeySpace::Table(t) => &t.salted,
+            KeySpace::Table(t) | KeySpace::Detailed(t) => &t.salted,
             _ => &[],
-        }
-    }
-
-    /// The data bytes of `key`'s records when its table gives them.
-    #[inline]
-    pub fn data_bytes(&self, key: &KeyDraw) -> Option<u32> {
-        match self {
-            KeySpace::Table(t) if !t.sizes.is_empty() => t.sizes.get(key.id as usize).copied().filter(|&b| b > 0),
-            _ => None,
         }
     }
 
@@ -239,7 +240,8 @@ impl KeySpace {
     /// own draw a mean of `drawn_mean`.
     pub fn mean_data_bytes(&self, drawn_mean: f64) -> f64 {
         match self {
-            KeySpace::Table(Table { sized: (share, mean), .. }) => share * mean + (1.0 - share) * drawn_mean,
+            KeySpace::Table(Table { sized: (share, mean), .. })
+            | KeySpace::Detailed(Table { sized: (share, mean), .. }) => share * mean + (1.0 - share) * drawn_mean,
             _ => drawn_mean,
         }
     }
@@ -248,11 +250,12 @@ impl KeySpace {
     #[inline]
     pub fn draw(&self, state: &mut KeyState, map: &ShardMap) -> KeyDraw {
         match self {
-            KeySpace::Table(t) => {
-                let i = t.sampler.draw(t.entries.len(), &mut state.rng);
-                let mut key = t.entries[i].draw(i as u32);
+            KeySpace::Table(t) => t.draw(state),
+            KeySpace::Detailed(t) => {
+                let mut key = t.draw(state);
+                key.data_bytes = t.sizes.get(key.id as usize).copied().unwrap_or(0);
                 if key.key_bytes == LONG_KEY as u16 {
-                    key.key_bytes = t.long_key_bytes(i as u32);
+                    key.key_bytes = t.long_key_bytes(key.id);
                 }
                 key
             }
@@ -275,6 +278,7 @@ impl KeySpace {
                     key_bytes: *key_bytes,
                     explicit_hash_key_bytes: decimal_digits(hash),
                     tag: hash as u8,
+                    data_bytes: 0,
                 }
             }
         }
@@ -285,7 +289,7 @@ impl KeySpace {
     #[inline]
     pub fn hash_of(&self, key: &KeyDraw, state: &KeyState) -> u128 {
         match self {
-            KeySpace::Table(t) => t.hashes[key.id as usize],
+            KeySpace::Table(t) | KeySpace::Detailed(t) => t.hashes[key.id as usize],
             KeySpace::Fixed(_, hash) => *hash,
             KeySpace::Unique { .. } | KeySpace::RandomHash { .. } => state.last_hash,
         }
@@ -295,11 +299,14 @@ impl KeySpace {
     /// `closed` shards (a resharding step's parents).
     pub fn reroute(&mut self, map: &ShardMap, closed: &[u32]) {
         match self {
-            KeySpace::Table(Table { entries, hashes, .. }) => {
-                for (e, hash) in entries.iter_mut().zip(hashes.iter()) {
+            KeySpace::Table(t) | KeySpace::Detailed(t) => {
+                for (e, hash) in t.entries.iter_mut().zip(t.hashes.iter()) {
                     if closed.contains(&(e.shard as u32)) {
                         e.shard = map.shard_of(*hash) as u16;
                     }
+                }
+                if let Sampler::Alias(a) = &mut t.sampler {
+                    a.refresh(&t.entries);
                 }
             }
             KeySpace::Fixed(key, hash) => key.shard = map.shard_of(*hash),
@@ -310,40 +317,48 @@ impl KeySpace {
 }
 
 /// The keys of `dist` with their weights, when it is built from them: an
-/// empirical table, or any finite population that is `salted`.
-fn weighted_keys(dist: &KeyDist, salted: bool) -> Option<Vec<Weighted>> {
-    let population = |weights: &mut dyn Iterator<Item = f64>| -> Vec<Weighted> {
+/// empirical table, a Zipf population, or any finite population that is
+/// `salted`.
+fn weighted_keys(dist: &KeyDist, salted: bool) -> Option<Vec<Weighted<'_>>> {
+    let population = |weights: &mut dyn Iterator<Item = f64>| -> Vec<Weighted<'_>> {
         weights
             .enumerate()
-            .map(|(k, weight)| Weighted { key: population_key(k as u64), weight, data_bytes: 0, hash: None })
+            .map(|(k, weight)| Weighted { key: population_key(k as u64).into(), weight, data_bytes: 0, hash: None })
             .collect()
     };
     match dist {
         KeyDist::Empirical(e) => Some(empirical_keys(e)),
+        KeyDist::Zipf { keys, exponent } => Some(population(&mut (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)))),
         _ if !salted => None,
         KeyDist::Uniform { keys } => Some(population(&mut (0..*keys).map(|_| 1.0))),
-        KeyDist::Zipf { keys, exponent } => Some(population(&mut (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)))),
         KeyDist::Hot { keys, hot_share } => {
             let cold = (1.0 - hot_share) / (*keys as f64 - 1.0).max(1.0);
             Some(population(&mut (0..*keys).map(|k| if k == 0 { *hot_share } else { cold })))
         }
-        KeyDist::Fixed { key } => Some(vec![Weighted { key: key.clone(), weight: 1.0, data_bytes: 0, hash: None }]),
+        KeyDist::Fixed { key } => {
+            Some(vec![Weighted { key: key.as_str().into(), weight: 1.0, data_bytes: 0, hash: None }])
+        }
         KeyDist::Unique | KeyDist::RandomHash => None,
     }
 }
 
 /// An empirical table's keys in file order, then `other-0` … .
-fn empirical_keys(e: &EmpiricalKeys) -> Vec<Weighted> {
+fn empirical_keys(e: &EmpiricalKeys) -> Vec<Weighted<'_>> {
     let total: f64 = e.table.keys.iter().map(|k| k.count).sum();
     let listed = e.table.keys.iter().filter(|k| k.count > 0.0).map(|k| {
         let data_bytes = match k.bytes {
             Some(b) => (b / k.count).round().clamp(1.0, MAX_RECORD_DATA_BYTES as f64) as u32,
             None => 0,
         };
-        Weighted { key: k.key.clone(), weight: (1.0 - e.other_share) * k.count / total, data_bytes, hash: k.hash_key }
+        Weighted {
+            key: k.key.as_str().into(),
+            weight: (1.0 - e.other_share) * k.count / total,
+            data_bytes,
+            hash: k.hash_key,
+        }
     });
     let others = (0..e.other_keys).filter(|_| e.other_share > 0.0).map(|k| Weighted {
-        key: other_key(k),
+        key: other_key(k).into(),
         weight: e.other_share / e.other_keys as f64,
         data_bytes: 0,
         hash: None,
@@ -358,13 +373,13 @@ pub fn other_key(k: u32) -> String {
 
 impl Table {
     /// Hashes `keys` (salting those `salt` picks) and builds their sampler.
-    fn build(keys: Vec<Weighted>, salt: Option<(&KeySalt, HotRule)>, map: &ShardMap, rerouted: bool) -> Table {
+    fn build(keys: Vec<Weighted<'_>>, salt: Option<(&KeySalt, HotRule)>, map: &ShardMap, rerouted: bool) -> Table {
         let total: f64 = keys.iter().map(|k| k.weight).sum();
         let picks = |k: &Weighted| -> bool {
             let Some((salt, rule)) = salt else { return false };
             match &salt.keys {
                 SaltedKeys::All => true,
-                SaltedKeys::Listed(list) => list.contains(&k.key),
+                SaltedKeys::Listed(list) => list.iter().any(|l| *l == k.key),
                 SaltedKeys::Hot => {
                     let rate = k.weight / total * rule.peak_records_per_s;
                     let data = if k.data_bytes > 0 { k.data_bytes as f64 } else { rule.mean_data_bytes };
@@ -407,7 +422,11 @@ impl Table {
                     shards.dedup();
                     salted.push((
                         k.weight,
-                        SaltedKey { key: k.key.clone(), suffixes: salt.suffixes, shards_spanned: shards.len() as u32 },
+                        SaltedKey {
+                            key: k.key.to_string(),
+                            suffixes: salt.suffixes,
+                            shards_spanned: shards.len() as u32,
+                        },
                     ));
                 }
                 None => {
@@ -426,8 +445,21 @@ impl Table {
         salted.sort_by(|a, b| b.0.total_cmp(&a.0));
         t.salted = salted.into_iter().map(|(_, k)| k).collect();
         let even = weights.windows(2).all(|w| w[0] == w[1]);
-        t.sampler = if even { Sampler::Uniform } else { Sampler::Alias(AliasTable::new(&weights)) };
+        t.sampler = if even { Sampler::Uniform } else { Sampler::Alias(AliasTable::new(&weights, &t.entries)) };
         t
+    }
+
+    /// One key of the table.
+    #[inline(always)]
+    fn draw(&self, state: &mut KeyState) -> KeyDraw {
+        let (i, entry) = match &self.sampler {
+            Sampler::Alias(a) => a.draw(state),
+            s => {
+                let i = s.draw(self.entries.len(), &mut state.rng);
+                (i as u32, self.entries[i])
+            }
+        };
+        entry.draw(i)
     }
 
     /// The length of long key `i`.
@@ -448,6 +480,7 @@ fn route_hash(hash: u128, key_bytes: usize, map: &ShardMap) -> KeyDraw {
         key_bytes: key_bytes as u16,
         explicit_hash_key_bytes: 0,
         tag: hash as u8,
+        data_bytes: 0,
     }
 }
 
@@ -457,7 +490,9 @@ fn decimal_digits(n: u128) -> u8 {
 }
 
 impl Sampler {
-    #[inline]
+    // Always: drawn from two arms of `KeySpace::draw`, and a call per
+    // record costs more than the code it would save.
+    #[inline(always)]
     fn draw(&self, n: usize, rng: &mut SimRng) -> usize {
         match self {
             Sampler::Uniform => rng.random_range(0..n),
@@ -468,7 +503,8 @@ impl Sampler {
                     rng.random_range(1..n)
                 }
             }
-            Sampler::Alias(t) => t.draw(rng),
+            // Drawn with its entry by `Table::draw`.
+            Sampler::Alias(_) => 0,
         }
     }
 }
@@ -477,6 +513,10 @@ impl Sampler {
 #[derive(Debug)]
 pub struct KeyState {
     rng: SimRng,
+    /// Alias-table draws made ahead of use, oldest at `ahead_at`.
+    ahead: [(u32, u32); AHEAD],
+    ahead_at: usize,
+    ahead_ready: bool,
     /// Next `n` for `unique` keys: instance i of I uses i, i+I, i+2I, …
     next_unique: u64,
     unique_step: u64,
@@ -488,20 +528,49 @@ pub struct KeyState {
 impl KeyState {
     /// State for instance `index` of `instances`.
     pub fn new(rng: SimRng, index: u32, instances: u32) -> Self {
-        KeyState { rng, next_unique: index as u64, unique_step: instances as u64, buf: String::new(), last_hash: 0 }
+        KeyState {
+            rng,
+            ahead: [(0, 0); AHEAD],
+            ahead_at: 0,
+            ahead_ready: false,
+            next_unique: index as u64,
+            unique_step: instances as u64,
+            buf: String::new(),
+            last_hash: 0,
+        }
     }
 }
 
-/// Walker/Vose alias table: draws index i with probability `w[i] / Σw`.
+/// Draws a key table index with probability `w[i] / Σw` (Walker/Vose),
+/// laid out for one memory access per draw: cell `i` holds its threshold,
+/// its alias, and both candidates' entries. A large table (an empirical
+/// one of a million keys is 16 MB) is read at random once per record, so
+/// each instance draws [`AHEAD`] cells ahead of use and asks for them to be
+/// cached; the draws and their order are the same as without.
 #[derive(Debug)]
 pub struct AliasTable {
-    prob: Vec<f64>,
-    alias: Vec<u32>,
+    cells: Vec<AliasCell>,
 }
 
+/// One alias-table cell: `own` with probability `threshold / 2^32`, else
+/// `alias` (whose entry is `other`).
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+struct AliasCell {
+    threshold: u32,
+    alias: u32,
+    own: Entry,
+    other: Entry,
+}
+
+/// How many draws an instance makes ahead of use (enough to cover a miss
+/// to memory at tens of nanoseconds a record).
+pub const AHEAD: usize = 8;
+
 impl AliasTable {
-    /// Builds the table for non-negative weights with a positive sum.
-    pub fn new(weights: &[f64]) -> Self {
+    /// Builds the table for non-negative `weights` with a positive sum,
+    /// one per entry of `entries`.
+    fn new(weights: &[f64], entries: &[Entry]) -> Self {
         let n = weights.len();
         let total: f64 = weights.iter().sum();
         let mut prob: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
@@ -515,17 +584,51 @@ impl AliasTable {
                 small.push(l);
             }
         }
-        // Leftovers are 1 up to rounding error.
+        // Leftovers are 1 up to rounding error; their alias is themselves.
         for i in small.into_iter().chain(large) {
             prob[i] = 1.0;
         }
-        AliasTable { prob, alias }
+        let cells = (0..n)
+            .map(|i| AliasCell {
+                threshold: (prob[i] * 4_294_967_296.0).min(u32::MAX as f64) as u32,
+                alias: alias[i],
+                own: entries[i],
+                other: entries[alias[i] as usize],
+            })
+            .collect();
+        AliasTable { cells }
     }
 
-    #[inline]
-    fn draw(&self, rng: &mut SimRng) -> usize {
-        let i = rng.random_range(0..self.prob.len());
-        if rng.random::<f64>() < self.prob[i] { i } else { self.alias[i] as usize }
+    /// Copies the entries again after some were rerouted.
+    fn refresh(&mut self, entries: &[Entry]) {
+        for (i, c) in self.cells.iter_mut().enumerate() {
+            c.own = entries[i];
+            c.other = entries[c.alias as usize];
+        }
+    }
+
+    /// A cell index and a coin, drawn from `rng`; the cell is asked for.
+    #[inline(always)]
+    fn pick(&self, rng: &mut SimRng) -> (u32, u32) {
+        let i = rng.random_range(0..self.cells.len() as u32);
+        crate::cpu::prefetch(&self.cells[i as usize]);
+        (i, rng.next_u32())
+    }
+
+    /// The next draw of `state`: its index and entry.
+    #[inline(always)]
+    fn draw(&self, state: &mut KeyState) -> (u32, Entry) {
+        if !state.ahead_ready {
+            for k in 0..AHEAD {
+                state.ahead[k] = self.pick(&mut state.rng);
+            }
+            state.ahead_ready = true;
+        }
+        let (i, coin) = state.ahead[state.ahead_at];
+        state.ahead[state.ahead_at] = self.pick(&mut state.rng);
+        state.ahead_at = (state.ahead_at + 1) % AHEAD;
+        let c = &self.cells[i as usize];
+        if coin < c.threshold { (i, c.own) } else { (c.alias, c.other) }
     }
 }
 
@@ -548,12 +651,16 @@ mod tests {
     fn alias_table_matches_zipf_probabilities() {
         let w: Vec<f64> = (0..5).map(|k| 1.0 / (k as f64 + 1.0)).collect();
         let total: f64 = w.iter().sum();
-        let t = AliasTable::new(&w);
-        let mut rng = state().rng;
+        let map = ShardMap::new(&initial_ranges(3));
+        let space = KeySpace::new(&KeyDist::Zipf { keys: 5, exponent: 1.0 }, "p", &map, false);
+        let mut st = state();
         let mut counts = [0u32; 5];
         let n = 500_000;
         for _ in 0..n {
-            counts[t.draw(&mut rng)] += 1;
+            let key = space.draw(&mut st, &map);
+            // Each index comes with its own key's routing.
+            assert_eq!(key, KeyDraw { id: key.id, ..route(&population_key(key.id as u64), &map) });
+            counts[key.id as usize] += 1;
         }
         for k in 0..5 {
             let p = w[k] / total;
@@ -675,10 +782,9 @@ mod tests {
             let k = space.draw(&mut st, &map);
             if k.id == 0 {
                 seven += 1;
-                assert_eq!(space.data_bytes(&k), Some(2_000));
-                assert_eq!(k, KeyDraw { id: 0, ..route("tenant-7", &map) });
+                assert_eq!(k, KeyDraw { id: 0, data_bytes: 2_000, ..route("tenant-7", &map) });
             } else {
-                assert_eq!(space.data_bytes(&k), None);
+                assert_eq!(k.data_bytes, 0);
             }
             if k.id >= 2 {
                 others += 1;

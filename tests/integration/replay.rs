@@ -352,3 +352,29 @@ fn replays_are_byte_identical_at_one_and_two_threads() {
     };
     assert_eq!(json("1"), json("2"));
 }
+
+#[test]
+fn salt_and_key_table_rules_are_checked_where_written() {
+    let errors = |producer: &str| -> String {
+        let text = scenario(10, "shard_count = 2", &format!("records_per_s = 10\n{producer}"));
+        shardsim::scenario::load("t.toml", &text, &[]).expect_err("refused").to_string()
+    };
+    let e = errors("partition_key = { dist = \"unique\", salt = { keys = \"all\", suffixes = 4 } }");
+    assert!(e.contains("t.toml:12:") && e.contains("partition_key.salt") && e.contains("all distinct"), "{e}");
+    let e = errors("partition_key = { dist = \"uniform\", keys = 10, salt = { keys = [\"key-10\"], suffixes = 4 } }");
+    assert!(e.contains("\"key-10\" is not one of") && e.contains("key-0 … key-9"), "{e}");
+    let e = errors(
+        "partition_key = { dist = \"hot\", keys = 10, hot_share = 0.5, salt = { keys = \"all\", suffixes = 4, hot_above = 0.2 } }",
+    );
+    assert!(e.contains("salt.hot_above") && e.contains("only to keys = \"hot\""), "{e}");
+    let e = errors("partition_key = { dist = \"fixed\", key = \"k\", salt = { keys = \"all\", suffixes = 1 } }");
+    assert!(e.contains("salt.suffixes") && e.contains("between 2 and 10000"), "{e}");
+    let long = "k".repeat(254);
+    let e = errors(&format!(
+        "partition_key = {{ dist = \"fixed\", key = \"{long}\", salt = {{ keys = \"all\", suffixes = 16 }} }}"
+    ));
+    assert!(e.contains("would be 257 characters"), "{e}");
+    // A key table needs its file, and other_keys needs other_share.
+    let e = errors("partition_key = { dist = \"empirical\", file = \"k.csv\", other_keys = 5 }");
+    assert!(e.contains("partition_key.file") && e.contains("cannot read k.csv"), "{e}");
+}

@@ -135,9 +135,8 @@ pub(super) fn empirical(t: &mut TableReader<'_>) -> Option<KeyDist> {
 
 /// `k` of `other-{k}`.
 fn synthetic_index(key: &str) -> Option<u32> {
-    let digits = key.strip_prefix("other-")?;
-    (digits.bytes().all(|b| b.is_ascii_digit()) && other_key(digits.parse().ok()?) == key)
-        .then(|| digits.parse().ok())?
+    let k: u32 = key.strip_prefix("other-")?.parse().ok()?;
+    (other_key(k) == key).then_some(k)
 }
 
 /// `partition_key.salt = { keys, suffixes, separator, hot_above }`.
