@@ -59,7 +59,15 @@ pub(super) fn run(args: &ImportArgs) -> Result<(), String> {
         }),
         None => None,
     };
-    let text = render(&args.name, &metrics, bytes_file.as_deref(), &options, keys.as_ref(), shards.as_ref());
+    let text = render(
+        &args.name,
+        &metrics,
+        bytes_file.as_deref(),
+        &options,
+        keys.as_ref(),
+        shards.as_ref(),
+        args.output.is_some(),
+    );
     // Load what was written, reading its files as `check` would.
     let scenario_path = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{}.toml", args.name)));
     let files = Rc::new(super::data_files(&scenario_path, args.strict));
@@ -158,6 +166,7 @@ fn render(
     options: &TraceOptions,
     keys: Option<&Input<KeyTable>>,
     shards: Option<&Input<ShardTable>>,
+    beside_files: bool,
 ) -> String {
     let t = &metrics.data;
     let (length, min, mean, peak, size) = trace_figures(t);
@@ -188,6 +197,10 @@ fn render(
         out += &format!("# keys: {} ({} keys", k.path, thousands(k.data.keys.len() as u64));
         if let Some(top) = top {
             out += &format!("; the busiest, {}, has {:.1} % of records", top.key, 100.0 * top.count / total);
+            let hash = top.hash_key.unwrap_or_else(|| crate::stream::hash::hash_key(top.key.as_bytes()));
+            if let Some(shard) = shards.and_then(|s| s.data.shards.iter().find(|x| x.start <= hash && hash <= x.end)) {
+                out += &format!(" and hashes to {}", shard.id);
+            }
         }
         out += ")\n";
     }
@@ -200,7 +213,12 @@ fn render(
             s.data.closed
         );
     }
-    out += "#\n# Paths are relative to this file's folder. Check it with `shardsim check`, then\n";
+    out += match beside_files {
+        true => "#\n# Paths are relative to this file's folder. Check it with `shardsim check`, then\n",
+        false => {
+            "#\n# Paths are relative to the folder `shardsim import` ran in: save this file there.\n# Check it with `shardsim check`, then\n"
+        }
+    };
     out += "# `shardsim run` it; every key is described in the README's \"Scenario format\".\n\n";
     out += &format!("[scenario]\nname = {}\nseed = 1\n", quoted(name));
     out += &format!("duration_s = {}                # the whole trace\n\n[stream]\n", length.ceil() as u64);
