@@ -64,8 +64,8 @@ const COLUMNS: &str = "partition_key, count, bytes, hash_key";
 
 /// A CSV with a header naming its columns, in any order.
 fn from_csv(text: &str) -> Result<Vec<KeyCount>, DataError> {
-    let rows = table::rows(text, csv::Trim::None)?;
-    let Some((header, rows)) = rows.split_first() else {
+    let mut rows = table::rows(text, csv::Trim::None);
+    let Some(header) = rows.next().transpose()? else {
         return Err(DataError::whole(
             "the file is empty; a key table starts with a header such as partition_key,count",
         ));
@@ -98,9 +98,11 @@ fn from_csv(text: &str) -> Result<Vec<KeyCount>, DataError> {
         ));
     };
     let width = header.fields.len();
-    let mut keys = Vec::with_capacity(rows.len());
-    let mut lines = HashMap::new();
+    let mut keys = Vec::new();
+    // Where each key's row starts, for a duplicate found once all are read.
+    let mut places = Vec::new();
     for row in rows {
+        let row = row?;
         let fields = row.fields.len();
         if fields != width {
             return Err(DataError::at(
@@ -116,18 +118,23 @@ fn from_csv(text: &str) -> Result<Vec<KeyCount>, DataError> {
         if let Some(why) = key_problem(name) {
             return Err(DataError::at(row.at(text, key), why));
         }
-        if let Some(line) = lines.insert(name, row.line) {
-            return Err(DataError::at(
-                row.at(text, key),
-                format!("key `{name}` is on line {line} and again on line {}; each key needs one row", row.line),
-            ));
-        }
+        places.push((row.start, row.line));
         keys.push(KeyCount {
             key: name.to_string(),
             count: table::amount(&row.fields[count]).map_err(|why| at(count, why))?,
             bytes: optional(bytes).map(|(i, f)| table::amount(f).map_err(|why| at(i, why))).transpose()?,
             hash_key: optional(hash).map(|(i, f)| hash_key(f.trim()).map_err(|why| at(i, why))).transpose()?,
         });
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+    for (i, k) in keys.iter().enumerate() {
+        if let Some(first) = seen.insert(&k.key, i) {
+            let ((start, line), first_line) = (places[i], places[first].1);
+            return Err(DataError::at(
+                table::field_at(text, start, key),
+                format!("key `{}` is on line {first_line} and again on line {line}; each key needs one row", k.key),
+            ));
+        }
     }
     Ok(keys)
 }

@@ -14,26 +14,26 @@ pub(super) struct Row {
     pub line: u64,
 }
 
-/// Every record of `text` in file order, the header first. Blank lines
-/// (also ones holding only spaces) are skipped: editors leave them at the
-/// end of files.
-pub(super) fn rows(text: &str, trim: csv::Trim) -> Result<Vec<Row>, DataError> {
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(trim).from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let fields = record.map_err(|err| {
-            let at = err.position().map_or_else(|| location(text, text.len()), |p| location(text, byte(p)));
-            DataError::at(at, format!("this is not valid CSV: {err}"))
-        })?;
+/// Every record of `text` in file order, the header first, one at a time
+/// (a key table may have millions). Blank lines (also ones holding only
+/// spaces) are skipped: editors leave them at the end of files.
+pub(super) fn rows(text: &str, trim: csv::Trim) -> impl Iterator<Item = Result<Row, DataError>> + '_ {
+    let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(trim).from_reader(text.as_bytes());
+    reader.into_records().filter_map(move |record| {
+        let fields = match record {
+            Ok(fields) => fields,
+            Err(err) => {
+                let at = err.position().map_or_else(|| location(text, text.len()), |p| location(text, byte(p)));
+                return Some(Err(DataError::at(at, format!("this is not valid CSV: {err}"))));
+            }
+        };
         if fields.len() == 1 && fields[0].trim().is_empty() {
-            continue;
+            return None;
         }
         // The reader records every record's position.
         let (start, line) = fields.position().map_or((text.len(), 0), |p| (byte(p), p.line()));
-        rows.push(Row { start, line, fields });
-    }
-    Ok(rows)
+        Some(Ok(Row { start, line, fields }))
+    })
 }
 
 /// A csv byte offset as an index (a file that fits in memory fits usize).
@@ -45,27 +45,33 @@ impl Row {
     /// `line:column` of field `index` (0-based) in `text`; the end of the
     /// record when it has fewer fields, which is where one is missing.
     pub fn at(&self, text: &str, index: usize) -> String {
-        let rest = text.get(self.start..).unwrap_or_default();
-        let mut field = 0;
-        let mut quoted = false;
-        let mut end = rest.len();
-        for (i, c) in rest.char_indices() {
-            if field == index {
-                return location(text, self.start + i);
-            }
-            match c {
-                // A doubled quote inside a quoted field toggles twice.
-                '"' => quoted = !quoted,
-                ',' if !quoted => field += 1,
-                '\n' | '\r' if !quoted => {
-                    end = i;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        location(text, self.start + end)
+        field_at(text, self.start, index)
     }
+}
+
+/// `line:column` of field `index` (0-based) of the record starting at byte
+/// `start` of `text`; the end of the record when it has fewer fields.
+pub(super) fn field_at(text: &str, start: usize, index: usize) -> String {
+    let rest = text.get(start..).unwrap_or_default();
+    let mut field = 0;
+    let mut quoted = false;
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        if field == index {
+            return location(text, start + i);
+        }
+        match c {
+            // A doubled quote inside a quoted field toggles twice.
+            '"' => quoted = !quoted,
+            ',' if !quoted => field += 1,
+            '\n' | '\r' if !quoted => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    location(text, start + end)
 }
 
 /// `field` as a finite number >= 0, or why not.

@@ -106,7 +106,7 @@ fn from_csv(text: &str, bytes_text: Option<&str>, options: &TraceOptions) -> Res
             "statistic = \"Average\" applies to get-metric-statistics exports; a CSV holds rates per second",
         ));
     }
-    let rows = table::rows(text, csv::Trim::All)?;
+    let rows = table::rows(text, csv::Trim::All).collect::<Result<Vec<_>, _>>()?;
     let Some((header, rows)) = rows.split_first() else {
         return Err(DataError::whole("the file is empty; a CSV trace starts with the header time_s,records_per_s"));
     };
