@@ -401,6 +401,12 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .build_cartesian_2d(0f64..(columns as f64 * g.column_s as f64), -0.5f64..rows as f64 - 0.5)
         .map_err(err)?;
     let shards_per_row = g.shards_per_row;
+    // A row is named by its (first) shard's number, which for an imported
+    // map is the stream's own, not the row's index.
+    let number = |i: usize| {
+        let id = p.shards.get(i).map_or("", |s| s.shard_id.as_str());
+        short_id(id).trim_start_matches("shardId-…").to_string()
+    };
     c.configure_mesh()
         .disable_mesh()
         .x_desc(format!(
@@ -411,11 +417,7 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .y_labels(rows.min(25))
         .y_label_formatter(&|y| {
             let r = rows as f64 - 1.0 - y.round();
-            if (y - y.round()).abs() < 1e-6 && r >= 0.0 {
-                format!("{}", r as usize * shards_per_row)
-            } else {
-                String::new()
-            }
+            if (y - y.round()).abs() < 1e-6 && r >= 0.0 { number(r as usize * shards_per_row) } else { String::new() }
         })
         .x_label_formatter(&|x| format!("{x:.0}"))
         .axis_desc_style(font(16))

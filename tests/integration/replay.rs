@@ -261,6 +261,7 @@ fn every_bad_input_exits_2_with_its_place_and_writes_nothing() {
     let mut gap = UNEVEN;
     gap[2].1 += 10;
     let map = |file: &str| scenario(60, &format!("shards_file = \"{file}\""), "records_per_s = 10");
+    refused(d, &map("s.json"), &[("s.json", &list_shards(&gap))], &[], "s.json: $.Shards[");
     refused(d, &map("s.json"), &[("s.json", &list_shards(&gap))], &[], "shardId-000000000003");
     let mut overlap = UNEVEN;
     overlap[3].1 -= 10;
@@ -274,7 +275,13 @@ fn every_bad_input_exits_2_with_its_place_and_writes_nothing() {
             &format!("records_per_s = 10\npartition_key = {{ dist = \"empirical\", file = \"{file}\" }}"),
         )
     };
-    refused(d, &keys("k.csv"), &[("k.csv", "partition_key,count\na,0\nb,0\n")], &[], "0");
+    refused(
+        d,
+        &keys("k.csv"),
+        &[("k.csv", "partition_key,count\na,0\nb,0\n")],
+        &[],
+        "k.csv: the key table's counts add up to 0",
+    );
     let long = format!("partition_key,count\n{},3\n", "k".repeat(257));
     refused(d, &keys("k.csv"), &[("k.csv", &long)], &[], "k.csv:2:1");
 }
