@@ -126,8 +126,24 @@ enum Ev {
 
 /// Runs `scenario` with `seed` (replication index `replication`).
 pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunOutcome {
+    simulate_observed(scenario, seed, replication, &mut |_, _| {})
+}
+
+/// Events between two calls of a run's progress observer.
+pub const PROGRESS_EVERY_EVENTS: u32 = 4_096;
+
+/// [`simulate`], calling `progress(now, user records so far)` every
+/// [`PROGRESS_EVERY_EVENTS`] events and once at the end (`now` = the
+/// duration). The observer only watches: the outcome is the same.
+pub fn simulate_observed(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u32,
+    progress: &mut dyn FnMut(SimTime, u64),
+) -> RunOutcome {
     let mut sim = Sim::new(scenario, seed, replication);
-    sim.run();
+    sim.run(progress);
+    progress(scenario.duration, sim.user_records());
     sim.into_outcome()
 }
 
@@ -287,8 +303,14 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn run(&mut self) {
+    /// User records generated so far, over all groups.
+    fn user_records(&self) -> u64 {
+        self.counters.iter().map(|c| c.user_records).sum()
+    }
+
+    fn run(&mut self, progress: &mut dyn FnMut(SimTime, u64)) {
         let horizon = self.scenario.duration;
+        let mut until_progress = PROGRESS_EVERY_EVENTS;
         for i in 0..self.instances.len() as u32 {
             if let Some(t) = self.next_send_time(i, horizon) {
                 self.queue.schedule(t, Ev::Send(i));
@@ -317,6 +339,11 @@ impl<'a> Sim<'a> {
             }
         }
         while let Some((now, ev)) = self.queue.pop_before(horizon) {
+            until_progress -= 1;
+            if until_progress == 0 {
+                until_progress = PROGRESS_EVERY_EVENTS;
+                progress(now, self.user_records());
+            }
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
                 Ev::Retry(slot) => {

@@ -22,7 +22,7 @@ use crate::report::table::{Flavour, render, thousands};
 use crate::report::{self, ChartData, Point, Report, charts, json, replicate};
 use crate::scenario::model::{Plan, Scenario};
 use crate::scenario::{self};
-use crate::sim::{estimate, simulate};
+use crate::sim::{estimate, simulate, simulate_observed};
 
 mod import;
 mod recommend;
@@ -218,13 +218,32 @@ pub struct JobResult {
 /// Runs `jobs` over `loaded` on `pool`, showing progress unless quiet;
 /// results in job order.
 pub fn run_jobs(loaded: &[Loaded], jobs: &[Job], pool: &rayon::ThreadPool, quiet: bool) -> Vec<JobResult> {
-    let progress = progress_bar(jobs.len() as u64, quiet);
+    // A single run shows its simulated time; several, how many are done.
+    let single = match jobs {
+        [j] => Some(loaded[j.file].plan.points[j.point].scenario.duration),
+        _ => None,
+    };
+    let progress = match single {
+        Some(duration) => time_bar(duration, quiet),
+        None => progress_bar(jobs.len() as u64, quiet),
+    };
+    let started = Instant::now();
     let results = pool.install(|| {
         jobs.par_iter()
             .map(|j| {
                 let l = &loaded[j.file];
                 let s = &l.plan.points[j.point].scenario;
-                let o = simulate(s, s.seed, j.replication);
+                let o = match single {
+                    Some(_) if !progress.is_hidden() => {
+                        simulate_observed(s, s.seed, j.replication, &mut |now, records| {
+                            progress.set_position(now.whole_secs());
+                            let wall = started.elapsed().as_secs_f64().max(1e-9);
+                            progress
+                                .set_message(format!("{} user records/s", thousands((records as f64 / wall) as u64)));
+                        })
+                    }
+                    _ => simulate(s, s.seed, j.replication),
+                };
                 let mut point = Point::of_run(s, &o, &l.prices[j.point]);
                 // A sweep's charts are drawn from its summaries; the
                 // per-shard series (up to 12 MiB) serve a single run only.
@@ -232,7 +251,9 @@ pub fn run_jobs(loaded: &[Loaded], jobs: &[Job], pool: &rayon::ThreadPool, quiet
                     point.charts = ChartData::of(&o);
                 }
                 drop(o);
-                progress.inc(1);
+                if single.is_none() {
+                    progress.inc(1);
+                }
                 JobResult {
                     user_records: point.producers.total.user_records,
                     metrics: replicate::metrics(&point),
@@ -262,6 +283,20 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs · {elapsed} elapsed · ETA {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// A bar over a single run's simulated seconds, with its rate and ETA, on
+/// standard error when it is a terminal and not quiet; hidden otherwise.
+fn time_bar(duration: crate::time::SimTime, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(duration.whole_secs()), ProgressDrawTarget::stderr());
+    let template = "{bar:40} {pos}/{len} s simulated · {msg} · {elapsed} elapsed · ETA {eta}";
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar

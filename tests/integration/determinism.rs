@@ -35,3 +35,23 @@ fn reports_are_byte_identical_across_runs_and_thread_counts() {
         assert_ne!(a, b, "the seed must matter");
     }
 }
+
+#[test]
+fn watching_a_run_changes_nothing_and_sees_simulated_time_advance() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml")).unwrap();
+    let s = shardsim::scenario::load("quickstart.toml", &text, &["scenario.duration_s=60".to_string()]).unwrap();
+    let mut seen: Vec<(shardsim::time::SimTime, u64)> = Vec::new();
+    let watched = shardsim::sim::simulate_observed(&s, s.seed, 0, &mut |t, records| seen.push((t, records)));
+    let plain = shardsim::sim::simulate(&s, s.seed, 0);
+    let prices = shardsim::scenario::built_in_prices();
+    let json = |o: &shardsim::sim::RunOutcome| {
+        shardsim::report::json::to_json(&shardsim::report::Report::single(&s, s.seed, o, &prices))
+    };
+    assert_eq!(json(&watched), json(&plain));
+    // One call per 4,096 events, and a last one at the end.
+    let calls = watched.events / u64::from(shardsim::sim::PROGRESS_EVERY_EVENTS) + 1;
+    assert!((seen.len() as u64).abs_diff(calls) <= 1, "{} calls for {} events", seen.len(), watched.events);
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
+    let users: u64 = watched.producers.iter().map(|c| c.user_records).sum();
+    assert_eq!(seen.last().copied(), Some((s.duration, users)));
+}
