@@ -176,6 +176,27 @@ fn check(args: &CheckArgs) -> Result<(), String> {
             l.prices[0].as_of,
             if s.slo.is_some() { ", with an [slo]" } else { "" }
         );
+        // A replay shorter than the run stops (or loops): say so, since
+        // the rest of the run is then quiet (or repeats).
+        for p in &s.producers {
+            if let Some(crate::scenario::model::RatePattern::Trace(t)) = &p.rate_pattern {
+                let length = crate::workload::trace::length(t);
+                if length < s.duration {
+                    let then = match t.at_end {
+                        crate::scenario::model::TraceEnd::Stop => "no records after it (at_end = \"stop\")",
+                        crate::scenario::model::TraceEnd::Loop => "it starts again (at_end = \"loop\")",
+                    };
+                    println!(
+                        "note: {}: producer {}: the trace {} lasts {} s of the run's {} s; {then}",
+                        s.name,
+                        p.name,
+                        t.file.path,
+                        length.as_secs_f64(),
+                        s.duration.as_secs_f64()
+                    );
+                }
+            }
+        }
         // A static schedule's fate does not depend on traffic: say now
         // which calls AWS would refuse.
         for (k, error, message) in crate::scenario::reshard_warnings(&s.stream, &s.name) {

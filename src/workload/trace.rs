@@ -114,6 +114,11 @@ fn pieces(spec: &TraceSpec) -> (Vec<Piece>, u64) {
     (out, length)
 }
 
+/// How long the trace lasts: to the end of its last point's period.
+pub fn length(spec: &TraceSpec) -> SimTime {
+    SimTime(pieces(spec).1)
+}
+
 /// The mean records per second over the trace's own length (scaled): the
 /// group's `records_per_s` under a trace.
 pub fn mean_records_per_s(spec: &TraceSpec) -> f64 {

@@ -385,3 +385,13 @@ fn salt_and_key_table_rules_are_checked_where_written() {
     let e = errors("partition_key = { dist = \"empirical\", file = \"k.csv\", other_keys = 5 }");
     assert!(e.contains("partition_key.file") && e.contains("cannot read k.csv"), "{e}");
 }
+
+#[test]
+fn check_says_when_a_run_outlasts_its_trace() {
+    let out = shardsim()
+        .args(["check", "scenarios/replay-cloudwatch.toml", "--set", "scenario.duration_s=100000"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("lasts 86400 s of the run's 100000 s; no records after it"), "{stdout}");
+}
