@@ -215,13 +215,14 @@ impl<'a> Sim<'a> {
         let mut instances = Vec::new();
         for (g, p) in scenario.producers.iter().enumerate() {
             let group = |purpose| StreamId { replication, producer: g as u32, instance: 0, purpose };
-            let (multiplier, size_steps) = match &p.rate_pattern {
+            let multiplier =
+                Multiplier::new(p.rate_pattern.clone(), p.records_per_s, &mut rng_for(seed, group(Purpose::Bursts)));
+            let size_steps = match &p.rate_pattern {
                 Some(RatePattern::Trace(spec)) => {
-                    let steps = trace::rate_steps(spec, p.records_per_s, &mut rng_for(seed, group(Purpose::Bursts)));
                     let base_bytes = spaces[g].mean_data_bytes(SizeGen::new(&p.record_bytes).mean());
-                    (Multiplier::replay(steps), trace::size_steps(spec, base_bytes))
+                    trace::size_steps(spec, base_bytes)
                 }
-                pattern => (Multiplier::new(pattern.clone()), None),
+                _ => None,
             };
             for i in 0..p.instances {
                 let id = |purpose| StreamId { replication, producer: g as u32, instance: i, purpose };
@@ -963,12 +964,13 @@ impl Cloudwatch {
 /// Most shards a run's per-shard time series are sized for: the initial
 /// count, or for a run that reshards, twice the largest count it asks for
 /// (children and their parents both keep cells).
-/// The group's peak rate: the most its pattern or trace asks for.
+/// The group's peak rate: the most its pattern or trace asks for (a
+/// trace's burst offsets do not change it, so any draws will do).
 fn peak_records_per_s(scenario: &Scenario, p: &ProducerSpec) -> f64 {
-    match &p.rate_pattern {
-        Some(RatePattern::Trace(spec)) => trace::peak_records_per_s(spec),
-        pattern => p.records_per_s * Multiplier::new(pattern.clone()).max_before(scenario.duration),
-    }
+    let mut bursts =
+        rng_for(scenario.seed, StreamId { replication: 0, producer: 0, instance: 0, purpose: Purpose::Bursts });
+    let multiplier = Multiplier::new(p.rate_pattern.clone(), p.records_per_s, &mut bursts);
+    p.records_per_s * multiplier.max_before(scenario.duration)
 }
 
 /// What makes one of `p`'s keys hot, for `salt.keys = "hot"`.

@@ -11,6 +11,7 @@ use crate::import::keys::{self, KeyTable};
 use crate::import::shards::{self, ShardTable};
 use crate::import::trace::{self, Statistic, Trace, TraceFormat, TraceOptions};
 use crate::report::table::thousands;
+use crate::scenario::model::TraceGaps;
 use crate::stream::limits;
 
 /// What was read from one file, with the path the scenario will name.
@@ -145,18 +146,12 @@ fn format_name(f: TraceFormat) -> &'static str {
 
 /// Figures of a trace: (length s, min, mean, peak records/s, mean bytes).
 fn trace_figures(t: &Trace) -> (f64, f64, f64, f64, Option<f64>) {
-    let length = t.points.last().map_or(0.0, |p| p.t_s) + t.period_s;
+    // Missing points count as zero, as the scenario replays them.
+    let (length, mean) = crate::workload::trace::span_and_mean(t, TraceGaps::Zero);
     let rates = t.points.iter().map(|p| p.records_per_s);
     let min = rates.clone().fold(f64::INFINITY, f64::min);
-    let peak = rates.clone().fold(0.0, f64::max);
-    // Missing points count as zero, as the scenario replays them.
-    let mean = rates.sum::<f64>() * t.period_s / length.max(1e-9);
-    let (records, bytes) = t.points.iter().fold((0.0, 0.0), |(r, b), p| match p.bytes_per_s {
-        Some(bytes) => (r + p.records_per_s, b + bytes),
-        None => (r, b),
-    });
-    let size = (records > 0.0).then(|| bytes / records);
-    (length, min, mean, peak, size)
+    let peak = rates.fold(0.0, f64::max);
+    (length.as_secs_f64(), min, mean, peak, crate::workload::trace::mean_record_bytes(t))
 }
 
 fn render(

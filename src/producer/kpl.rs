@@ -904,7 +904,7 @@ mod tests {
                 records_per_s,
                 1,
                 0,
-                Multiplier::new(None),
+                Multiplier::Flat,
                 SimTime::from_secs(10),
                 rng_for(3, id(Purpose::Arrivals)),
             ),

@@ -24,7 +24,7 @@ type Parsed<T> = Result<Arc<T>, String>;
 type Key = (String, bool);
 
 /// Which trace: its file, its bytes file, and how it is read.
-type TraceKey = (Key, Option<Key>, String);
+type TraceKey = (Key, Option<Key>, TraceOptions);
 
 /// The data files of one load.
 pub struct DataFiles {
@@ -87,11 +87,11 @@ impl DataFiles {
     /// say (`strict` is this load's).
     pub(crate) fn trace(&self, file: &FileRef, bytes_file: Option<&FileRef>, options: &TraceOptions) -> Parsed<Trace> {
         let options = TraceOptions { strict: self.strict, ..options.clone() };
-        let id = (key(file), bytes_file.map(key), format!("{options:?}"));
+        let id = (key(file), bytes_file.map(key), options);
         if let Some((_, parsed)) = self.traces.borrow().iter().find(|(k, _)| *k == id) {
             return parsed.clone();
         }
-        let parsed = self.read_trace(file, bytes_file, &options);
+        let parsed = self.read_trace(file, bytes_file, &id.2);
         if let Ok(t) = &parsed {
             let mut warnings = self.warnings.borrow_mut();
             for w in &t.warnings {

@@ -695,17 +695,13 @@ fn lognormal_size(t: &mut TableReader<'_>) -> Option<SizeDist> {
 
 /// A trace replaces `records_per_s`, which then holds the trace's mean.
 fn trace_rate(t: &mut TableReader<'_>, spec: &TraceSpec) -> Option<f64> {
-    if t.has("records_per_s") {
-        t.fail_at(
-            &["records_per_s"],
+    if let Some(v) = t.take("records_per_s") {
+        v.error(
             "a rate_pattern of kind \"trace\" sets the rate: remove records_per_s (scale the trace with \
-             rate_pattern.scale)"
-                .into(),
+             rate_pattern.scale)",
         );
-        let _ = t.take("records_per_s");
         return None;
     }
-    let _ = t.take("records_per_s");
     Some(crate::workload::trace::mean_records_per_s(spec))
 }
 

@@ -205,8 +205,8 @@ mod tests {
     #[test]
     fn constant_instances_interleave_evenly() {
         let horizon = SimTime::from_secs(1);
-        let g0 = ArrivalGen::new(Arrival::Constant, 100.0, 2, 0, Multiplier::new(None), horizon, rng());
-        let g1 = ArrivalGen::new(Arrival::Constant, 100.0, 2, 1, Multiplier::new(None), horizon, rng());
+        let g0 = ArrivalGen::new(Arrival::Constant, 100.0, 2, 0, Multiplier::Flat, horizon, rng());
+        let g1 = ArrivalGen::new(Arrival::Constant, 100.0, 2, 1, Multiplier::Flat, horizon, rng());
         let (n0, f0) = count(g0);
         let (n1, f1) = count(g1);
         assert_eq!((n0, n1), (50, 50));
@@ -218,15 +218,15 @@ mod tests {
     fn poisson_count_matches_rate_and_spike_adds_its_extra() {
         // 10,000/s for 10 s: mean 100,000, sd ≈ 316; allow 5 sd.
         let horizon = SimTime::from_secs(10);
-        let flat = ArrivalGen::new(Arrival::Poisson, 10_000.0, 1, 0, Multiplier::new(None), horizon, rng());
+        let flat = ArrivalGen::new(Arrival::Poisson, 10_000.0, 1, 0, Multiplier::Flat, horizon, rng());
         let (n, _) = count(flat);
         assert!((n as f64 - 100_000.0).abs() < 1_600.0, "{n}");
         // A 3x spike for 2 of the 10 s adds 2 × 2 s × 10,000 = 40,000.
-        let spike = Multiplier::new(Some(RatePattern::Spike {
+        let spike = Multiplier::Pattern(RatePattern::Spike {
             at: SimTime::from_secs(4),
             duration: SimTime::from_secs(2),
             factor: 3.0,
-        }));
+        });
         let spiky = ArrivalGen::new(Arrival::Poisson, 10_000.0, 1, 0, spike, horizon, rng());
         let (n, _) = count(spiky);
         assert!((n as f64 - 140_000.0).abs() < 1_900.0, "{n}");
@@ -266,7 +266,7 @@ mod tests {
                 mean,
                 4,
                 i,
-                Multiplier::replay(steps),
+                Multiplier::Steps(steps),
                 SimTime::from_secs(180),
                 rng_for(9, StreamId { replication: 0, producer: 0, instance: i, purpose: Purpose::Arrivals }),
             );
@@ -292,7 +292,7 @@ mod tests {
             mean,
             1,
             0,
-            Multiplier::replay(steps.clone()),
+            Multiplier::Steps(steps.clone()),
             SimTime::from_secs(120),
             rng(),
         );
@@ -310,11 +310,11 @@ mod tests {
 
     #[test]
     fn constant_arrivals_pause_while_the_multiplier_is_zero() {
-        let off = Multiplier::new(Some(RatePattern::Spike {
+        let off = Multiplier::Pattern(RatePattern::Spike {
             at: SimTime::from_secs(1),
             duration: SimTime::from_secs(1),
             factor: 0.0,
-        }));
+        });
         let g = ArrivalGen::new(Arrival::Constant, 10.0, 1, 0, off, SimTime::from_secs(3), rng());
         // 10 in [0,1), none in [1,2), 10 in [2,3).
         assert_eq!(count(g).0, 20);

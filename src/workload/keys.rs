@@ -207,24 +207,24 @@ impl KeySpace {
                 .collect();
             KeySpace::Table(Table { entries, sampler, hashes, ..Table::default() })
         };
-        if let Some(weighted) = weighted_keys(dist, salt.is_some()) {
-            let t = Table::build(weighted, salt, map, rerouted);
-            return match t.sizes.is_empty() && t.long_keys.is_empty() {
-                true => KeySpace::Table(t),
-                false => KeySpace::Detailed(t),
-            };
-        }
+        let unsalted = salt.is_none();
         match dist {
-            KeyDist::Uniform { keys } => table(*keys, Sampler::Uniform),
-            KeyDist::Hot { keys, hot_share } => table(*keys, Sampler::Hot { share: *hot_share }),
-            KeyDist::Fixed { key } => {
+            KeyDist::Uniform { keys } if unsalted => table(*keys, Sampler::Uniform),
+            KeyDist::Hot { keys, hot_share } if unsalted => table(*keys, Sampler::Hot { share: *hot_share }),
+            KeyDist::Fixed { key } if unsalted => {
                 let hash = hash_key(key.as_bytes());
                 KeySpace::Fixed(route_hash(hash, key.len(), map), hash)
             }
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
             KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
-            // Built as weighted keys above.
-            KeyDist::Empirical(_) | KeyDist::Zipf { .. } => KeySpace::Table(Table::default()),
+            // Empirical and Zipf tables, and any salted population.
+            _ => {
+                let t = Table::build(weighted_keys(dist), salt, map, rerouted);
+                match t.sizes.is_empty() && t.long_keys.is_empty() {
+                    true => KeySpace::Table(t),
+                    false => KeySpace::Detailed(t),
+                }
+            }
         }
     }
 
@@ -316,10 +316,8 @@ impl KeySpace {
     }
 }
 
-/// The keys of `dist` with their weights, when it is built from them: an
-/// empirical table, a Zipf population, or any finite population that is
-/// `salted`.
-fn weighted_keys(dist: &KeyDist, salted: bool) -> Option<Vec<Weighted<'_>>> {
+/// The keys of a finite `dist` with their weights.
+fn weighted_keys(dist: &KeyDist) -> Vec<Weighted<'_>> {
     let population = |weights: &mut dyn Iterator<Item = f64>| -> Vec<Weighted<'_>> {
         weights
             .enumerate()
@@ -327,18 +325,16 @@ fn weighted_keys(dist: &KeyDist, salted: bool) -> Option<Vec<Weighted<'_>>> {
             .collect()
     };
     match dist {
-        KeyDist::Empirical(e) => Some(empirical_keys(e)),
-        KeyDist::Zipf { keys, exponent } => Some(population(&mut (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent)))),
-        _ if !salted => None,
-        KeyDist::Uniform { keys } => Some(population(&mut (0..*keys).map(|_| 1.0))),
+        KeyDist::Empirical(e) => empirical_keys(e),
+        KeyDist::Zipf { keys, exponent } => population(&mut (0..*keys).map(|k| (k as f64 + 1.0).powf(-exponent))),
+        KeyDist::Uniform { keys } => population(&mut (0..*keys).map(|_| 1.0)),
         KeyDist::Hot { keys, hot_share } => {
             let cold = (1.0 - hot_share) / (*keys as f64 - 1.0).max(1.0);
-            Some(population(&mut (0..*keys).map(|k| if k == 0 { *hot_share } else { cold })))
+            population(&mut (0..*keys).map(|k| if k == 0 { *hot_share } else { cold }))
         }
-        KeyDist::Fixed { key } => {
-            Some(vec![Weighted { key: key.as_str().into(), weight: 1.0, data_bytes: 0, hash: None }])
-        }
-        KeyDist::Unique | KeyDist::RandomHash => None,
+        KeyDist::Fixed { key } => vec![Weighted { key: key.as_str().into(), weight: 1.0, data_bytes: 0, hash: None }],
+        // Drawn per record, never as a table (`KeySpace::salted` matches them first).
+        KeyDist::Unique | KeyDist::RandomHash => Vec::new(),
     }
 }
 
@@ -452,13 +448,7 @@ impl Table {
     /// One key of the table.
     #[inline(always)]
     fn draw(&self, state: &mut KeyState) -> KeyDraw {
-        let (i, entry) = match &self.sampler {
-            Sampler::Alias(a) => a.draw(state),
-            s => {
-                let i = s.draw(self.entries.len(), &mut state.rng);
-                (i as u32, self.entries[i])
-            }
-        };
+        let (i, entry) = self.sampler.draw(&self.entries, state);
         entry.draw(i)
     }
 
@@ -490,22 +480,25 @@ fn decimal_digits(n: u128) -> u8 {
 }
 
 impl Sampler {
+    /// An index into `entries` and its entry (an alias table holds its
+    /// entries in its cells).
     // Always: drawn from two arms of `KeySpace::draw`, and a call per
     // record costs more than the code it would save.
     #[inline(always)]
-    fn draw(&self, n: usize, rng: &mut SimRng) -> usize {
-        match self {
-            Sampler::Uniform => rng.random_range(0..n),
+    fn draw(&self, entries: &[Entry], state: &mut KeyState) -> (u32, Entry) {
+        let n = entries.len();
+        let i = match self {
+            Sampler::Alias(a) => return a.draw(state),
+            Sampler::Uniform => state.rng.random_range(0..n),
             Sampler::Hot { share } => {
-                if n == 1 || rng.random::<f64>() < *share {
+                if n == 1 || state.rng.random::<f64>() < *share {
                     0
                 } else {
-                    rng.random_range(1..n)
+                    state.rng.random_range(1..n)
                 }
             }
-            // Drawn with its entry by `Table::draw`.
-            Sampler::Alias(_) => 0,
-        }
+        };
+        (i as u32, entries[i])
     }
 }
 
@@ -805,9 +798,9 @@ mod tests {
     fn hot_share_goes_to_key_zero() {
         let map = ShardMap::new(&initial_ranges(1));
         let space = KeySpace::new(&KeyDist::Hot { keys: 100, hot_share: 0.3 }, "p", &map, false);
-        let KeySpace::Table(Table { sampler, .. }) = &space else { panic!("table expected") };
+        let KeySpace::Table(Table { sampler, entries, .. }) = &space else { panic!("table expected") };
         let mut st = state();
-        let hits = (0..100_000).filter(|_| sampler.draw(100, &mut st.rng) == 0).count();
+        let hits = (0..100_000).filter(|_| sampler.draw(entries, &mut st).0 == 0).count();
         // Key 0 also gets none of the uniform rest; 0.3 ± 5 sd (sd ≈ 0.00145).
         assert!((hits as f64 / 100_000.0 - 0.3).abs() < 0.0075, "{hits}");
     }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use rand::RngExt;
 
+use crate::import::trace::Trace;
 use crate::rng::SimRng;
 use crate::scenario::model::{TraceEnd, TraceGaps, TraceSpec};
 use crate::time::{NANOS_PER_S, SimTime};
@@ -66,13 +67,6 @@ impl Steps {
     pub fn max(&self) -> f64 {
         self.values.iter().copied().fold(0.0, f64::max)
     }
-
-    /// The mean value over `[0, length)`.
-    fn mean(&self) -> f64 {
-        let ends = self.starts.iter().skip(1).copied().chain(std::iter::once(self.length));
-        let total: f64 = self.starts.iter().zip(ends).zip(&self.values).map(|((s, e), v)| (e - s) as f64 * v).sum();
-        total / self.length.max(1) as f64
-    }
 }
 
 fn nanos(s: f64) -> u64 {
@@ -83,7 +77,7 @@ fn nanos(s: f64) -> u64 {
 struct Piece {
     start: u64,
     end: u64,
-    /// Records per second (scaled).
+    /// Records per second, as the trace says (unscaled).
     rate: f64,
     /// Mean data bytes per record, when the point gives bytes.
     size: Option<f64>,
@@ -91,9 +85,9 @@ struct Piece {
     is_point: bool,
 }
 
-/// The trace's points as pieces, gaps filled; and the trace's length.
-fn pieces(spec: &TraceSpec) -> (Vec<Piece>, u64) {
-    let t = &spec.trace;
+/// The trace's points as pieces, gaps filled as `gaps` says; and the
+/// trace's length.
+fn pieces(t: &Trace, gaps: TraceGaps) -> (Vec<Piece>, u64) {
     let period = nanos(t.period_s);
     let mut out = Vec::with_capacity(t.points.len() * 2);
     for (i, p) in t.points.iter().enumerate() {
@@ -101,11 +95,11 @@ fn pieces(spec: &TraceSpec) -> (Vec<Piece>, u64) {
         let next = t.points.get(i + 1).map_or(start + period, |n| nanos(n.t_s));
         let end = next.min(start + period);
         let size = p.bytes_per_s.filter(|_| p.records_per_s > 0.0).map(|b| b / p.records_per_s);
-        out.push(Piece { start, end, rate: p.records_per_s * spec.scale, size, is_point: true });
+        out.push(Piece { start, end, rate: p.records_per_s, size, is_point: true });
         if next > end {
-            let held = match spec.gaps {
+            let held = match gaps {
                 TraceGaps::Zero => 0.0,
-                TraceGaps::Hold => p.records_per_s * spec.scale,
+                TraceGaps::Hold => p.records_per_s,
             };
             out.push(Piece { start: end, end: next, rate: held, size, is_point: false });
         }
@@ -114,35 +108,45 @@ fn pieces(spec: &TraceSpec) -> (Vec<Piece>, u64) {
     (out, length)
 }
 
-/// How long the trace lasts: to the end of its last point's period.
+/// How long `trace` lasts (to the end of its last point's period), and its
+/// mean records per second over that time, gaps filled as `gaps` says.
+pub fn span_and_mean(trace: &Trace, gaps: TraceGaps) -> (SimTime, f64) {
+    let (pieces, length) = pieces(trace, gaps);
+    let records: f64 = pieces.iter().map(|p| p.rate * (p.end - p.start) as f64).sum();
+    (SimTime(length), records / length.max(1) as f64)
+}
+
+/// The mean data bytes of a record over the points that give bytes;
+/// `None` when none does.
+pub fn mean_record_bytes(trace: &Trace) -> Option<f64> {
+    let (records, bytes) = trace.points.iter().fold((0.0, 0.0), |(r, b), p| match p.bytes_per_s {
+        Some(bytes) => (r + p.records_per_s, b + bytes),
+        None => (r, b),
+    });
+    (records > 0.0).then(|| bytes / records)
+}
+
+/// How long the trace lasts.
 pub fn length(spec: &TraceSpec) -> SimTime {
-    SimTime(pieces(spec).1)
+    span_and_mean(&spec.trace, spec.gaps).0
 }
 
 /// The mean records per second over the trace's own length (scaled): the
 /// group's `records_per_s` under a trace.
 pub fn mean_records_per_s(spec: &TraceSpec) -> f64 {
-    let (pieces, length) = pieces(spec);
-    let steps = Steps::new(pieces.iter().map(|p| (p.start, p.rate)).collect(), length, false);
-    steps.mean()
-}
-
-/// The largest rate of the trace (scaled), bursts included.
-pub fn peak_records_per_s(spec: &TraceSpec) -> f64 {
-    let (pieces, _) = pieces(spec);
-    pieces.iter().map(|p| p.rate).fold(0.0, f64::max) * spec.peak_to_mean
+    span_and_mean(&spec.trace, spec.gaps).1 * spec.scale
 }
 
 /// The rate multiplier of a group replaying `spec` at mean rate
 /// `mean_records_per_s`; burst offsets are drawn from `bursts`.
 pub fn rate_steps(spec: &TraceSpec, mean_records_per_s: f64, bursts: &mut SimRng) -> Arc<Steps> {
-    let (pieces, length) = pieces(spec);
+    let (pieces, length) = pieces(&spec.trace, spec.gaps);
     let mean = mean_records_per_s.max(f64::MIN_POSITIVE);
     let burst = spec.burst.as_nanos();
     let p = spec.peak_to_mean;
     let mut out = Vec::with_capacity(pieces.len() * 3);
     for &Piece { start, end, rate, is_point, .. } in &pieces {
-        let m = rate / mean;
+        let m = rate * spec.scale / mean;
         let len = end - start;
         // A burst needs room: a short last-before-gap piece keeps its mean.
         let fits = is_point && p > 1.0 && m > 0.0 && burst < len && (p * burst as f64) <= len as f64;
@@ -167,15 +171,8 @@ pub fn rate_steps(spec: &TraceSpec, mean_records_per_s: f64, bursts: &mut SimRng
 /// record size is `base_mean_bytes`: `None` when the trace gives no bytes.
 /// A period without bytes takes the trace's overall mean size.
 pub fn size_steps(spec: &TraceSpec, base_mean_bytes: f64) -> Option<Arc<Steps>> {
-    let (pieces, length) = pieces(spec);
-    let (records, bytes) = spec.trace.points.iter().fold((0.0, 0.0), |(r, b), p| match p.bytes_per_s {
-        Some(bytes) => (r + p.records_per_s, b + bytes),
-        None => (r, b),
-    });
-    if records <= 0.0 || base_mean_bytes <= 0.0 {
-        return None;
-    }
-    let overall = bytes / records;
+    let overall = mean_record_bytes(&spec.trace).filter(|_| base_mean_bytes > 0.0)?;
+    let (pieces, length) = pieces(&spec.trace, spec.gaps);
     let steps = pieces.iter().map(|p| (p.start, p.size.unwrap_or(overall) / base_mean_bytes)).collect();
     Some(Arc::new(Steps::new(steps, length, spec.at_end == TraceEnd::Loop)))
 }
@@ -284,7 +281,8 @@ mod tests {
             assert!((total / 60.0 - mean).abs() < 1e-9, "minute {minute}");
             assert!((peak - 5.0 * mean).abs() < 1e-9);
         }
-        assert!((peak_records_per_s(&s) - 600.0).abs() < 1e-9);
+        // The peak: 5 × the busier minute's 120/s, over the mean of 90.
+        assert!((steps.max() * 90.0 - 600.0).abs() < 1e-9);
     }
 
     #[test]
