@@ -260,18 +260,14 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
     let shards_file = traffic::shards_file(t);
     let chosen_count = match (&shards_file, is_on_demand) {
         (Some(Some(f)), _) => {
-            if t.has("shard_count") {
-                t.fail_at(
-                    &["shard_count"],
-                    format!(
-                        "shards_file sets the shard count ({} open shards in {}): remove shard_count",
-                        f.table.shards.len(),
-                        f.file.path
-                    ),
-                );
+            let open = f.table.shards.len();
+            if let Some(v) = t.take("shard_count") {
+                v.error(format!(
+                    "shards_file sets the shard count ({open} open shards in {}): remove shard_count",
+                    f.file.path
+                ));
             }
-            let _ = t.take("shard_count");
-            Some(Some(f.table.shards.len() as u32))
+            Some(Some(open as u32))
         }
         (None, _) => {
             let _ = t.take("shard_count");

@@ -384,6 +384,10 @@ fn salt_and_key_table_rules_are_checked_where_written() {
     // A key table needs its file, and other_keys needs other_share.
     let e = errors("partition_key = { dist = \"empirical\", file = \"k.csv\", other_keys = 5 }");
     assert!(e.contains("partition_key.file") && e.contains("cannot read k.csv"), "{e}");
+    let e = errors("partition_key = { dist = \"empirical\" }");
+    assert!(e.contains("partition_key.file: missing required key: the key table"), "{e}");
+    let e = errors("rate_pattern = { kind = \"trace\" }");
+    assert!(e.contains("rate_pattern.file: missing required key: the trace file"), "{e}");
 }
 
 #[test]

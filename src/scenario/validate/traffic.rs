@@ -4,8 +4,6 @@
 //! parsed here (once per load, see `scenario::files`); a problem in the
 //! file is reported at the key that names it, with the file's own place.
 
-use std::sync::Arc;
-
 use super::{Interval, TableReader, Val};
 use crate::import::trace::{Statistic, TraceOptions};
 use crate::scenario::model::{
@@ -35,13 +33,8 @@ fn file_ref(v: &Val<'_>) -> Option<FileRef> {
     Some(FileRef { path, from_command_line: matches!(v.node.origin, Origin::Set(_)) })
 }
 
-/// Reads the file named by `key` with `parse`, reporting at that key.
-fn parsed<T>(
-    t: &mut TableReader<'_>,
-    key: &'static str,
-    parse: impl FnOnce(&FileRef) -> Result<T, String>,
-) -> Option<(FileRef, T)> {
-    let v = t.take(key)?;
+/// Reads the file `v` names with `parse`, reporting at `v`.
+fn parsed<T>(v: Val<'_>, parse: impl FnOnce(&FileRef) -> Result<T, String>) -> Option<(FileRef, T)> {
     let file = file_ref(&v)?;
     match parse(&file) {
         Ok(data) => Some((file, data)),
@@ -72,12 +65,8 @@ pub(super) fn trace(t: &mut TableReader<'_>) -> Option<RatePattern> {
         TraceOptions { records: records?, bytes: bytes?, statistic: statistic?, period_s: period_s?, strict: false };
     let bytes_file = bytes_file?;
     let files = t.sink_files();
-    let Some((file, trace)) = parsed(t, "file", |f| files.trace(f, bytes_file.as_ref(), &options)) else {
-        if !t.has("file") {
-            t.missing("file", "missing required key: the trace file (CSV or CloudWatch JSON)".into());
-        }
-        return None;
-    };
+    let what = "the trace file (CSV or CloudWatch JSON)";
+    let (file, trace) = required_file(t, what, |f| files.trace(f, bytes_file.as_ref(), &options))?;
     let (peak_to_mean, burst) = (peak_to_mean?, burst?);
     if peak_to_mean * burst.as_secs_f64() > trace.period_s {
         t.fail_at(
@@ -103,10 +92,7 @@ pub(super) fn trace(t: &mut TableReader<'_>) -> Option<RatePattern> {
 /// `partition_key = { dist = "empirical", file, other_share, other_keys }`.
 pub(super) fn empirical(t: &mut TableReader<'_>) -> Option<KeyDist> {
     let files = t.sink_files();
-    let table = parsed(t, "file", |f| files.keys(f));
-    if table.is_none() && !t.has("file") {
-        t.missing("file", "missing required key: the key table (CSV or JSON)".into());
-    }
+    let table = required_file(t, "the key table (CSV or JSON)", |f| files.keys(f));
     let other_share =
         t.opt("other_share", 0.0, |v| v.float(Interval { max: 1.0, max_open: true, ..Interval::NON_NEGATIVE }));
     let other_keys = t.opt("other_keys", DEFAULT_OTHER_KEYS, |v| v.int(1, MAX_OTHER_KEYS));
@@ -258,11 +244,23 @@ fn spellings(dist: &KeyDist) -> String {
 
 /// `[stream].shards_file`.
 pub(super) fn shards_file(t: &mut TableReader<'_>) -> Option<Option<ImportedShards>> {
-    if !t.has("shards_file") {
-        t.take("shards_file");
-        return Some(None);
-    }
     let files = t.sink_files();
-    let (file, table) = parsed(t, "shards_file", |f| files.shards(f))?;
-    Some(Some(ImportedShards { file, table: Arc::clone(&table) }))
+    let Some(v) = t.take("shards_file") else { return Some(None) };
+    let (file, table) = parsed(v, |f| files.shards(f))?;
+    Some(Some(ImportedShards { file, table }))
+}
+
+/// The required `file` key, read with `parse`; `what` names it when absent.
+fn required_file<T>(
+    t: &mut TableReader<'_>,
+    what: &str,
+    parse: impl FnOnce(&FileRef) -> Result<T, String>,
+) -> Option<(FileRef, T)> {
+    match t.take("file") {
+        Some(v) => parsed(v, parse),
+        None => {
+            t.missing("file", format!("missing required key: {what}"));
+            None
+        }
+    }
 }
