@@ -1029,10 +1029,9 @@ pub fn estimate(scenario: &Scenario) -> WorkEstimate {
             _ => peak_records_per_s(scenario, p),
         };
         user_records += rate * scenario.duration.as_secs_f64();
-        // Table entry, alias-table probability and alias, and the weights
-        // the alias table is built from; salted and empirical tables also
-        // keep each entry's size.
-        const WEIGHTED_BYTES: f64 = ENTRY_BYTES + 8.0 + 4.0 + 8.0 + 4.0;
+        // Table entry, alias-table cell, the weight it is built from, and
+        // the entry's own size (weighted tables: Zipf, empirical, salted).
+        const WEIGHTED_BYTES: f64 = ENTRY_BYTES + crate::workload::keys::ALIAS_CELL_BYTES as f64 + 8.0 + 4.0;
         let salt = p.key_salt.as_ref().map_or(1.0, |s| s.suffixes as f64);
         let keys = match &p.partition_key {
             KeyDist::Uniform { keys } | KeyDist::Hot { keys, .. } if p.key_salt.is_none() => *keys as f64 * ENTRY_BYTES,

@@ -369,9 +369,7 @@ impl WorkloadSource {
         let rate = match &p.rate_pattern {
             None => "constant".to_string(),
             Some(RatePattern::Trace(t)) => format!("trace:{}", t.file.path),
-            Some(RatePattern::Diurnal { .. }) => "diurnal".into(),
-            Some(RatePattern::Step { .. }) => "step".into(),
-            Some(RatePattern::Spike { .. }) => "spike".into(),
+            Some(other) => other.label().to_string(),
         };
         let keys = match &p.partition_key {
             KeyDist::Empirical(e) => format!("empirical:{}", e.file.path),

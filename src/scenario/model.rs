@@ -586,6 +586,18 @@ pub enum RatePattern {
     Trace(TraceSpec),
 }
 
+impl RatePattern {
+    /// The `kind` spelling.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RatePattern::Diurnal { .. } => "diurnal",
+            RatePattern::Step { .. } => "step",
+            RatePattern::Spike { .. } => "spike",
+            RatePattern::Trace(_) => "trace",
+        }
+    }
+}
+
 /// `rate_pattern = { kind = "trace", … }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceSpec {

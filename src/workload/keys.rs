@@ -556,6 +556,9 @@ struct AliasCell {
     other: Entry,
 }
 
+/// Bytes of one alias-table cell.
+pub const ALIAS_CELL_BYTES: usize = std::mem::size_of::<AliasCell>();
+
 /// How many draws an instance makes ahead of use (enough to cover a miss
 /// to memory at tens of nanoseconds a record).
 pub const AHEAD: usize = 8;
@@ -677,6 +680,8 @@ mod tests {
     #[test]
     fn table_entries_are_4_bytes_and_a_fixed_key_keeps_its_full_length() {
         assert_eq!(std::mem::size_of::<Entry>(), 4);
+        // One cache line holds four alias cells.
+        assert_eq!(ALIAS_CELL_BYTES, 16);
         let map = ShardMap::new(&initial_ranges(3));
         let space = KeySpace::new(&KeyDist::Uniform { keys: 1_000 }, "p", &map, false);
         let KeySpace::Table(Table { entries, .. }) = &space else { panic!("table expected") };

@@ -188,6 +188,7 @@ fn a_real_hot_key_lands_on_its_real_shard_under_an_imported_map() {
         // Binomial sd ≤ 0.002 at 60,000 records: 5 sd.
         assert!((share - expected[i]).abs() < 0.01, "{}: {share} vs {}", x.shard_id, expected[i]);
     }
+    assert_eq!(r.points[0].producers.per_producer[0].workload.keys, "empirical:keys.csv");
     let hot = shard_of(md5_hash("tenant-hot"), &UNEVEN);
     assert!(expected[hot] >= 0.4 && shards[hot].incoming_records as f64 / total as f64 > 0.39);
 }
@@ -215,6 +216,8 @@ fn salting_a_hot_key_spreads_it_over_its_salted_keys_shards_and_no_others() {
     let written: BTreeSet<usize> =
         r.points[0].shards.iter().enumerate().filter(|(_, x)| x.incoming_records > 0).map(|(i, _)| i).collect();
     assert_eq!(written, expected);
+    let w = &r.points[0].producers.per_producer[0].workload;
+    assert_eq!((w.rate.as_str(), w.keys.as_str()), ("constant", "fixed"));
     let salted = &r.points[0].producers.per_producer[0].salted_keys;
     assert_eq!((salted[0].key.as_str(), salted[0].suffixes), ("tenant-7", 8));
     assert_eq!(salted[0].shards_spanned as usize, expected.len());
