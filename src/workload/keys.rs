@@ -445,10 +445,24 @@ impl Table {
         t
     }
 
-    /// One key of the table.
+    /// One key of the table (an alias table holds its entries in its
+    /// cells).
+    // Always: drawn from two arms of `KeySpace::draw`, and a call per
+    // record costs more than the code it would save.
     #[inline(always)]
     fn draw(&self, state: &mut KeyState) -> KeyDraw {
-        let (i, entry) = self.sampler.draw(&self.entries, state);
+        let n = self.entries.len();
+        let (i, entry) = match &self.sampler {
+            Sampler::Uniform => {
+                let i = state.rng.random_range(0..n);
+                (i as u32, self.entries[i])
+            }
+            Sampler::Hot { share } => {
+                let i = if n == 1 || state.rng.random::<f64>() < *share { 0 } else { state.rng.random_range(1..n) };
+                (i as u32, self.entries[i])
+            }
+            Sampler::Alias(a) => a.draw(state),
+        };
         entry.draw(i)
     }
 
@@ -477,29 +491,6 @@ fn route_hash(hash: u128, key_bytes: usize, map: &ShardMap) -> KeyDraw {
 /// Length of `n` written in decimal (1 to 39 digits).
 fn decimal_digits(n: u128) -> u8 {
     n.checked_ilog10().map_or(1, |d| d as u8 + 1)
-}
-
-impl Sampler {
-    /// An index into `entries` and its entry (an alias table holds its
-    /// entries in its cells).
-    // Always: drawn from two arms of `KeySpace::draw`, and a call per
-    // record costs more than the code it would save.
-    #[inline(always)]
-    fn draw(&self, entries: &[Entry], state: &mut KeyState) -> (u32, Entry) {
-        let n = entries.len();
-        let i = match self {
-            Sampler::Alias(a) => return a.draw(state),
-            Sampler::Uniform => state.rng.random_range(0..n),
-            Sampler::Hot { share } => {
-                if n == 1 || state.rng.random::<f64>() < *share {
-                    0
-                } else {
-                    state.rng.random_range(1..n)
-                }
-            }
-        };
-        (i as u32, entries[i])
-    }
 }
 
 /// Per-instance key drawing state.
@@ -803,9 +794,8 @@ mod tests {
     fn hot_share_goes_to_key_zero() {
         let map = ShardMap::new(&initial_ranges(1));
         let space = KeySpace::new(&KeyDist::Hot { keys: 100, hot_share: 0.3 }, "p", &map, false);
-        let KeySpace::Table(Table { sampler, entries, .. }) = &space else { panic!("table expected") };
         let mut st = state();
-        let hits = (0..100_000).filter(|_| sampler.draw(entries, &mut st).0 == 0).count();
+        let hits = (0..100_000).filter(|_| space.draw(&mut st, &map).id == 0).count();
         // Key 0 also gets none of the uniform rest; 0.3 ± 5 sd (sd ≈ 0.00145).
         assert!((hits as f64 / 100_000.0 - 0.3).abs() < 0.0075, "{hits}");
     }
