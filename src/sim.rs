@@ -132,6 +132,9 @@ pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunOutcome 
 /// Events between two calls of a run's progress observer.
 pub const PROGRESS_EVERY_EVENTS: u32 = 4_096;
 
+/// Records ahead of the one being offered whose shard state is asked for.
+const PUT_AHEAD: usize = 4;
+
 /// [`simulate`], calling `progress(now, user records so far)` every
 /// [`PROGRESS_EVERY_EVENTS`] events and once at the end (`now` = the
 /// duration). The observer only watches: the outcome is the same.
@@ -711,6 +714,11 @@ impl<'a> Sim<'a> {
         };
         let before = self.consumers[c].meter_mut().get_records_since_start;
         self.consumers[c].wake(shard, tag, now, view, &mut self.wakes);
+        // What the wake checkpointed no reader needs any more: dropping it
+        // now, not at the shard's next wake, keeps the log one read
+        // interval shorter (trimming is idempotent and never drops what a
+        // reader needs, so results do not change).
+        self.trim_log(shard, now);
         if let Some(cloudwatch) = &mut self.cloudwatch {
             let after = self.consumers[c].meter_mut().get_records_since_start;
             let m = cloudwatch.minute(now);
@@ -767,6 +775,11 @@ impl<'a> Sim<'a> {
         if retry {
             let delay = inst.backoff(attempt);
             self.pool.give(records);
+            // A throttled call keeps a few of its records for seconds of
+            // back-off, and a hot shard keeps thousands of calls waiting:
+            // hold them at their size, not the batch's.
+            failed.records.shrink_to_fit();
+            failed.hashes.shrink_to_fit();
             let slot = self.store_retry(failed);
             self.queue.schedule(now + delay, Ev::Retry(slot));
         } else {
@@ -790,6 +803,12 @@ impl<'a> Sim<'a> {
         let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
         let Instance::Sdk(inst) = &self.instances[i as usize] else { unreachable!("an SDK instance") };
         for (k, r) in records.iter().enumerate() {
+            if let Some(a) = records.get(k + 2 * PUT_AHEAD) {
+                self.stream.prefetch_state(a.shard);
+            }
+            if let Some(a) = records.get(k + PUT_AHEAD) {
+                self.stream.prefetch_tail(a.shard);
+            }
             let mut r = *r;
             if REROUTED && !self.stream.is_open(r.shard) {
                 r.shard = self.stream.map.shard_of(hashes[k]);

@@ -22,8 +22,11 @@ pub struct WriteLimits {
     pub bytes_per_s: u64,
 }
 
-/// Admission state of one shard under the selected model.
+/// Admission state of one shard under the selected model, one cache line
+/// each (a stream of thousands of shards finds it out of cache on every
+/// record; sharing a line with a neighbour would cost two).
 #[derive(Clone, Debug)]
+#[repr(align(64))]
 pub enum WriteLimiter {
     /// Token buckets: levels in 10⁻⁹ tokens, refilled lazily.
     Buckets { records: u128, bytes: u128, refilled_at: SimTime },

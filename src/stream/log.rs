@@ -3,9 +3,13 @@
 //! so memory follows the unread backlog, not the simulated duration.
 //!
 //! Every accepted record is written here once and read once per consumer,
-//! so the layout is chosen for that: 8 bytes per record, plus one put time
-//! per run of records accepted at the same instant (a put call's records
-//! for this shard), and readers take whole runs as slices.
+//! so the layout is chosen for that: 16 bytes per record (put time,
+//! creation delay, size and key tag) appended with one store, and readers
+//! take runs of records accepted at the same instant (a put call's records
+//! for this shard) as slices, finding each run's end as they read. On a
+//! stream of thousands of shards a put call sends most shards one record,
+//! so a separate list of runs would cost a second store (and cache line)
+//! per record.
 
 use crate::cpu::prefetch;
 use crate::time::SimTime;
@@ -101,19 +105,12 @@ impl LogRec {
     }
 }
 
-/// What the log keeps of a record besides its put time.
+/// A record as the log keeps it: a [`LogRec`] laid out in 16 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Packed {
+struct Stored {
+    put: SimTime,
     producer_delay_us: u32,
     size: SizeTag,
-}
-
-/// Records accepted at one instant: those from `start_seq` up to the next
-/// run's start (or the end of the log).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Run {
-    put: SimTime,
-    start_seq: u64,
 }
 
 /// Consecutive stored records accepted at the same instant.
@@ -123,7 +120,7 @@ pub struct Chunk<'a> {
     pub first_seq: u64,
     /// When the shard accepted them.
     pub put: SimTime,
-    recs: &'a [Packed],
+    recs: &'a [Stored],
 }
 
 impl<'a> Chunk<'a> {
@@ -208,11 +205,6 @@ impl<'a> Chunk<'a> {
         let since_put_us = (at - self.put).as_nanos() / 1_000;
         self.recs.iter().map(move |p| since_put_us + p.producer_delay_us as u64)
     }
-
-    /// Records `from..to` of `slice`, whose first has sequence number `base`.
-    fn within(slice: &'a [Packed], base: u64, from: u64, to: u64, put: SimTime) -> Self {
-        Chunk { first_seq: from, put, recs: &slice[(from - base) as usize..(to - base) as usize] }
-    }
 }
 
 /// A ring buffer of a power-of-two size: appends at the back, drops from
@@ -263,6 +255,13 @@ impl<T: Copy> Ring<T> {
         (&self.slots[self.head..self.head + first], &self.slots[..self.len - first])
     }
 
+    /// Asks for the slot the next push writes.
+    #[inline]
+    fn prefetch_back(&self) {
+        let mask = self.slots.len().wrapping_sub(1);
+        prefetch(self.slots.as_ptr().wrapping_add((self.head + self.len) & mask));
+    }
+
     #[inline]
     fn get(&self, i: usize) -> T {
         self.slots[(self.head + i) & (self.slots.len() - 1)]
@@ -286,17 +285,16 @@ impl<T: Copy> Ring<T> {
 }
 
 /// The retained records of one shard; sequence numbers count from 0.
+/// What a push touches comes first (`repr(C)` keeps the order) and the log
+/// starts a cache line, so a push reads one line of the header.
 #[derive(Clone, Debug, Default)]
+#[repr(C, align(64))]
 pub struct ShardLog {
+    recs: Ring<Stored>,
+    keyed: bool,
     first_seq: u64,
-    recs: Ring<Packed>,
     /// Each record's key fingerprint, aligned with `recs`, when `keyed`.
     keys: Ring<u32>,
-    keyed: bool,
-    /// Never empty once a record was pushed: the last run stays even when
-    /// all its records are trimmed, so pushes compare with `last_put` only.
-    runs: Ring<Run>,
-    last_put: Option<SimTime>,
     /// KPL aggregates stored here although predicted for another shard, in
     /// sequence order; rare (only after a resharding), and kept for the
     /// whole run so a Lambda lane can look a record up after the log let
@@ -360,14 +358,16 @@ impl ShardLog {
         (skip..skip + n).map(|i| self.keys.get(i))
     }
 
+    /// Asks for the slot the next push writes.
+    #[inline]
+    pub fn prefetch_tail(&self) {
+        self.recs.prefetch_back();
+    }
+
     /// Appends an accepted record.
     #[inline]
     pub fn push(&mut self, rec: LogRec) {
-        if self.last_put != Some(rec.put) {
-            self.runs.push(Run { put: rec.put, start_seq: self.end_seq() });
-            self.last_put = Some(rec.put);
-        }
-        self.recs.push(Packed { producer_delay_us: rec.producer_delay_us, size: rec.size });
+        self.recs.push(Stored { put: rec.put, producer_delay_us: rec.producer_delay_us, size: rec.size });
     }
 
     /// Notes that the aggregate just pushed, `records` user records from
@@ -409,35 +409,26 @@ impl ShardLog {
         self.first_seq + self.recs.len as u64
     }
 
-    /// Where run `r` starts (the end of the log past the last run).
-    fn start_of(&self, r: usize) -> u64 {
-        if r < self.runs.len { self.runs.get(r).start_seq } else { self.end_seq() }
-    }
-
-    /// Calls `visit` with the stored records from `seq` on, one run (or
-    /// the part of a run on either side of the ring's wrap) at a time, until
-    /// it returns `false`.
+    /// Calls `visit` with the stored records from `seq` on, one run of
+    /// records accepted at the same instant (or the part of a run on either
+    /// side of the ring's wrap) at a time, until it returns `false`.
     #[inline]
     pub fn chunks_from(&self, seq: u64, mut visit: impl FnMut(Chunk<'_>) -> bool) {
-        let mut lo = seq.max(self.first_seq);
         let (front, back) = self.recs.as_slices();
-        let (first, split) = (self.first_seq, self.first_seq + front.len() as u64);
-        let first_run = self.runs.partition_point(|r| r.start_seq <= lo).saturating_sub(1);
-        for r in first_run..self.runs.len {
-            let (put, hi) = (self.runs.get(r).put, self.start_of(r + 1));
-            let more = if lo >= hi {
-                true // the last run, all of it trimmed or before `seq`
-            } else if hi <= split {
-                visit(Chunk::within(front, first, lo, hi, put))
-            } else if lo >= split {
-                visit(Chunk::within(back, split, lo, hi, put))
-            } else {
-                visit(Chunk::within(front, first, lo, split, put)) && visit(Chunk::within(back, split, split, hi, put))
-            };
-            if !more {
-                return;
+        let mut skip = (seq.max(self.first_seq) - self.first_seq) as usize;
+        let mut first_seq = self.first_seq;
+        for slice in [front, back] {
+            let mut i = skip.min(slice.len());
+            while i < slice.len() {
+                let put = slice[i].put;
+                let len = slice[i + 1..].iter().take_while(|r| r.put == put).count() + 1;
+                if !visit(Chunk { first_seq: first_seq + i as u64, put, recs: &slice[i..i + len] }) {
+                    return;
+                }
+                i += len;
             }
-            lo = lo.max(hi);
+            skip -= skip.min(slice.len());
+            first_seq += slice.len() as u64;
         }
     }
 
@@ -445,7 +436,7 @@ impl ShardLog {
     /// records before `read_by_all` (no reader needs them any more).
     pub fn trim(&mut self, cutoff: SimTime, read_by_all: u64) {
         // Both conditions hold for a prefix: puts are in order.
-        let expired = self.start_of(self.runs.partition_point(|r| r.put < cutoff));
+        let expired = self.first_seq + self.recs.partition_point(|r| r.put < cutoff) as u64;
         let drop_to = read_by_all.max(expired).min(self.end_seq());
         if drop_to <= self.first_seq {
             return;
@@ -454,8 +445,6 @@ impl ShardLog {
         if self.keyed {
             self.keys.drop_front((drop_to - self.first_seq) as usize);
         }
-        // Keep the run holding `drop_to` (or the last run).
-        self.runs.drop_front(self.runs.partition_point(|r| r.start_seq <= drop_to).saturating_sub(1));
         self.first_seq = drop_to;
     }
 }
@@ -479,8 +468,8 @@ mod tests {
     }
 
     #[test]
-    fn records_keep_creation_to_the_microsecond_in_8_bytes() {
-        assert_eq!(std::mem::size_of::<Packed>(), 8);
+    fn records_keep_creation_to_the_microsecond_in_16_bytes() {
+        assert_eq!(std::mem::size_of::<Stored>(), 16);
         let r = LogRec::new(SimTime(5_000_000_999), SimTime(1_000_000_000), SizeTag::new(1_048_832, 255));
         // Created at 1.000000999 s: the delay keeps whole microseconds.
         assert_eq!(r.latency_us(SimTime(6_000_000_000)), 4_999_999, "floor of 4,999,999,001 ns");
@@ -511,7 +500,7 @@ mod tests {
         // wrap at 64) twice.
         assert_eq!(chunks, 18);
         log.trim(SimTime::ZERO, 90);
-        assert_eq!((log.recs.len, log.runs.len), (0, 1), "the last run stays");
+        assert_eq!(log.recs.len, 0);
         assert_eq!(stored_from(&log, 0), vec![]);
         log.push(rec(29));
         assert_eq!(stored_from(&log, 0), vec![(90, 29)], "a new run after everything was read");

@@ -214,6 +214,29 @@ impl Stream {
         }
     }
 
+    /// Asks for shard `shard`'s write state (limiter, meter, log header).
+    #[inline]
+    pub fn prefetch_state(&self, shard: u32) {
+        let i = shard as usize;
+        crate::cpu::prefetch(&self.limiters[i]);
+        // The meter's first two lines (see `ShardMeter`), the log's first.
+        let m: *const ShardMeter = &self.meters[i];
+        crate::cpu::prefetch(m);
+        crate::cpu::prefetch(m.wrapping_byte_add(64));
+        if self.keep_records {
+            crate::cpu::prefetch(&self.logs[i]);
+        }
+    }
+
+    /// Asks for the slots shard `shard`'s log appends to next (its header
+    /// should be in cache: see [`Self::prefetch_state`]).
+    #[inline]
+    pub fn prefetch_tail(&self, shard: u32) {
+        if self.keep_records {
+            self.logs[shard as usize].prefetch_tail();
+        }
+    }
+
     /// Admits (or rejects) one record of `bytes` as the limit counts them
     /// (its real size second) and meters the attempt.
     #[inline]
