@@ -133,7 +133,7 @@ pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunOutcome 
 pub const PROGRESS_EVERY_EVENTS: u32 = 4_096;
 
 /// Records ahead of the one being offered whose shard state is asked for.
-const PUT_AHEAD: usize = 4;
+const PUT_AHEAD: usize = 8;
 
 /// [`simulate`], calling `progress(now, user records so far)` every
 /// [`PROGRESS_EVERY_EVENTS`] events and once at the end (`now` = the
@@ -772,18 +772,18 @@ impl<'a> Sim<'a> {
                 c.records_dropped += rejected;
             }
         }
+        self.pool.give(records);
         if retry {
             let delay = inst.backoff(attempt);
-            self.pool.give(records);
             // A throttled call keeps a few of its records for seconds of
             // back-off, and a hot shard keeps thousands of calls waiting:
-            // hold them at their size, not the batch's.
-            failed.records.shrink_to_fit();
-            failed.hashes.shrink_to_fit();
-            let slot = self.store_retry(failed);
+            // hold them in a copy of their size, and reuse the batch-sized
+            // buffer (the pool keeps only those).
+            let kept = Batch { records: failed.records.to_vec(), hashes: failed.hashes, ..failed };
+            self.pool.give(failed.records);
+            let slot = self.store_retry(kept);
             self.queue.schedule(now + delay, Ev::Retry(slot));
         } else {
-            self.pool.give(records);
             self.pool.give(failed.records);
         }
     }

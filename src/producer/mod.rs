@@ -87,6 +87,9 @@ pub struct Batch {
     pub hashes: Vec<u128>,
 }
 
+/// Vectors smaller than this are not kept for reuse.
+const POOLED_MIN_RECORDS: usize = 64;
+
 /// Recycles record vectors so steady-state batching does not allocate.
 #[derive(Debug, Default)]
 pub struct VecPool {
@@ -99,9 +102,12 @@ impl VecPool {
         self.free.pop().unwrap_or_default()
     }
 
-    /// Returns a vector for reuse.
+    /// Returns a vector for reuse, if it is large enough to be worth
+    /// keeping (retries hold small copies; see `Sim::put`).
     pub fn give(&mut self, mut v: Vec<Rec>) {
-        v.clear();
-        self.free.push(v);
+        if v.capacity() >= POOLED_MIN_RECORDS {
+            v.clear();
+            self.free.push(v);
+        }
     }
 }

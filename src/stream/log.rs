@@ -435,8 +435,13 @@ impl ShardLog {
     /// Drops records accepted before `cutoff` (expired by retention) and
     /// records before `read_by_all` (no reader needs them any more).
     pub fn trim(&mut self, cutoff: SimTime, read_by_all: u64) {
-        // Both conditions hold for a prefix: puts are in order.
-        let expired = self.first_seq + self.recs.partition_point(|r| r.put < cutoff) as u64;
+        // Both conditions hold for a prefix: puts are in order. Mostly
+        // nothing has expired, which the oldest record tells.
+        let expired = match self.recs.len {
+            0 => self.first_seq,
+            _ if self.recs.get(0).put >= cutoff => self.first_seq,
+            _ => self.first_seq + self.recs.partition_point(|r| r.put < cutoff) as u64,
+        };
         let drop_to = read_by_all.max(expired).min(self.end_seq());
         if drop_to <= self.first_seq {
             return;
