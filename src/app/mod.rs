@@ -5,7 +5,6 @@
 //! code. Wall-clock timing and progress go to standard error only, never
 //! into a report.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -18,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, Cli, Command, Format, LoadArgs, ParallelArgs, RunArgs};
 use crate::cost::prices::PriceTable;
+use crate::report::skeleton::Skeleton;
 use crate::report::table::{Flavour, render, thousands};
 use crate::report::{self, ChartData, Point, Report, charts, json, replicate};
 use crate::scenario::model::{Plan, Scenario};
@@ -330,23 +330,9 @@ pub fn reports(loaded: &[Loaded], results: Vec<JobResult>) -> Vec<Report> {
     loaded
         .iter()
         .map(|l| {
-            let points = l
-                .plan
-                .points
-                .iter()
-                .map(|pp| {
-                    let (mut first, mut per_run) = (None, Vec::new());
-                    for r in results.by_ref().take(l.plan.replications as usize) {
-                        first = first.or(r.point);
-                        per_run.push(r.metrics);
-                    }
-                    let first = first.expect("replication 0 ran");
-                    let parameters: BTreeMap<String, serde_json::Value> = pp.parameters.iter().cloned().collect();
-                    Point::combine(first, per_run, parameters, &pp.scenario)
-                })
-                .collect();
-            let first = l.first();
-            Report::new(first, first.seed, points)
+            let skeleton = Skeleton::of(&l.plan);
+            let runs = results.by_ref().take(skeleton.jobs()).map(|r| (r.point, r.metrics));
+            skeleton.report(runs).expect("every job of the plan ran, replication 0 with its point")
         })
         .collect()
 }
