@@ -23,6 +23,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Find the cheapest configuration that meets the scenario's `[slo]`.
     Recommend(RecommendArgs),
+    /// Fold the parts `run --partition K/N` wrote into the reports a single
+    /// `run` writes.
+    Merge(MergeArgs),
     /// Write a starting scenario that replays a stream's exports
     /// (CloudWatch metrics, a key table, a list-shards map).
     Import(ImportArgs),
@@ -125,6 +128,38 @@ pub struct RunArgs {
     /// still written).
     #[arg(long)]
     pub no_charts: bool,
+    /// Run only slice K of N of the runs (configurations × replications,
+    /// round-robin) and write <DIR>/<name>/report.part-K-of-N.json for
+    /// `shardsim merge`; `auto` reads K and N from a Kubernetes Indexed
+    /// Job, an AWS Batch array job or a Slurm job array.
+    #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["format", "no_charts"])]
+    pub partition: Option<String>,
+    /// With `--partition auto`: the number of slices (Kubernetes gives
+    /// none; overrides SHARDSIM_PARTITIONS and the scheduler's count).
+    #[arg(long, value_name = "N", requires = "partition", value_parser = clap::value_parser!(u32).range(1..))]
+    pub partitions: Option<u32>,
+}
+
+/// `shardsim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Part files, or folders searched (recursively) for
+    /// report.part-K-of-N.json.
+    #[arg(required = true, value_name = "DIR_OR_FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Folder for reports; each scenario writes <DIR>/<name>/report.json.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write no PNG charts (report.json, timeseries.csv and index.html are
+    /// still written).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Print nothing on standard output or standard error except errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `shardsim recommend`.

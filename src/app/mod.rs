@@ -1,11 +1,10 @@
 //! The I/O shell around the pure core: reads scenario files and price
-//! tables, expands sweeps, runs every (configuration, replication) across a
-//! rayon pool with results collected in input order, prints summaries,
-//! writes report folders atomically, and turns SLO verdicts into the exit
-//! code. Wall-clock timing and progress go to standard error only, never
-//! into a report.
+//! tables, expands sweeps, runs every (configuration, replication) — or one
+//! slice of them, for `merge` to fold — across a rayon pool with results
+//! collected in input order, prints summaries, writes report folders
+//! atomically, and turns SLO verdicts into the exit code. Wall-clock timing
+//! and progress go to standard error only, never into a report.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -18,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, Cli, Command, Format, LoadArgs, ParallelArgs, RunArgs};
 use crate::cost::prices::PriceTable;
+use crate::report::skeleton::Skeleton;
 use crate::report::table::{Flavour, render, thousands};
 use crate::report::{self, ChartData, Point, Report, charts, json, replicate};
 use crate::scenario::model::{Plan, Scenario};
@@ -25,6 +25,9 @@ use crate::scenario::{self};
 use crate::sim::{estimate, simulate, simulate_observed};
 
 mod import;
+mod merge;
+mod part;
+pub mod partition;
 mod recommend;
 
 /// Runs larger than this many user records are refused without `--force`
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Check(args) => check(&args).map(|()| ExitCode::SUCCESS),
         Command::Recommend(args) => recommend::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Import(args) => import::run(&args).map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -330,23 +334,9 @@ pub fn reports(loaded: &[Loaded], results: Vec<JobResult>) -> Vec<Report> {
     loaded
         .iter()
         .map(|l| {
-            let points = l
-                .plan
-                .points
-                .iter()
-                .map(|pp| {
-                    let (mut first, mut per_run) = (None, Vec::new());
-                    for r in results.by_ref().take(l.plan.replications as usize) {
-                        first = first.or(r.point);
-                        per_run.push(r.metrics);
-                    }
-                    let first = first.expect("replication 0 ran");
-                    let parameters: BTreeMap<String, serde_json::Value> = pp.parameters.iter().cloned().collect();
-                    Point::combine(first, per_run, parameters, &pp.scenario)
-                })
-                .collect();
-            let first = l.first();
-            Report::new(first, first.seed, points)
+            let skeleton = Skeleton::of(&l.plan);
+            let runs = results.by_ref().take(skeleton.jobs()).map(|r| (r.point, r.metrics));
+            skeleton.report(runs).expect("every job of the plan ran, replication 0 with its point")
         })
         .collect()
 }
@@ -383,20 +373,27 @@ pub fn print_warnings(loaded: &[Loaded], quiet: bool) {
 }
 
 fn run(args: &RunArgs) -> Result<ExitCode, String> {
+    // A bad slice is refused before anything is read or run.
+    let slice = args
+        .partition
+        .as_deref()
+        .map(|p| partition::resolve(p, args.partitions, |name| std::env::var(name).ok()))
+        .transpose()?;
     let loaded = load_all(&args.load)?;
     print_warnings(&loaded, args.parallel.quiet);
+    // (index in the whole job list, job): every job, or the slice's.
+    let jobs: Vec<(usize, Job)> =
+        all_jobs(&loaded).into_iter().enumerate().filter(|(i, _)| slice.is_none_or(|s| s.holds(*i))).collect();
     if !args.force {
-        refuse_absurd(&loaded)?;
+        refuse_absurd(&loaded, jobs.iter().map(|(_, j)| j))?;
     }
     let pool = pool(&args.parallel)?;
     let quiet = args.parallel.quiet;
     let started = Instant::now();
-    let jobs = all_jobs(&loaded);
-    let results = run_jobs(&loaded, &jobs, &pool, quiet);
+    let plain: Vec<Job> = jobs.iter().map(|(_, j)| *j).collect();
+    let results = run_jobs(&loaded, &plain, &pool, quiet);
     let users: u64 = results.iter().map(|r| r.user_records).sum();
     let wall = started.elapsed().as_secs_f64();
-    let reports = reports(&loaded, results);
-    let mut stdout = String::new();
     let arguments: Vec<String> = args
         .load
         .set
@@ -404,20 +401,109 @@ fn run(args: &RunArgs) -> Result<ExitCode, String> {
         .map(|a| format!("--set {a}"))
         .chain(args.load.sweep.iter().map(|a| format!("--sweep {a}")))
         .collect();
-    for (report, l) in reports.iter().zip(&loaded) {
+    let code = match slice {
+        Some(slice) => {
+            let numbered = jobs.iter().map(|(i, _)| *i).zip(results).collect();
+            write_parts(args, &loaded, &arguments, slice, numbered)?;
+            ExitCode::SUCCESS
+        }
+        None => {
+            let reports = reports(&loaded, results);
+            let published: Vec<Published> = reports
+                .iter()
+                .zip(&loaded)
+                .map(|(report, l)| Published { report, text: &l.text, arguments: &arguments })
+                .collect();
+            publish(&args.out, &published, args.format, args.no_charts, quiet)?
+        }
+    };
+    if !quiet {
+        eprintln!(
+            "simulated {} user records in {} run(s) in {wall:.2} s wall time ({} records/s, {} thread(s))",
+            thousands(users),
+            jobs.len(),
+            thousands((users as f64 / wall.max(1e-9)) as u64),
+            pool.current_num_threads()
+        );
+    }
+    Ok(code)
+}
+
+/// Writes each file's part of slice `slice` — `results` are (index in the
+/// whole job list, result), in job order — with a line each on standard
+/// output unless quiet.
+fn write_parts(
+    args: &RunArgs,
+    loaded: &[Loaded],
+    arguments: &[String],
+    slice: partition::Slice,
+    results: Vec<(usize, JobResult)>,
+) -> Result<(), String> {
+    let mut results = results.into_iter().peekable();
+    let mut first_job = 0;
+    let mut stdout = String::new();
+    for l in loaded {
+        let jobs = l.plan.points.len() * l.plan.replications as usize;
+        let end = first_job + jobs;
+        let mut mine = Vec::new();
+        while let Some(r) = results.next_if(|(i, _)| *i < end) {
+            mine.push(r);
+        }
+        let runs = mine.len();
+        let part = part::Part::new(l, args.load.seed, arguments, slice, first_job, mine);
+        let path = write_file(&args.out, &part.scenario, &slice.file_name(), &part.to_json())?;
+        stdout.push_str(&format!(
+            "{}: part {} of {}, {runs} of {jobs} run(s): {}\n",
+            part.scenario,
+            slice.number(),
+            slice.count,
+            path.display()
+        ));
+        first_job = end;
+    }
+    if !args.parallel.quiet {
+        print!("{stdout}");
+    }
+    Ok(())
+}
+
+/// A report to write, with what its `index.html` shows beside it.
+pub struct Published<'a> {
+    /// The report.
+    pub report: &'a Report,
+    /// The scenario file's text.
+    pub text: &'a str,
+    /// The `--set` and `--sweep` arguments it ran with.
+    pub arguments: &'a [String],
+}
+
+/// Writes each report's folder under `out` — `report.json`, the charts
+/// (unless `no_charts`), `timeseries.csv` for a single configuration and
+/// `index.html` — prints them in `format` unless quiet, and returns the
+/// exit code their SLO verdicts give. `run` and `merge` both write through
+/// it, so a merged folder is the folder a single run writes.
+pub fn publish(
+    out: &Path,
+    published: &[Published],
+    format: Format,
+    no_charts: bool,
+    quiet: bool,
+) -> Result<ExitCode, String> {
+    let mut stdout = String::new();
+    for Published { report, text, arguments } in published {
         let name = &report.scenario.name;
-        let path = write_file(&args.out, name, "report.json", &json::to_json(report))?;
-        let charts = if args.no_charts { Vec::new() } else { charts::render(report)? };
+        let path = write_file(out, name, "report.json", &json::to_json(report))?;
+        let charts = if no_charts { Vec::new() } else { charts::render(report)? };
         for c in &charts {
-            write_bytes(&args.out, name, c.file, &c.png)?;
+            write_bytes(out, name, c.file, &c.png)?;
         }
         let csv = report.points.len() == 1;
         if csv {
-            write_file(&args.out, name, "timeseries.csv", &report::csv::timeseries(&report.points[0]))?;
+            write_file(out, name, "timeseries.csv", &report::csv::timeseries(&report.points[0]))?;
         }
         let listed: Vec<(&str, &str)> = charts.iter().map(|c| (c.file, c.title.as_str())).collect();
-        write_file(&args.out, name, "index.html", &report::html::index(report, &listed, &l.text, &arguments, csv))?;
-        match args.format {
+        write_file(out, name, "index.html", &report::html::index(report, &listed, text, arguments, csv))?;
+        match format {
             Format::Table => {
                 stdout.push_str(&render(report, Flavour::Text));
                 stdout.push_str(&format!("\nreport: {}\n", path.display()));
@@ -428,33 +514,38 @@ fn run(args: &RunArgs) -> Result<ExitCode, String> {
     }
     if !quiet {
         print!("{stdout}");
-        eprintln!(
-            "simulated {} user records in {} run(s) in {wall:.2} s wall time ({} records/s, {} thread(s))",
-            thousands(users),
-            jobs.len(),
-            thousands((users as f64 / wall.max(1e-9)) as u64),
-            pool.current_num_threads()
-        );
     }
-    let broken = reports.iter().any(slo_broken);
+    let broken = published.iter().any(|p| slo_broken(p.report));
     Ok(if broken { ExitCode::from(EXIT_SLO_BROKEN) } else { ExitCode::SUCCESS })
 }
 
-/// Refuses files whose runs together, or any one configuration's state,
-/// are too large (see the limits above).
-pub fn refuse_absurd(loaded: &[Loaded]) -> Result<(), String> {
+/// Refuses files whose `jobs` together, or any one configuration's state,
+/// are too large (see the limits above). A slice of a run is judged by its
+/// own jobs: spreading a run over machines is how a large one gets done.
+pub fn refuse_absurd<'a>(loaded: &[Loaded], jobs: impl IntoIterator<Item = &'a Job>) -> Result<(), String> {
+    // Runs of each configuration of each file.
+    let mut runs: Vec<Vec<u32>> = loaded.iter().map(|l| vec![0; l.plan.points.len()]).collect();
+    jobs.into_iter().for_each(|j| runs[j.file][j.point] += 1);
     let problems: Vec<String> = loaded
         .iter()
-        .filter_map(|l| {
-            let runs = l.plan.replications as f64;
-            let estimates: Vec<_> = l.plan.points.iter().map(|p| estimate(&p.scenario)).collect();
-            let total = estimates.iter().map(|e| e.user_records * runs).sum::<f64>();
+        .zip(&runs)
+        .filter_map(|(l, runs)| {
+            let estimates: Vec<_> = l
+                .plan
+                .points
+                .iter()
+                .zip(runs)
+                .filter(|(_, n)| **n > 0)
+                .map(|(p, n)| (estimate(&p.scenario), f64::from(*n)))
+                .collect();
+            let total = estimates.iter().map(|(e, n)| e.user_records * n).sum::<f64>();
             let s = l.first();
-            let e = estimates.iter().fold(estimates[0], |a, b| crate::sim::WorkEstimate {
+            let e = estimates.iter().map(|(e, _)| *e).reduce(|a, b| crate::sim::WorkEstimate {
                 user_records: total,
                 key_table_bytes: a.key_table_bytes.max(b.key_table_bytes),
                 kpl_state_bytes: a.kpl_state_bytes.max(b.kpl_state_bytes),
-            });
+            })?;
+            let e = crate::sim::WorkEstimate { user_records: total, ..e };
             if e.user_records > MAX_USER_RECORDS {
                 Some(format!(
                     "{}: about {:.1e} user records to simulate over all runs (limit {MAX_USER_RECORDS:.0e}); shorten duration_s, lower records_per_s or sweep fewer values, or pass --force",

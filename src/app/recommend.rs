@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::{EXIT_SLO_BROKEN, Job, Loaded, load_all, pool, refuse_absurd, reports, run_jobs, write_file};
+use super::{EXIT_SLO_BROKEN, Job, Loaded, all_jobs, load_all, pool, refuse_absurd, reports, run_jobs, write_file};
 use crate::cli::RecommendArgs;
 use crate::cost::Costs;
 use crate::recommend::{Step, Stop, Trial, next};
@@ -125,7 +125,7 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
             "{name}: recommend needs an [slo] table (e.g. `[slo]` with `max_throttle_rate = 0.001`) to know what \"meets\" means"
         ));
     }
-    refuse_absurd(std::slice::from_ref(&l))?;
+    refuse_absurd(std::slice::from_ref(&l), &all_jobs(std::slice::from_ref(&l)))?;
     if let Some(f) = base.stream.shards_file.as_ref().filter(|_| !args.parallel.quiet) {
         eprintln!(
             "note: {name}: recommend compares streams of even shards (as UpdateShardCount leaves them); \

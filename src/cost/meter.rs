@@ -7,7 +7,7 @@
 //! the pricing page's "1 MB record = 40 units" is a record of 1,000 KB; a GB
 //! is 2^30 bytes; a month is 720 hours.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::ShardMeter;
 use crate::scenario::model::{CapacityMode, Scenario};
@@ -53,7 +53,7 @@ pub fn on_demand_kib(bytes: u64) -> u64 {
 
 /// What one run used, in billable quantities, over its metered window
 /// (the run after warm-up).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
     /// Length of the metered window.
     pub metered_hours: f64,

@@ -6,20 +6,24 @@
 pub mod meter;
 pub mod prices;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use meter::{HOURS_PER_MONTH, INCLUDED_RETENTION_HOURS, LONG_TERM_AFTER_HOURS, Usage, gb, mib_per_s_as_gb};
 use prices::{PriceTable, Rate};
 
+use crate::report::label::Label;
+
 /// One billed item of one mode.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LineItem {
     /// What is billed, e.g. `shard_hours`.
-    pub item: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub item: Label,
     /// How much of it the metered window used.
     pub quantity: f64,
     /// The unit of `quantity` (and of the rate).
-    pub unit: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub unit: Label,
     /// The rate's key in the price table.
     pub rate_key: String,
     /// USD per `unit`.
@@ -31,12 +35,13 @@ pub struct LineItem {
 }
 
 /// One capacity mode's bill for the workload.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModeCost {
     /// `simulated`: the run simulated this mode, so its traffic and
     /// throttling are this mode's own; `what_if`: this mode's price for the
     /// traffic another mode's simulation accepted.
-    pub basis: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub basis: Label,
     /// Total per hour.
     pub usd_per_hour: f64,
     /// Total per 30-day month (720 hours).
@@ -48,7 +53,7 @@ pub struct ModeCost {
 }
 
 /// The three modes' bills.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Costs {
     /// Provisioned capacity with this run's shards.
     pub provisioned: ModeCost,

@@ -8,14 +8,16 @@ pub mod csv;
 pub mod grid;
 pub mod html;
 pub mod json;
+pub mod label;
 pub mod replicate;
 pub mod sizing;
+pub mod skeleton;
 pub mod slo;
 pub mod table;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cost::meter::{BYTES_PER_GB, HOURS_PER_MONTH, Usage};
 use crate::cost::prices::{PriceTable, Rate};
@@ -33,13 +35,14 @@ use crate::stream::limits::MIB;
 use crate::stream::names::ShardNames;
 use crate::stream::topology::{OperationLog, Status};
 use crate::time::SimTime;
+use label::Label;
 
 /// A shard is hot when its traffic share reaches this multiple of the mean
 /// share (1/N), or when it throttled, or when some second reached its limit.
 pub const HOT_SHARE_FACTOR: f64 = 2.0;
 
 /// The whole report (`report.json`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     /// Version of shardsim that produced it.
     pub shardsim_version: String,
@@ -50,7 +53,7 @@ pub struct Report {
 }
 
 /// Identity and settings of the scenario.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     /// `[scenario].name`.
     pub name: String,
@@ -61,14 +64,16 @@ pub struct ScenarioInfo {
     /// Seconds excluded from metrics.
     pub warmup_s: f64,
     /// `provisioned`.
-    pub capacity_mode: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub capacity_mode: Label,
     /// Shards of the stream.
     pub shard_count: u32,
     /// `[stream].shards_file` as written, when the shards were imported.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shards_file: Option<String>,
     /// `token_bucket` or `per_second_window`.
-    pub write_limit_model: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub write_limit_model: Label,
     /// Per-shard records/s limit used.
     pub shard_write_records_per_s: u64,
     /// Per-shard bytes/s limit used.
@@ -78,7 +83,7 @@ pub struct ScenarioInfo {
 }
 
 /// Results of one configuration.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Point {
     /// Swept values (empty without a sweep).
     pub parameters: BTreeMap<String, serde_json::Value>,
@@ -87,10 +92,10 @@ pub struct Point {
     pub replications: u32,
     /// Key metrics across replications: mean and 95 % interval, by report
     /// path (absent for a single run).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub estimates: BTreeMap<String, replicate::Estimate>,
     /// The `[slo]` verdict (absent without an `[slo]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<slo::SloReport>,
     /// Producer totals and per-group detail.
     pub producers: ProducersReport,
@@ -105,7 +110,7 @@ pub struct Point {
     /// Every resharding call (scheduled or by autoscaling), in call order.
     pub reshard_operations: Vec<ReshardOperation>,
     /// The autoscaling policy's decisions (absent without one).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<AutoscalingReport>,
     /// What the workload costs in each capacity mode.
     pub cost: CostReport,
@@ -120,12 +125,14 @@ pub struct Point {
 }
 
 /// Per-shard and per-consumer series of one run, for the charts and
-/// `timeseries.csv`.
-#[derive(Clone, Debug, Default)]
+/// `timeseries.csv`. Not in report.json; serialized only into a partial
+/// report (`shardsim run --partition`), from which a merge draws them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ChartData {
     /// Width of a shard cell, seconds.
     pub cell_s: u64,
     /// Each shard's cells, by shard index (seconds after warm-up only).
+    #[serde(with = "cells")]
     pub shard_cells: Vec<Vec<ShardCell>>,
     /// Each consumer's largest iterator age per `timeseries` bucket, ms
     /// (0: no read in the bucket), in scenario order.
@@ -160,6 +167,51 @@ impl ChartData {
     }
 }
 
+/// Shard cells in JSON: `[incoming_records, write_throttled,
+/// incoming_bytes, utilization bits]` each. The utilization is an `f32`,
+/// which JSON would carry through an `f64` (two roundings); its bits come
+/// back exactly, so a merged `timeseries.csv` matches a single run's.
+mod cells {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::metrics::shard::ShardCell;
+
+    type Cell = (u32, u32, u64, u32);
+
+    pub fn serialize<S: Serializer>(shards: &[Vec<ShardCell>], s: S) -> Result<S::Ok, S::Error> {
+        let flat: Vec<Vec<Cell>> = shards
+            .iter()
+            .map(|cells| {
+                cells
+                    .iter()
+                    .map(|c| {
+                        (c.incoming_records, c.write_throttled, c.incoming_bytes, c.write_utilization_max.to_bits())
+                    })
+                    .collect()
+            })
+            .collect();
+        flat.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<ShardCell>>, D::Error> {
+        let flat = Vec::<Vec<Cell>>::deserialize(d)?;
+        Ok(flat
+            .into_iter()
+            .map(|cells| {
+                cells
+                    .into_iter()
+                    .map(|(incoming_records, write_throttled, incoming_bytes, bits)| ShardCell {
+                        incoming_records,
+                        write_throttled,
+                        incoming_bytes,
+                        write_utilization_max: f32::from_bits(bits),
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}
+
 /// Quantiles of the latency curves: 0 to 99.999 % on a log scale of the
 /// tail, then the maximum.
 fn latency_quantiles() -> Vec<f64> {
@@ -169,11 +221,12 @@ fn latency_quantiles() -> Vec<f64> {
 }
 
 /// The capacity mode a run simulated and the write capacity it had.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CapacityReport {
     /// The mode the run started in: `provisioned`, `on_demand` or
     /// `on_demand_advantage` (`cost.simulated.periods` has any switches).
-    pub mode: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub mode: Label,
     /// Open shards × the per-shard byte limit at the start, MiB/s.
     pub write_capacity_mib_s_start: f64,
     /// The same when the run ended.
@@ -205,7 +258,7 @@ impl CapacityReport {
 }
 
 /// The bill of one point, with everything needed to audit it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CostReport {
     /// Which price table, and what the scenario changed in it.
     pub price_table: PriceTableInfo,
@@ -222,13 +275,14 @@ pub struct CostReport {
     /// stretch unless `[[stream.mode_switch]]` changed the mode.
     pub simulated: SimulatedCost,
     /// The mode with the lowest `usd_per_hour`.
-    pub cheapest: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub cheapest: Label,
     /// Assumptions behind these figures that depend on this run.
     pub notes: Vec<String>,
 }
 
 /// What the run cost in the modes it was in, for the time it was in each.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimulatedCost {
     /// Over the metered window.
     pub usd_per_hour: f64,
@@ -241,10 +295,11 @@ pub struct SimulatedCost {
 }
 
 /// One stretch of a run in one capacity mode and its bill.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PeriodCost {
     /// `provisioned` or `on_demand` (or `on_demand_advantage`).
-    pub mode: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub mode: Label,
     /// The stretch, within the metered window.
     pub from_s: f64,
     /// Its end.
@@ -254,7 +309,7 @@ pub struct PeriodCost {
 }
 
 /// Identity of the price table used.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PriceTableInfo {
     /// Its file: the built-in table or the scenario's.
     pub file: String,
@@ -271,7 +326,7 @@ pub struct PriceTableInfo {
 }
 
 /// Producer counters, with the throttle rate derived from them.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProducerFigures {
     /// Records handed to clients.
     pub user_records: u64,
@@ -313,7 +368,7 @@ impl From<&ProducerCounters> for ProducerFigures {
 }
 
 /// All producers together, then each group.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProducersReport {
     /// Totals over all groups.
     #[serde(flatten)]
@@ -325,19 +380,21 @@ pub struct ProducersReport {
 }
 
 /// One producer group.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProducerReport {
     /// Group name.
     pub name: String,
     /// `sdk` or `kpl`.
-    pub client: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub client: Label,
     /// `put_record` or `put_records` (the KPL always uses PutRecords).
-    pub api: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub api: Label,
     /// The group's counters.
     #[serde(flatten)]
     pub figures: ProducerFigures,
     /// The KPL's own metrics (KPL groups only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kpl: Option<KplReport>,
     /// Where the group's workload comes from: `{ rate, keys }`, each
     /// `"trace:<file>"` / `"empirical:<file>"` for imported data, else the
@@ -345,10 +402,10 @@ pub struct ProducerReport {
     pub workload: WorkloadSource,
     /// Keys salted by `partition_key.salt`, heaviest first (at most
     /// [`SALTED_KEYS_LISTED`]; `salted_keys_total` counts them all).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub salted_keys: Vec<SaltedKeyReport>,
     /// How many keys were salted (present with salt).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salted_keys_total: Option<usize>,
 }
 
@@ -356,7 +413,7 @@ pub struct ProducerReport {
 pub const SALTED_KEYS_LISTED: usize = 100;
 
 /// Where a producer group's workload comes from.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WorkloadSource {
     /// `"trace:<file>"`, a pattern's `kind`, or `"constant"`.
     pub rate: String,
@@ -380,7 +437,7 @@ impl WorkloadSource {
 }
 
 /// A salted key and how many shards its salted keys reach.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SaltedKeyReport {
     /// The key before salting.
     pub key: String,
@@ -392,7 +449,7 @@ pub struct SaltedKeyReport {
 }
 
 /// A KPL group's metrics, named after the KPL's CloudWatch metrics.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KplReport {
     /// `UserRecordsPerKinesisRecord`: user records over Kinesis records put.
     pub user_records_per_kinesis_record: f64,
@@ -421,21 +478,26 @@ pub struct KplReport {
 }
 
 /// One resharding call.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReshardOperation {
     /// When it was called.
     pub at_s: f64,
     /// `update_shard_count`, `split` or `merge`.
-    pub op: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub op: Label,
     /// Who called it: `schedule` or `autoscaling`.
-    pub origin: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub origin: Label,
     /// Its arguments, as the scenario names them.
-    pub requested: BTreeMap<&'static str, serde_json::Value>,
+    #[serde(deserialize_with = "crate::report::label::keys")]
+    pub requested: BTreeMap<Label, serde_json::Value>,
     /// `completed`, `in_progress` (still running when the run ended) or
     /// `rejected`.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub status: Label,
     /// AWS's exception name when rejected.
-    pub error: Option<&'static str>,
+    #[serde(deserialize_with = "crate::report::label::optional")]
+    pub error: Option<Label>,
     /// The exception's message when rejected.
     pub message: Option<String>,
     /// When it was accepted and the stream became UPDATING.
@@ -514,16 +576,17 @@ impl ReshardOperation {
 }
 
 /// What an autoscaling policy decided.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AutoscalingReport {
     /// `scaling_utils`, `step` or `target_tracking`.
-    pub policy: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub policy: Label,
     /// Each decision that made a resharding call, in time order.
     pub decisions: Vec<DecisionReport>,
 }
 
 /// One autoscaling decision.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DecisionReport {
     /// When it was made.
     pub at_s: f64,
@@ -532,7 +595,8 @@ pub struct DecisionReport {
     /// The value it saw (see the policy's documentation for the unit).
     pub value: f64,
     /// `scale_up`, `scale_down`, `split` or `merge`.
-    pub decision: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub decision: Label,
     /// The open shard count asked for.
     pub target: u32,
     /// `completed at T s`, `in progress at the end`, or `rejected:
@@ -559,7 +623,7 @@ impl AutoscalingReport {
 }
 
 /// Stream-level view.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StreamReport {
     /// Shards the stream was created with.
     pub shard_count: u32,
@@ -596,7 +660,7 @@ pub struct StreamReport {
 }
 
 /// One shard.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ShardReport {
     /// `shardId-000000000000`.
     pub shard_id: String,
@@ -606,7 +670,8 @@ pub struct ShardReport {
     pub hash_key_end: String,
     /// At the end of the run: `open`, `closed` (a resharding's parent, still
     /// readable) or `expired` (closed longer than the retention period).
-    pub state: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub state: Label,
     /// The shard it was split from, or the first of the two merged.
     pub parent_shard_id: Option<String>,
     /// The other shard of the merge it came from.
@@ -634,16 +699,18 @@ pub struct ShardReport {
     /// Whether any hot rule fired.
     pub hot: bool,
     /// Which rules fired: `throttled`, `at_limit`, `traffic_share`.
-    pub hot_reasons: Vec<&'static str>,
+    #[serde(deserialize_with = "crate::report::label::list")]
+    pub hot_reasons: Vec<Label>,
 }
 
 /// One consumer application.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConsumerReport {
     /// `[[consumers]].name`.
     pub name: String,
     /// `polling`, `efo` or `lambda`.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub kind: Label,
     /// Distinct records handed to the application.
     pub records_delivered: u64,
     /// Records handed over again: re-reads from the last checkpoint after a
@@ -693,7 +760,7 @@ pub struct ConsumerReport {
 
 /// Latency percentiles in milliseconds (HDR histogram, 3 significant
 /// digits; 0 when nothing was delivered).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LatencyReport {
     /// Mean.
     pub mean: f64,
@@ -729,7 +796,7 @@ impl LatencyReport {
 }
 
 /// Stream totals per bucket of `bucket_s` seconds, from time 0.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Timeseries {
     /// Width of one bucket.
     pub bucket_s: u64,
@@ -759,11 +826,12 @@ impl Report {
     /// The report of `points`; the `scenario` section describes `scenario`
     /// (the first point's, for a sweep) run with master seed `seed`.
     pub fn new(scenario: &Scenario, seed: u64, points: Vec<Point>) -> Report {
-        Report {
-            shardsim_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: ScenarioInfo::new(scenario, seed),
-            points,
-        }
+        Report::of(ScenarioInfo::new(scenario, seed), points)
+    }
+
+    /// The report of `points` under the `scenario` section `scenario`.
+    pub fn of(scenario: ScenarioInfo, points: Vec<Point>) -> Report {
+        Report { shardsim_version: env!("CARGO_PKG_VERSION").to_string(), scenario, points }
     }
 }
 
@@ -799,13 +867,23 @@ impl Point {
         parameters: BTreeMap<String, serde_json::Value>,
         s: &Scenario,
     ) -> Point {
+        Point::judged(first, per_run, parameters, s.slo.as_ref().map(slo::Limits::from).as_ref())
+    }
+
+    /// [`Point::combine`] with the scenario's `[slo]` limits alone.
+    pub fn judged(
+        first: Point,
+        per_run: Vec<Vec<(String, f64)>>,
+        parameters: BTreeMap<String, serde_json::Value>,
+        limits: Option<&slo::Limits>,
+    ) -> Point {
         let estimates = replicate::estimates(&per_run);
         let replications = per_run.len() as u32;
         let mut p = first;
         p.parameters = parameters;
         p.replications = replications;
         p.estimates = estimates;
-        p.slo = s.slo.as_ref().map(|o| slo::evaluate(o, &p));
+        p.slo = limits.map(|o| slo::evaluate(o, &p));
         p
     }
 

@@ -4,7 +4,9 @@
 //! of the formula's blind spots (the 1,000 records/s limit, key skew,
 //! bursts, 1 KB rounding, enhanced fan-out, aggregation) explains it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use super::label::Label;
 
 use super::table::thousands;
 use super::{ProducersReport, ShardReport, StreamReport, Timeseries};
@@ -22,10 +24,11 @@ const KIB: f64 = 1_024.0;
 
 /// The formula's inputs and answer, the simulated answer, and why they
 /// differ.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sizing {
     /// The formula as AWS documents it.
-    pub formula: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub formula: Label,
     /// User records offered per second (mean over the metered window).
     pub user_records_per_s: f64,
     /// Mean accepted size per user record (data + partition key, plus

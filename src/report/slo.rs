@@ -3,13 +3,15 @@
 //! the 95 % interval, so a configuration passes only when it would pass
 //! with confidence.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use super::label::Label;
 
 use super::Point;
 use crate::scenario::model::Slo;
 
 /// Every objective of a point.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SloReport {
     /// Whether every objective is met.
     pub met: bool,
@@ -18,27 +20,65 @@ pub struct SloReport {
 }
 
 /// One objective.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Objective {
     /// The `[slo]` key, e.g. `max_throttle_rate`.
-    pub name: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub name: Label,
     /// Its limit.
     pub limit: f64,
     /// What was measured: the run's value, or with replications the upper
     /// end of its 95 % interval.
     pub measured: f64,
     /// `value` or `ci95_high`.
-    pub basis: &'static str,
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub basis: Label,
     /// Where it was measured, for per-consumer objectives: the consumer
     /// with the worst value.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumer: Option<String>,
     /// `measured <= limit`.
     pub met: bool,
 }
 
+/// A scenario's `[slo]` limits, as a report needs them: what a partial
+/// report carries so that a merge judges points without the scenario.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// `max_throttle_rate`.
+    pub max_throttle_rate: Option<f64>,
+    /// `max_end_to_end_latency_ms_p99`.
+    pub max_end_to_end_latency_ms_p99: Option<f64>,
+    /// `max_records_dropped`.
+    pub max_records_dropped: Option<u64>,
+    /// `max_records_expired`.
+    pub max_records_expired: Option<u64>,
+    /// `max_iterator_age_ms`.
+    pub max_iterator_age_ms: Option<f64>,
+}
+
+impl From<&Slo> for Limits {
+    fn from(slo: &Slo) -> Self {
+        // Destructured, so that a new objective cannot be left out here.
+        let Slo {
+            max_throttle_rate,
+            max_end_to_end_latency_ms_p99,
+            max_records_dropped,
+            max_records_expired,
+            max_iterator_age_ms,
+        } = *slo;
+        Limits {
+            max_throttle_rate,
+            max_end_to_end_latency_ms_p99,
+            max_records_dropped,
+            max_records_expired,
+            max_iterator_age_ms,
+        }
+    }
+}
+
 /// The verdict of `p` against `slo`.
-pub fn evaluate(slo: &Slo, p: &Point) -> SloReport {
+pub fn evaluate(slo: &Limits, p: &Point) -> SloReport {
     let mut objectives = Vec::new();
     let mut check = |name, limit: Option<f64>, (measured, consumer): (f64, Option<String>)| {
         if let Some(limit) = limit {

@@ -15,6 +15,7 @@ mod hashing;
 mod kpl;
 mod lambda;
 mod on_demand;
+mod partition;
 mod replay;
 mod reshard;
 mod scenarios;
