@@ -9,6 +9,7 @@ mod closed_form;
 mod common;
 mod consumers;
 mod cost;
+mod deploy;
 mod determinism;
 mod fan_out;
 mod hashing;
