@@ -15,14 +15,6 @@ use serde_json::{Value, json};
 
 use crate::common::shardsim;
 
-/// What the manifests use of the partition CLI (issue 17) that this build's
-/// `--help` may not list yet: `(subcommand, flag)`, with an empty flag for
-/// the subcommand itself. They are accepted as written until the CLI lands;
-/// `partition_cli_has_what_the_manifests_use` (ignored until then) checks
-/// them against `--help`.
-const AWAITING_PARTITION_CLI: &[(&str, &str)] =
-    &[("run", "--partition"), ("run", "--partitions"), ("merge", ""), ("merge", "--out")];
-
 /// Slices per sweep in every manifest (deploy/README.md says 50).
 const PARTITIONS: u64 = 50;
 
@@ -328,24 +320,22 @@ fn flags(subcommand: &str) -> BTreeSet<String> {
     out
 }
 
-/// Checks each invocation's subcommand and flags against `--help`, with
-/// `allowed` accepted besides. Returns the problems.
-fn unknown_flags(invocations: &[Invocation], allowed: &[(&str, &str)]) -> Vec<String> {
+/// Checks each invocation's subcommand and flags against `--help`.
+/// Returns the problems.
+fn unknown_flags(invocations: &[Invocation]) -> Vec<String> {
     let subs = subcommands();
     let mut flag_cache: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut problems = Vec::new();
     for inv in invocations {
         let sub = inv.subcommand.as_str();
         if !subs.contains(sub) {
-            if !allowed.contains(&(sub, "")) {
-                problems.push(format!("{}: no subcommand {sub:?}", inv.place));
-            }
+            problems.push(format!("{}: no subcommand {sub:?}", inv.place));
             continue;
         }
         let known = flag_cache.entry(sub.to_string()).or_insert_with(|| flags(sub));
         for arg in inv.args.iter().filter(|a| a.starts_with('-') && a.len() > 1) {
             let flag = arg.split('=').next().unwrap();
-            if !known.contains(flag) && !allowed.contains(&(sub, flag)) {
+            if !known.contains(flag) {
                 problems.push(format!("{}: `shardsim {sub}` has no flag {flag}", inv.place));
             }
         }
@@ -641,9 +631,7 @@ fn the_three_schedulers_run_the_same_1000_configuration_sweep() {
 
 #[test]
 fn every_shardsim_command_line_uses_flags_that_exist() {
-    let mut known = subcommands();
-    known.extend(AWAITING_PARTITION_CLI.iter().filter(|(_, f)| f.is_empty()).map(|(s, _)| s.to_string()));
-    let invocations = all_invocations(&known);
+    let invocations = all_invocations(&subcommands());
     // Each source is read: a scanner that found nothing would pass silently.
     for source in [
         "sweep-job.yaml",
@@ -657,7 +645,7 @@ fn every_shardsim_command_line_uses_flags_that_exist() {
     ] {
         assert!(invocations.iter().any(|i| i.place.contains(source)), "no shardsim command found in {source}");
     }
-    let problems = unknown_flags(&invocations, AWAITING_PARTITION_CLI);
+    let problems = unknown_flags(&invocations);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -771,19 +759,7 @@ fn dockerfile_script_refuses_what_it_cannot_run_safely() {
     }
 }
 
-// ------------------------------------------ the partition CLI (issue 17)
-//
-// These need `run --partition` and `merge`; they are ignored until that CLI
-// is on this branch. Enable them by removing the `#[ignore]`s (and empty
-// AWAITING_PARTITION_CLI).
-
-#[test]
-#[ignore = "needs the partition CLI (issue 17)"]
-fn partition_cli_has_what_the_manifests_use() {
-    let invocations = all_invocations(&subcommands());
-    let problems = unknown_flags(&invocations, &[]);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
+// ------------------------------------------------- the parts and the merge
 
 /// A small sweep for the partition tests: 2 shard counts x 2 replications,
 /// ~1 s in all. Its SLO is broken at both counts.
@@ -814,7 +790,6 @@ fn run_small(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> i32 {
 }
 
 #[test]
-#[ignore = "needs the partition CLI (issue 17)"]
 fn parts_merge_into_the_single_machine_report_and_the_merge_gives_the_verdict() {
     let tmp = tempfile::tempdir().unwrap();
     let (single, parts, merged) = (tmp.path().join("single"), tmp.path().join("parts"), tmp.path().join("merged"));
@@ -835,31 +810,4 @@ fn parts_merge_into_the_single_machine_report_and_the_merge_gives_the_verdict() 
     fs::remove_file(parts.join("shard-sweep/report.part-2-of-3.json")).unwrap();
     let status = shardsim().arg("merge").arg(parts.join("shard-sweep")).arg("--out").arg(&merged).output().unwrap();
     assert_eq!(status.status.code(), Some(2));
-}
-
-/// The scheduler's variables, extra flags, and the part file expected.
-type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
-
-#[test]
-#[ignore = "needs the partition CLI (issue 17)"]
-fn partition_auto_reads_each_schedulers_variables() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cases: &[Case] = &[
-        (&[("JOB_COMPLETION_INDEX", "0")], &["--partitions", "2"], "report.part-1-of-2.json"),
-        (&[("JOB_COMPLETION_INDEX", "1"), ("SHARDSIM_PARTITIONS", "2")], &[], "report.part-2-of-2.json"),
-        (&[("AWS_BATCH_JOB_ARRAY_INDEX", "1"), ("AWS_BATCH_JOB_ARRAY_SIZE", "3")], &[], "report.part-2-of-3.json"),
-        // sbatch --array=5-6: task 5 is the first slice.
-        (
-            &[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_COUNT", "2"), ("SLURM_ARRAY_TASK_MIN", "5")],
-            &[],
-            "report.part-1-of-2.json",
-        ),
-    ];
-    for (i, (env, extra, part)) in cases.iter().enumerate() {
-        let out = tmp.path().join(i.to_string());
-        let mut args = vec!["--partition", "auto"];
-        args.extend_from_slice(extra);
-        assert_eq!(run_small(&out, &args, env), 0, "{env:?}");
-        assert!(out.join("shard-sweep").join(part).is_file(), "{env:?}: no {part}");
-    }
 }
