@@ -216,8 +216,8 @@ pub struct Scan {
 
 /// Takes records of `log` from sequence number `from` that are visible at
 /// `now` (accepted at least `delay` before), up to `max_records` Kinesis
-/// records and `max_bytes`, handing them to `each` a run at a time. An
-/// aggregated Kinesis record is taken whole or not at all.
+/// records and `max_bytes`, handing them to `each` in at most two slices.
+/// An aggregated Kinesis record is taken whole or not at all.
 pub fn scan(
     log: &ShardLog,
     from: u64,
@@ -228,10 +228,11 @@ pub fn scan(
     mut each: impl FnMut(Chunk<'_>),
 ) -> Scan {
     let mut s = Scan::default();
-    log.chunks_from(from, |chunk| {
-        if chunk.put + delay > now {
-            return false;
-        }
+    let Some(until) = now.as_nanos().checked_sub(delay.as_nanos()).map(SimTime) else {
+        return s; // nothing is visible yet
+    };
+    log.chunks_from(from, |whole| {
+        let chunk = whole.accepted_by(until);
         if s.kinesis_records == max_records {
             // The rest of an aggregate the ring's wrap split, if any.
             let rest = chunk.prefix(chunk.leading_continuations());
@@ -249,13 +250,14 @@ pub fn scan(
             s.n += n as u64;
             s.kinesis_records += if n == chunk.len() { kinesis } else { taken.kinesis_len() };
             s.bytes += bytes;
-            s.last_put = Some(chunk.put);
+            s.last_put = taken.last_put();
         }
         if n < chunk.len() {
             s.blocked_by = chunk.iter().nth(n).map(|r| r.bytes());
             return false;
         }
-        true
+        // On to the other side of the wrap only if all of this side went.
+        n == whole.len()
     });
     s
 }

@@ -5,11 +5,11 @@
 //! Every accepted record is written here once and read once per consumer,
 //! so the layout is chosen for that: 16 bytes per record (put time,
 //! creation delay, size and key tag) appended with one store, and readers
-//! take runs of records accepted at the same instant (a put call's records
-//! for this shard) as slices, finding each run's end as they read. On a
-//! stream of thousands of shards a put call sends most shards one record,
-//! so a separate list of runs would cost a second store (and cache line)
-//! per record.
+//! take what they read as at most two slices (either side of the ring's
+//! wrap). On a stream of thousands of shards a put call sends most shards
+//! one record, so keeping put times per run of records accepted at one
+//! instant would cost a second store (and cache line) per record, and
+//! reading run by run a call per record.
 
 use crate::cpu::prefetch;
 use crate::time::SimTime;
@@ -113,13 +113,11 @@ struct Stored {
     size: SizeTag,
 }
 
-/// Consecutive stored records accepted at the same instant.
+/// Consecutive stored records, accepted at non-decreasing instants.
 #[derive(Clone, Copy, Debug)]
 pub struct Chunk<'a> {
     /// Sequence number of the first.
     pub first_seq: u64,
-    /// When the shard accepted them.
-    pub put: SimTime,
     recs: &'a [Stored],
 }
 
@@ -138,6 +136,22 @@ impl<'a> Chunk<'a> {
     #[inline]
     pub fn prefix(self, n: usize) -> Self {
         Chunk { recs: &self.recs[..n.min(self.recs.len())], ..self }
+    }
+
+    /// The records accepted at or before `until`: a prefix, since puts
+    /// are in order.
+    #[inline]
+    pub fn accepted_by(self, until: SimTime) -> Self {
+        match self.recs.last() {
+            Some(last) if last.put > until => self.prefix(self.recs.partition_point(|r| r.put <= until)),
+            _ => self,
+        }
+    }
+
+    /// When the last record was accepted.
+    #[inline]
+    pub fn last_put(&self) -> Option<SimTime> {
+        self.recs.last().map(|r| r.put)
     }
 
     /// How many Kinesis records start in this chunk.
@@ -171,7 +185,7 @@ impl<'a> Chunk<'a> {
     #[inline]
     pub fn from_seq(self, seq: u64) -> Self {
         let skip = (seq.saturating_sub(self.first_seq) as usize).min(self.recs.len());
-        Chunk { first_seq: self.first_seq + skip as u64, put: self.put, recs: &self.recs[skip..] }
+        Chunk { first_seq: self.first_seq + skip as u64, recs: &self.recs[skip..] }
     }
 
     /// The longest prefix within `budget` bytes: its length and bytes.
@@ -195,15 +209,14 @@ impl<'a> Chunk<'a> {
     /// The records, in order.
     #[inline]
     pub fn iter(self) -> impl Iterator<Item = LogRec> + 'a {
-        self.recs.iter().map(move |p| LogRec { put: self.put, producer_delay_us: p.producer_delay_us, size: p.size })
+        self.recs.iter().map(|p| LogRec { put: p.put, producer_delay_us: p.producer_delay_us, size: p.size })
     }
 
     /// Each record's latency in microseconds if delivered at `at`
     /// (see [`LogRec::latency_us`]).
     #[inline]
     pub fn latencies_us(self, at: SimTime) -> impl Iterator<Item = u64> + 'a {
-        let since_put_us = (at - self.put).as_nanos() / 1_000;
-        self.recs.iter().map(move |p| since_put_us + p.producer_delay_us as u64)
+        self.recs.iter().map(move |p| (at - p.put).as_nanos() / 1_000 + p.producer_delay_us as u64)
     }
 }
 
@@ -409,25 +422,19 @@ impl ShardLog {
         self.first_seq + self.recs.len as u64
     }
 
-    /// Calls `visit` with the stored records from `seq` on, one run of
-    /// records accepted at the same instant (or the part of a run on either
-    /// side of the ring's wrap) at a time, until it returns `false`.
+    /// Calls `visit` with the stored records from `seq` on, in at most two
+    /// chunks (either side of the ring's wrap), until it returns `false`.
     #[inline]
     pub fn chunks_from(&self, seq: u64, mut visit: impl FnMut(Chunk<'_>) -> bool) {
         let (front, back) = self.recs.as_slices();
         let mut skip = (seq.max(self.first_seq) - self.first_seq) as usize;
         let mut first_seq = self.first_seq;
         for slice in [front, back] {
-            let mut i = skip.min(slice.len());
-            while i < slice.len() {
-                let put = slice[i].put;
-                let len = slice[i + 1..].iter().take_while(|r| r.put == put).count() + 1;
-                if !visit(Chunk { first_seq: first_seq + i as u64, put, recs: &slice[i..i + len] }) {
-                    return;
-                }
-                i += len;
+            let from = skip.min(slice.len());
+            if from < slice.len() && !visit(Chunk { first_seq: first_seq + from as u64, recs: &slice[from..] }) {
+                return;
             }
-            skip -= skip.min(slice.len());
+            skip -= from;
             first_seq += slice.len() as u64;
         }
     }
@@ -483,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_of_one_instant_share_a_put_time_across_the_ring_wrap() {
+    fn records_keep_their_put_times_across_the_ring_wrap() {
         let mut log = ShardLog::default();
         // Three records per put instant; 60 fill most of the first 64 slots.
         let put_s = |seq: u64| seq / 3;
@@ -495,15 +502,22 @@ mod tests {
         let want: Vec<(u64, u64)> = (41..90).map(|seq| (seq, put_s(seq))).collect();
         assert_eq!(stored_from(&log, 0), want);
         assert_eq!(stored_from(&log, 70), want[29..]);
-        let mut chunks = 0;
+        let mut chunks = Vec::new();
         log.chunks_from(0, |c| {
-            chunks += 1;
-            assert!(c.iter().all(|r| r.put == c.put) && !c.is_empty());
+            chunks.push((c.first_seq, c.len(), c.last_put().map(|t| t.whole_secs())));
             true
         });
-        // Runs 13 (one record left) to 29, and run 21 (63..66, across the
-        // wrap at 64) twice.
-        assert_eq!(chunks, 18);
+        // Records 41..64 before the wrap, 64..90 after it.
+        assert_eq!(chunks, vec![(41, 23, Some(21)), (64, 26, Some(29))]);
+        let visible = |until_s| {
+            let mut n = 0;
+            log.chunks_from(0, |c| {
+                n += c.accepted_by(SimTime::from_secs(until_s)).len();
+                true
+            });
+            n
+        };
+        assert_eq!((visible(13), visible(21), visible(22), visible(99)), (1, 25, 28, 49));
         log.trim(SimTime::ZERO, 90);
         assert_eq!(log.recs.len, 0);
         assert_eq!(stored_from(&log, 0), vec![]);
@@ -529,7 +543,7 @@ mod tests {
             assert_eq!(rest.latencies_us(SimTime::from_secs(2)).collect::<Vec<_>>(), vec![2_000_000; 2]);
             false
         });
-        assert_eq!(visits, 1, "one run, and `false` stops the walk");
+        assert_eq!(visits, 1, "one slice, and `false` stops the walk");
     }
 
     #[test]
