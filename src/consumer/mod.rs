@@ -493,6 +493,22 @@ mod tests {
     }
 
     #[test]
+    fn a_read_cut_before_an_aggregate_split_by_the_wrap_takes_none_of_it() {
+        let mut log = ShardLog::default();
+        (0..62).for_each(|_| log.push(LogRec::new(SimTime::ZERO, SimTime::ZERO, SizeTag::new(1, 0))));
+        log.trim(SimTime::ZERO, 62);
+        // A plain record and an aggregate's first record before the wrap at
+        // 64, its 4 continuations after it.
+        log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(7, 0)));
+        log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(500, 9)));
+        (0..4).for_each(|_| log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::continuation(9))));
+        let s = scan(&log, 62, SimTime::NEVER, SimTime::ZERO, 1, u64::MAX, |_| ());
+        assert_eq!((s.n, s.kinesis_records, s.bytes), (1, 1, 7), "the plain record only");
+        let s = scan(&log, 62, SimTime::NEVER, SimTime::ZERO, 2, u64::MAX, |_| ());
+        assert_eq!((s.n, s.kinesis_records, s.bytes), (6, 2, 507), "and then the aggregate whole");
+    }
+
+    #[test]
     fn skipping_expired_records_counts_only_undelivered_ones() {
         let mut log = ShardLog::default();
         (0..10).for_each(|i| log.push(LogRec::new(SimTime::from_secs(i), SimTime::ZERO, SizeTag::new(1, 0))));
