@@ -867,7 +867,7 @@ impl Point {
         parameters: BTreeMap<String, serde_json::Value>,
         s: &Scenario,
     ) -> Point {
-        Point::judged(first, per_run, parameters, s.slo.as_ref().map(slo::Limits::from).as_ref())
+        Point::judged(first, per_run, parameters, s.slo.as_ref())
     }
 
     /// [`Point::combine`] with the scenario's `[slo]` limits alone.
@@ -875,7 +875,7 @@ impl Point {
         first: Point,
         per_run: Vec<Vec<(String, f64)>>,
         parameters: BTreeMap<String, serde_json::Value>,
-        limits: Option<&slo::Limits>,
+        limits: Option<&crate::scenario::model::Slo>,
     ) -> Point {
         let estimates = replicate::estimates(&per_run);
         let replications = per_run.len() as u32;

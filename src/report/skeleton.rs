@@ -9,9 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::slo::Limits;
 use super::{Point, Report, ScenarioInfo};
-use crate::scenario::model::Plan;
+use crate::scenario::model::{Plan, Slo};
 
 /// One run as a report takes it: its point (replication 0's, at least)
 /// and its [`super::replicate::metrics`].
@@ -35,7 +34,7 @@ pub struct Frame {
     /// The swept paths and their values (empty without a sweep).
     pub parameters: BTreeMap<String, serde_json::Value>,
     /// Its `[slo]`, which a sweep may change.
-    pub slo: Option<Limits>,
+    pub slo: Option<Slo>,
 }
 
 impl Skeleton {
@@ -48,10 +47,7 @@ impl Skeleton {
             points: plan
                 .points
                 .iter()
-                .map(|p| Frame {
-                    parameters: p.parameters.iter().cloned().collect(),
-                    slo: p.scenario.slo.as_ref().map(Limits::from),
-                })
+                .map(|p| Frame { parameters: p.parameters.iter().cloned().collect(), slo: p.scenario.slo.clone() })
                 .collect(),
         }
     }

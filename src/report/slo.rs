@@ -41,44 +41,8 @@ pub struct Objective {
     pub met: bool,
 }
 
-/// A scenario's `[slo]` limits, as a report needs them: what a partial
-/// report carries so that a merge judges points without the scenario.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Limits {
-    /// `max_throttle_rate`.
-    pub max_throttle_rate: Option<f64>,
-    /// `max_end_to_end_latency_ms_p99`.
-    pub max_end_to_end_latency_ms_p99: Option<f64>,
-    /// `max_records_dropped`.
-    pub max_records_dropped: Option<u64>,
-    /// `max_records_expired`.
-    pub max_records_expired: Option<u64>,
-    /// `max_iterator_age_ms`.
-    pub max_iterator_age_ms: Option<f64>,
-}
-
-impl From<&Slo> for Limits {
-    fn from(slo: &Slo) -> Self {
-        // Destructured, so that a new objective cannot be left out here.
-        let Slo {
-            max_throttle_rate,
-            max_end_to_end_latency_ms_p99,
-            max_records_dropped,
-            max_records_expired,
-            max_iterator_age_ms,
-        } = *slo;
-        Limits {
-            max_throttle_rate,
-            max_end_to_end_latency_ms_p99,
-            max_records_dropped,
-            max_records_expired,
-            max_iterator_age_ms,
-        }
-    }
-}
-
 /// The verdict of `p` against `slo`.
-pub fn evaluate(slo: &Limits, p: &Point) -> SloReport {
+pub fn evaluate(slo: &Slo, p: &Point) -> SloReport {
     let mut objectives = Vec::new();
     let mut check = |name, limit: Option<f64>, (measured, consumer): (f64, Option<String>)| {
         if let Some(limit) = limit {

@@ -35,7 +35,9 @@ pub struct Scenario {
 }
 
 /// `[slo]`: service-level objectives, each an upper limit; at least one.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A partial report (`run --partition`) carries them, so that `merge`
+/// judges points without the scenario.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Slo {
     /// `max_throttle_rate`: producers' throttle rate, 0..=1.
     pub max_throttle_rate: Option<f64>,

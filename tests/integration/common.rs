@@ -68,3 +68,37 @@ pub fn consumer_scenario(shards: u32, records_per_s: u32, duration_s: u32, reten
 pub fn consumer(kind: &str, name: &str, extra: &str) -> String {
     format!("[[consumers]]\nname = \"{name}\"\nkind = \"{kind}\"\n{extra}\n")
 }
+
+/// Every scenario file under `scenarios/` (its subfolders too), sorted.
+pub fn shipped_scenarios() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
+    files.sort();
+    files
+}
+
+/// `--set` overrides that run scenario `full` on a short horizon: 10 s
+/// without warm-up; an on-demand stream gets 150 s, since its service
+/// judges whole minutes, with a 5-s split delay; a resharding schedule is
+/// squeezed in, one call a second with 1-s steps.
+pub fn short_horizon(full: &Scenario) -> Vec<String> {
+    let mut short = vec!["scenario.duration_s=10".to_string(), "scenario.warmup_s=0".to_string()];
+    if full.stream.on_demand.is_some() {
+        short[0] = "scenario.duration_s=150".to_string();
+        short.push("stream.on_demand.split_delay_s=5".to_string());
+    } else if full.stream.reshards() {
+        short.push("stream.reshard_op_s=1".to_string());
+        short.extend((0..full.stream.reshard.len()).map(|k| format!("stream.reshard.{k}.at_s={}", k + 1)));
+    }
+    short
+}

@@ -313,41 +313,16 @@ fn partition_auto_reads_each_schedulers_variables() {
     );
 }
 
-fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            scenario_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_shipped_report_survives_a_json_round_trip() {
-    let mut files = Vec::new();
-    scenario_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
-    files.sort();
-    for file in files {
+    for file in crate::common::shipped_scenarios() {
         let text = fs::read_to_string(&file).unwrap();
         let load = |overrides: &[String]| {
             let data = std::rc::Rc::new(shardsim::app::data_files(&file, false));
             shardsim::scenario::load_plan_with(&file.display().to_string(), &text, overrides, &[], Some(2), data)
                 .unwrap_or_else(|e| panic!("{}:\n{e}", file.display()))
         };
-        // Short horizons, as in `scenarios.rs`: a resharding schedule is
-        // squeezed in, an on-demand stream gets whole minutes.
-        let full = load(&[]).points.swap_remove(0).scenario;
-        let mut short = vec!["scenario.duration_s=10".to_string(), "scenario.warmup_s=0".to_string()];
-        if full.stream.on_demand.is_some() {
-            short[0] = "scenario.duration_s=150".to_string();
-            short.push("stream.on_demand.split_delay_s=5".to_string());
-        } else if full.stream.reshards() {
-            short.push("stream.reshard_op_s=1".to_string());
-            short.extend((0..full.stream.reshard.len()).map(|k| format!("stream.reshard.{k}.at_s={}", k + 1)));
-        }
-        let plan = load(&short);
+        let plan = load(&crate::common::short_horizon(&load(&[]).points.swap_remove(0).scenario));
         // Two replications of every configuration: estimates and SLO
         // verdicts are read back too.
         let points: Vec<Point> = plan

@@ -1,21 +1,10 @@
 //! Every file in `scenarios/` loads and runs (on a short horizon), and the
 //! shipped examples show what their comments promise.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use shardsim::report::Report;
 use shardsim::sim::simulate;
-
-fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            scenario_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
-        }
-    }
-}
 
 /// The plan of the scenario file at `path`, reading its data files beside it.
 fn plan(path: &Path, text: &str, overrides: &[String]) -> shardsim::scenario::model::Plan {
@@ -32,24 +21,13 @@ fn load(path: &Path, overrides: &[&str]) -> shardsim::scenario::model::Scenario 
 
 #[test]
 fn every_scenario_runs_on_a_short_horizon() {
-    let mut files = Vec::new();
-    scenario_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"), &mut files);
-    files.sort();
+    let files = crate::common::shipped_scenarios();
     assert!(files.len() >= 3, "{files:?}");
     for path in files {
-        // Every configuration of a sweep, once each. A resharding schedule
-        // is squeezed into the short run: one call a second, 1-s steps.
+        // Every configuration of a sweep, once each, on a short horizon.
         let text = std::fs::read_to_string(&path).unwrap();
         let full = plan(&path, &text, &[]).points.swap_remove(0).scenario;
-        let mut short = vec!["scenario.duration_s=10".to_string(), "scenario.warmup_s=0".to_string()];
-        if full.stream.on_demand.is_some() {
-            // The service judges whole minutes: a split in the short run.
-            short[0] = "scenario.duration_s=150".to_string();
-            short.push("stream.on_demand.split_delay_s=5".to_string());
-        } else if full.stream.reshards() {
-            short.push("stream.reshard_op_s=1".to_string());
-            short.extend((0..full.stream.reshard.len()).map(|k| format!("stream.reshard.{k}.at_s={}", k + 1)));
-        }
+        let short = crate::common::short_horizon(&full);
         for point in &plan(&path, &text, &short).points {
             let s = &point.scenario;
             let prices = shardsim::app::prices_for(s, &path).unwrap_or_else(|e| panic!("{e}"));
