@@ -100,7 +100,7 @@ pub struct ConsumerOutcome {
 }
 
 /// Queue payloads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
     /// Client instance `i` sends its closed batch.
     Send(u32),
@@ -138,9 +138,10 @@ const PUT_AHEAD: usize = 8;
 
 /// Streams of at least this many shards (ever created) ask for shard state
 /// ahead of use. Below it the shards' state stays in the L2 cache, and
-/// asking costs 8 instructions a record for nothing (+5 % instructions on
-/// the reference scenario's 100 shards; 2–3 % slower at 300 shards, 2–10 %
-/// faster at 1,000, measured on the development machine).
+/// asking costs 8 instructions a record for nothing (+5.4 % instructions on
+/// the reference scenario's 100 shards). On the development machine, best
+/// of three runs of an evenly loaded stream, asking was 2 % slower at 300
+/// shards and 1 % faster at 1,000 (7 % by the median run).
 const PREFETCH_MIN_SHARDS: usize = 512;
 
 /// [`simulate`], calling `progress(now, user records so far)` every
