@@ -40,6 +40,28 @@ pub fn shardsim() -> assert_cmd::Command {
     cmd
 }
 
+/// The variables `run --partition auto` reads a slice from.
+pub const SCHEDULER_VARS: [&str; 8] = [
+    "JOB_COMPLETION_INDEX",
+    "AWS_BATCH_JOB_ARRAY_INDEX",
+    "AWS_BATCH_JOB_ARRAY_SIZE",
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_STEP",
+    "SHARDSIM_PARTITIONS",
+];
+
+/// [`shardsim`] with none of [`SCHEDULER_VARS`] in its environment, as if
+/// no scheduler had started it (the tests may run inside one).
+pub fn shardsim_outside_a_scheduler() -> assert_cmd::Command {
+    let mut cmd = shardsim();
+    for v in SCHEDULER_VARS {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
 /// A one-producer scenario running `duration_s`, with the given `[stream]`,
 /// producer and `[producers.sdk]` lines (TOML).
 pub fn one_producer(stream: &str, duration_s: u32, producer: &str, sdk: &str) -> String {

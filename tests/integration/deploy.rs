@@ -766,25 +766,11 @@ fn dockerfile_script_refuses_what_it_cannot_run_safely() {
 const SMALL_SWEEP: &[&str] =
     &["scenarios/shard-sweep.toml", "--sweep", "stream.shard_count=3,4", "--replications", "2"];
 
-/// Runs `shardsim run SMALL_SWEEP --out OUT` plus `extra`, with the
-/// schedulers' variables cleared and `env` set; returns the exit code.
-fn run_small(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> i32 {
-    let mut cmd = shardsim();
+/// Runs `shardsim run SMALL_SWEEP --out OUT` plus `extra`, outside any
+/// scheduler; returns the exit code.
+fn run_small(out: &Path, extra: &[&str]) -> i32 {
+    let mut cmd = crate::common::shardsim_outside_a_scheduler();
     cmd.arg("run").args(SMALL_SWEEP).arg("--out").arg(out).args(extra).arg("--quiet");
-    for var in [
-        "JOB_COMPLETION_INDEX",
-        "SHARDSIM_PARTITIONS",
-        "AWS_BATCH_JOB_ARRAY_INDEX",
-        "AWS_BATCH_JOB_ARRAY_SIZE",
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
     let out = cmd.output().unwrap();
     out.status.code().unwrap_or_else(|| panic!("killed: {}", String::from_utf8_lossy(&out.stderr)))
 }
@@ -793,11 +779,11 @@ fn run_small(out: &Path, extra: &[&str], env: &[(&str, &str)]) -> i32 {
 fn parts_merge_into_the_single_machine_report_and_the_merge_gives_the_verdict() {
     let tmp = tempfile::tempdir().unwrap();
     let (single, parts, merged) = (tmp.path().join("single"), tmp.path().join("parts"), tmp.path().join("merged"));
-    assert_eq!(run_small(&single, &[], &[]), 1, "the small sweep breaks its SLO");
+    assert_eq!(run_small(&single, &[]), 1, "the small sweep breaks its SLO");
     // A part exits 0 once written, whatever the SLO: the schedulers start
     // the merge only when every part succeeded (afterok, dependsOn, wait).
     for k in 1..=3 {
-        assert_eq!(run_small(&parts, &["--partition", &format!("{k}/3")], &[]), 0, "part {k}/3");
+        assert_eq!(run_small(&parts, &["--partition", &format!("{k}/3")]), 0, "part {k}/3");
         assert!(parts.join(format!("shard-sweep/report.part-{k}-of-3.json")).is_file());
     }
     let status = shardsim().arg("merge").arg(parts.join("shard-sweep")).arg("--out").arg(&merged).output().unwrap();

@@ -11,19 +11,7 @@ use std::path::{Path, PathBuf};
 use shardsim::report::{Point, Report, json::to_json, replicate::metrics};
 use shardsim::sim::simulate;
 
-use crate::common::shardsim;
-
-/// Every scheduler variable `--partition auto` reads.
-const SCHEDULER_VARS: [&str; 8] = [
-    "JOB_COMPLETION_INDEX",
-    "AWS_BATCH_JOB_ARRAY_INDEX",
-    "AWS_BATCH_JOB_ARRAY_SIZE",
-    "SLURM_ARRAY_TASK_ID",
-    "SLURM_ARRAY_TASK_COUNT",
-    "SLURM_ARRAY_TASK_MIN",
-    "SLURM_ARRAY_TASK_STEP",
-    "SHARDSIM_PARTITIONS",
-];
+use crate::common::shardsim_outside_a_scheduler;
 
 /// The shard sweep cut short: 6 configurations × 3 replications.
 const SWEEP: [&str; 9] = [
@@ -51,10 +39,7 @@ struct Outcome {
 
 /// `shardsim <args>` with no scheduler variables in its environment.
 fn shardsim_clean(args: &[&str], env: &[(&str, &str)]) -> Outcome {
-    let mut cmd = shardsim();
-    for v in SCHEDULER_VARS {
-        cmd.env_remove(v);
-    }
+    let mut cmd = shardsim_outside_a_scheduler();
     for (k, v) in env {
         cmd.env(k, v);
     }
