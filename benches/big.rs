@@ -5,8 +5,11 @@
 //! records per second of wall time, peak RSS, and the sizes of the
 //! `report.json` and `timeseries.csv` a run writes, next to the targets of
 //! the README's performance section. Timing is printed, never asserted.
+//! Each runs twice: on one thread, then with its SDK calls built on a
+//! second thread (what `shardsim run` does for a single run when it has two
+//! cores; see `producer::feed`).
 //!
-//! `cargo bench --bench big` runs all three (about 10 minutes on 2 cores,
+//! `cargo bench --bench big` runs all three (about 16 minutes on 2 cores,
 //! most of it `big-10k`); `cargo bench --bench big -- zipf` runs those
 //! whose name contains `zipf`.
 
@@ -37,16 +40,17 @@ fn peak_rss_mib() -> f64 {
     kib.map_or(f64::NAN, |k| k / 1024.0)
 }
 
-/// Runs scenario `name` in this process and prints one `result` line:
+/// Runs scenario `name` in this process, on `threads` (1 or 2) threads,
+/// and prints one `result` line:
 /// user records, simulation wall seconds, report seconds, peak RSS MiB,
 /// report.json bytes, timeseries.csv bytes.
-fn run_one(name: &str) {
+fn run_one(name: &str, threads: u32) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/bench/{name}.toml"));
     let text = std::fs::read_to_string(&path).expect("the scenario is in the repository");
     let s = shardsim::scenario::load(&path.display().to_string(), &text, &[]).expect("the scenario is valid");
     let prices = shardsim::app::prices_for(&s, &path).expect("built-in prices");
     let started = Instant::now();
-    let outcome = shardsim::sim::simulate(&s, s.seed, 0);
+    let outcome = shardsim::sim::simulate_observed(&s, s.seed, 0, threads == 2, &mut |_, _| {});
     let sim_s = started.elapsed().as_secs_f64();
     let users: u64 = outcome.producers.iter().map(|c| c.user_records).sum();
     let started = Instant::now();
@@ -60,15 +64,17 @@ fn run_one(name: &str) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    if let [flag, name] = args.as_slice()
+    if let [flag, name, threads] = args.as_slice()
         && flag == "--variant"
     {
-        return run_one(name);
+        return run_one(name, threads.parse().expect("1 or 2 threads"));
     }
     let exe = std::env::current_exe().expect("the benchmark knows its own path");
-    println!("scale benchmark: each variant in its own process, single-threaded");
-    for v in VARIANTS.iter().filter(|v| args.first().is_none_or(|f| v.name.contains(f.as_str()))) {
-        let out = Command::new(&exe).args(["--variant", v.name]).output().expect("the variant starts");
+    println!("scale benchmark: each variant in its own process, on one thread, then with its calls built on a second");
+    let chosen = VARIANTS.iter().filter(|v| args.first().is_none_or(|f| v.name.contains(f.as_str())));
+    for (v, threads) in chosen.flat_map(|v| [(v, 1), (v, 2)]) {
+        let out =
+            Command::new(&exe).args(["--variant", v.name, &threads.to_string()]).output().expect("the variant starts");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let Some(line) = stdout.lines().find_map(|l| l.strip_prefix("result ")) else {
             println!("{}: failed: {}{}", v.name, stdout, String::from_utf8_lossy(&out.stderr));
@@ -82,9 +88,10 @@ fn main() {
             None => format!("target ≤ {} GiB", v.max_rss_mib / 1024.0),
         };
         println!(
-            "{}: {:.0} million user records in {sim_s:.1} s = {rate:.2} million/s; report {report_s:.1} s; \
+            "{} ({threads} thread{}): {:.0} million user records in {sim_s:.1} s = {rate:.2} million/s; report {report_s:.1} s; \
              peak RSS {rss:.0} MiB; report.json {:.1} MB, timeseries.csv {:.1} MB ({target})",
             v.name,
+            if threads == 1 { "" } else { "s" },
             users / 1e6,
             json / 1e6,
             csv / 1e6

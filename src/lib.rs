@@ -3,8 +3,8 @@
 //!
 //! The pipeline is `scenario::load_plan` (TOML + `--set` + sweeps →
 //! validated [`scenario::model::Scenario`]s, one per configuration) →
-//! [`sim::simulate`] (pure, single-threaded, seeded; one per configuration
-//! and replication) → [`report::Report`], priced by [`cost`] with a price
+//! [`sim::simulate`] (pure, seeded, single-threaded but for an optional
+//! call builder; one per configuration and replication) → [`report::Report`], priced by [`cost`] with a price
 //! table and judged against the `[slo]` → exporters (terminal table, JSON,
 //! Markdown, CSV, PNG charts, HTML). [`recommend`] searches shard counts.
 //! Only `app` and the binary touch files, the terminal or the environment.

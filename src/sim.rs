@@ -1,5 +1,8 @@
-//! One simulation run: pure and single-threaded, so the same scenario, seed
-//! and replication give the same outcome bit for bit.
+//! One simulation run: pure, so the same scenario, seed and replication
+//! give the same outcome bit for bit. A run is single-threaded, except that
+//! when asked (and the stream's shape is fixed) its SDK instances build
+//! their calls ahead on a second thread (see [`crate::producer::feed`]):
+//! the same calls, taken in the same order.
 //!
 //! Events are put calls, never single records: a client instance fills its
 //! next batch from its own arrival stream (which touches no shared state),
@@ -20,8 +23,9 @@ use crate::cost::meter::{UsageCounters, reads_by_kind};
 use crate::engine::EventQueue;
 use crate::metrics::shard::cell_shape;
 use crate::metrics::{KplCounters, ProducerCounters, StreamSeries};
+use crate::producer::feed::{self, Feed};
 use crate::producer::kpl::KplInstance;
-use crate::producer::sdk::SdkInstance;
+use crate::producer::sdk::{SdkClient, SdkInstance};
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
 use crate::scaling::{Autoscaler, Decision, MinuteSums, OpenShard, Outcome, Request, View};
@@ -126,7 +130,7 @@ enum Ev {
 
 /// Runs `scenario` with `seed` (replication index `replication`).
 pub fn simulate(scenario: &Scenario, seed: u64, replication: u32) -> RunOutcome {
-    simulate_observed(scenario, seed, replication, &mut |_, _| {})
+    simulate_observed(scenario, seed, replication, false, &mut |_, _| {})
 }
 
 /// Events between two calls of a run's progress observer.
@@ -146,31 +150,65 @@ const PREFETCH_MIN_SHARDS: usize = 512;
 
 /// [`simulate`], calling `progress(now, user records so far)` every
 /// [`PROGRESS_EVERY_EVENTS`] events and once at the end (`now` = the
-/// duration). The observer only watches: the outcome is the same.
+/// duration), with the SDK instances' calls built on a second thread when
+/// `pipelined` and the scenario allows it (see [`feed`]). Neither the
+/// observer nor the second thread changes the outcome.
 pub fn simulate_observed(
     scenario: &Scenario,
     seed: u64,
     replication: u32,
+    pipelined: bool,
     progress: &mut dyn FnMut(SimTime, u64),
 ) -> RunOutcome {
     let mut sim = Sim::new(scenario, seed, replication);
-    sim.run(progress);
+    match pipelined.then(|| sim.split_feed()).flatten() {
+        None => sim.run(progress),
+        Some(builder) => std::thread::scope(|s| {
+            let built = s.spawn(move || builder.run());
+            sim.run(progress);
+            // Stops the builder if it is still waiting to hand over.
+            sim.feed = None;
+            sim.spaces = built.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }),
+    }
     progress(scenario.duration, sim.user_records());
     sim.into_outcome()
+}
+
+/// Whether a run of `scenario` can build its calls on a second thread:
+/// every producer uses the SDK (the KPL's batching follows how its calls
+/// fare), and the stream's shards never change (so neither does any key's
+/// shard).
+pub fn can_pipeline(scenario: &Scenario) -> bool {
+    let fixed = !scenario.stream.reshards() && scenario.stream.mode_switches.is_empty();
+    fixed && scenario.producers.iter().all(|p| matches!(p.client, ClientSpec::Sdk(_)))
 }
 
 /// One client instance of either kind.
 #[derive(Debug)]
 enum Instance {
     Sdk(SdkInstance),
+    /// An SDK instance whose batcher runs on the feed's thread.
+    Fed(SdkClient),
     Kpl(KplInstance),
 }
 
 impl Instance {
     fn group(&self) -> usize {
         match self {
-            Instance::Sdk(s) => s.group as usize,
+            Instance::Sdk(s) => s.client.group as usize,
+            Instance::Fed(c) => c.group as usize,
             Instance::Kpl(k) => k.group as usize,
+        }
+    }
+
+    /// The SDK client of an SDK instance.
+    #[inline]
+    fn sdk_client(&mut self) -> &mut SdkClient {
+        match self {
+            Instance::Sdk(s) => &mut s.client,
+            Instance::Fed(c) => c,
+            Instance::Kpl(_) => unreachable!("an SDK instance"),
         }
     }
 }
@@ -205,6 +243,8 @@ struct Sim<'a> {
     on_demand: Option<OnDemandService>,
     on_demand_check_due: Option<SimTime>,
     mode_periods: Vec<ModePeriod>,
+    /// The SDK calls built on another thread, when they are.
+    feed: Option<Feed>,
 }
 
 impl<'a> Sim<'a> {
@@ -313,7 +353,30 @@ impl<'a> Sim<'a> {
             pool: VecPool::default(),
             events: 0,
             in_flight_from_buffers: 0,
+            feed: None,
         }
+    }
+
+    /// Moves the SDK instances' batchers, the key spaces and the map into
+    /// a call builder for another thread (see [`feed`]), when the run
+    /// allows it (see [`can_pipeline`]).
+    fn split_feed(&mut self) -> Option<feed::Builder> {
+        if !can_pipeline(self.scenario) {
+            return None;
+        }
+        let batchers = std::mem::take(&mut self.instances)
+            .into_iter()
+            .map(|i| {
+                let Instance::Sdk(SdkInstance { client, batcher }) = i else { unreachable!("SDK instances") };
+                let group = client.group as usize;
+                self.instances.push(Instance::Fed(client));
+                (batcher, group)
+            })
+            .collect();
+        let spaces = std::mem::take(&mut self.spaces);
+        let (f, builder) = feed::feed(batchers, spaces, self.stream.map.clone(), self.scenario.duration);
+        self.feed = Some(f);
+        Some(builder)
     }
 
     /// User records generated so far, over all groups.
@@ -413,10 +476,14 @@ impl<'a> Sim<'a> {
         self.finish_consumers(horizon);
         for i in 0..self.instances.len() {
             match &mut self.instances[i] {
-                Instance::Sdk(sdk) => {
+                Instance::Sdk(_) | Instance::Fed(_) => {
                     // Records still in the SDK client's buffer arrived
                     // within the run (the KPL counts arrivals as they come).
-                    let (buffered, _) = sdk.take_batch(Vec::new());
+                    let buffered = match (&mut self.instances[i], &mut self.feed) {
+                        (Instance::Sdk(sdk), _) => sdk.batcher.take_batch(Vec::new()).0,
+                        (_, Some(feed)) => feed.leftover(i),
+                        _ => unreachable!("a fed instance has a feed"),
+                    };
                     self.count_arrivals(i as u32, &buffered);
                     self.in_flight_from_buffers += buffered.len() as u64;
                 }
@@ -445,9 +512,14 @@ impl<'a> Sim<'a> {
             self.events += 1;
             match &mut self.instances[i as usize] {
                 Instance::Sdk(sdk) => {
-                    let (records, hashes) = sdk.take_batch(self.pool.take());
+                    let (records, hashes) = sdk.batcher.take_batch(self.pool.take());
                     self.count_arrivals(i, &records);
                     self.put(Batch { instance: i, attempt: 1, records, hashes }, now);
+                }
+                Instance::Fed(_) => {
+                    let records = self.feed.as_mut().map(|f| f.take(i as usize)).unwrap_or_default();
+                    self.count_arrivals(i, &records);
+                    self.put(Batch { instance: i, attempt: 1, records, hashes: Vec::new() }, now);
                 }
                 Instance::Kpl(_) => self.put_kpl(i, now),
             }
@@ -463,7 +535,11 @@ impl<'a> Sim<'a> {
     fn next_send_time(&mut self, i: u32, horizon: SimTime) -> Option<SimTime> {
         let map = &self.stream.map;
         match &mut self.instances[i as usize] {
-            Instance::Sdk(sdk) => sdk.next_send(&self.spaces[sdk.group as usize], map).filter(|t| *t < horizon),
+            Instance::Sdk(sdk) => {
+                sdk.batcher.next_send(&self.spaces[sdk.client.group as usize], map).filter(|t| *t < horizon)
+            }
+            // The feed sends only before the horizon.
+            Instance::Fed(_) => self.feed.as_mut().and_then(|f| f.next_send(i as usize)),
             Instance::Kpl(kpl) => {
                 let g = kpl.group as usize;
                 let (series, warmup) = (&mut self.series, self.scenario.warmup);
@@ -764,7 +840,7 @@ impl<'a> Sim<'a> {
             (false, false) => self.offer::<true, false>(i, records.as_slice(), &hashes, at, &mut failed),
             (false, true) => self.offer::<true, true>(i, records.as_slice(), &hashes, at, &mut failed),
         };
-        let Instance::Sdk(inst) = &mut self.instances[i as usize] else { unreachable!("an SDK instance") };
+        let inst = self.instances[i as usize].sdk_client();
         let rejected = failed.records.len() as u64;
         self.series.add_put(now, counted, ok_records, ok_bytes, rejected);
         if let Some(cloudwatch) = &mut self.cloudwatch {
@@ -785,7 +861,10 @@ impl<'a> Sim<'a> {
                 c.records_dropped += rejected;
             }
         }
-        self.pool.give(records);
+        match &mut self.feed {
+            Some(feed) => feed.give(records),
+            None => self.pool.give(records),
+        }
         if retry {
             let delay = inst.backoff(attempt);
             // A throttled call keeps a few of its records for seconds of
@@ -815,7 +894,11 @@ impl<'a> Sim<'a> {
         failed: &mut Batch,
     ) -> (u64, u64) {
         let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
-        let Instance::Sdk(inst) = &self.instances[i as usize] else { unreachable!("an SDK instance") };
+        let inst = match &self.instances[i as usize] {
+            Instance::Sdk(s) => &s.client,
+            Instance::Fed(c) => c,
+            Instance::Kpl(_) => unreachable!("an SDK instance"),
+        };
         for (k, r) in records.iter().enumerate() {
             if PREFETCH {
                 if let Some(a) = records.get(k + 2 * PUT_AHEAD) {

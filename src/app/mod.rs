@@ -253,21 +253,24 @@ pub fn run_jobs(loaded: &[Loaded], jobs: &[Job], pool: &rayon::ThreadPool, quiet
         None => progress_bar(jobs.len() as u64, quiet),
     };
     let started = Instant::now();
+    let pipelined = pool.current_num_threads() >= 2;
     let results = pool.install(|| {
         jobs.par_iter()
             .map(|j| {
                 let l = &loaded[j.file];
                 let s = &l.plan.points[j.point].scenario;
+                // A single run has the pool's second thread to build its
+                // calls on; a sweep's runs already keep every thread busy.
                 let o = match single {
-                    Some(_) if !progress.is_hidden() => {
-                        simulate_observed(s, s.seed, j.replication, &mut |now, records| {
-                            progress.set_position(now.whole_secs());
-                            let wall = started.elapsed().as_secs_f64().max(1e-9);
-                            progress
-                                .set_message(format!("{} user records/s", thousands((records as f64 / wall) as u64)));
-                        })
-                    }
-                    _ => simulate(s, s.seed, j.replication),
+                    Some(_) => simulate_observed(s, s.seed, j.replication, pipelined, &mut |now, records| {
+                        if progress.is_hidden() {
+                            return;
+                        }
+                        progress.set_position(now.whole_secs());
+                        let wall = started.elapsed().as_secs_f64().max(1e-9);
+                        progress.set_message(format!("{} user records/s", thousands((records as f64 / wall) as u64)));
+                    }),
+                    None => simulate(s, s.seed, j.replication),
                 };
                 let mut point = Point::of_run(s, &o, &l.prices[j.point]);
                 // A sweep's charts are drawn from its summaries; the

@@ -3,6 +3,7 @@
 //! and retry loop; `kpl` is the Kinesis Producer Library, which aggregates,
 //! collects, rate-limits and retries on its own.
 
+pub mod feed;
 pub mod kpl;
 pub mod kpl_map;
 pub mod sdk;

@@ -23,15 +23,80 @@ use crate::workload::keys::KeySpace;
 /// §1.1), which is at most 1 KiB per call and is not modelled.
 const PUT_RECORD_ROUNDING_BYTES: u32 = 1_024;
 
-/// One SDK client instance: its batch under construction and its settings.
+/// One SDK client instance: the batcher that turns its arrivals into
+/// calls, and the client that sends them and retries what is rejected.
 #[derive(Debug)]
 pub struct SdkInstance {
+    /// Sends and retries.
+    pub client: SdkClient,
+    /// Builds the calls.
+    pub batcher: SdkBatcher,
+}
+
+impl SdkInstance {
+    /// An instance of `group`, keeping hash keys when `rerouted`; draws its
+    /// first arrival.
+    pub fn new(
+        group: u32,
+        spec: &SdkSpec,
+        src: InstanceSources,
+        backoff: SimRng,
+        (space, map): (&KeySpace, &ShardMap),
+        rerouted: bool,
+    ) -> Self {
+        SdkInstance {
+            client: SdkClient { group, backoff, spec: spec.clone() },
+            batcher: SdkBatcher::new(spec, src, (space, map), rerouted),
+        }
+    }
+}
+
+/// What an SDK instance does once a call is built: the bytes the shard
+/// limit charges, and the retry loop's decisions. Depends on nothing the
+/// batcher does, so the two can run apart (see [`super::feed`]).
+#[derive(Debug)]
+pub struct SdkClient {
     /// Producer group index.
     pub group: u32,
-    src: InstanceSources,
     /// Back-off jitter RNG.
     backoff: SimRng,
     spec: SdkSpec,
+}
+
+impl SdkClient {
+    /// Bytes a record counts for against the shard limit under this API.
+    #[inline]
+    pub fn charged_bytes(&self, rec: &Rec) -> u64 {
+        match self.spec.api {
+            SdkApi::PutRecord => rec.bytes().div_ceil(PUT_RECORD_ROUNDING_BYTES) as u64 * 1_024,
+            SdkApi::PutRecords => rec.bytes() as u64,
+        }
+    }
+
+    /// Whether records that failed attempt `attempt` get another try.
+    pub fn may_retry(&self, attempt: u32) -> bool {
+        attempt < self.spec.max_attempts
+    }
+
+    /// Back-off before retry number `attempt` (1 = first retry): uniform in
+    /// `[0, min(max, base·2^(attempt−1))]` ("full jitter").
+    pub fn backoff(&mut self, attempt: u32) -> SimTime {
+        let doubling = 1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX);
+        let cap = self.spec.backoff_base.as_nanos().saturating_mul(doubling).min(self.spec.backoff_max.as_nanos());
+        SimTime(self.backoff.random_range(0..=cap))
+    }
+}
+
+/// An SDK instance's batch under construction: its arrivals, drawn ahead
+/// by one record, closed into calls by count, bytes and linger. It never
+/// learns how its calls fare (retries are the client's), so its calls are
+/// a function of its random sources alone.
+#[derive(Debug)]
+pub struct SdkBatcher {
+    src: InstanceSources,
+    /// Records per call: 1 for PutRecord.
+    max_records: usize,
+    linger: SimTime,
     /// The next record to arrive, already drawn (`None`: past the horizon).
     next: Option<Rec>,
     /// Its hash key, when kept.
@@ -46,46 +111,25 @@ pub struct SdkInstance {
     hashes: Vec<u128>,
 }
 
-impl SdkInstance {
-    /// An instance of `group`, keeping hash keys when `rerouted`; draws its
-    /// first arrival.
-    pub fn new(
-        group: u32,
-        spec: &SdkSpec,
-        mut src: InstanceSources,
-        backoff: SimRng,
-        (space, map): (&KeySpace, &ShardMap),
-        rerouted: bool,
-    ) -> Self {
+impl SdkBatcher {
+    /// The batcher of an instance with `spec`; draws its first arrival.
+    fn new(spec: &SdkSpec, mut src: InstanceSources, (space, map): (&KeySpace, &ShardMap), rerouted: bool) -> Self {
         let mut next_hash = 0;
         let next = draw_record(&mut src, space, map, rerouted.then_some(&mut next_hash));
-        SdkInstance {
-            group,
+        let max_records = match spec.api {
+            SdkApi::PutRecord => 1,
+            SdkApi::PutRecords => spec.batch_max_records as usize,
+        };
+        SdkBatcher {
             src,
-            backoff,
-            spec: spec.clone(),
+            max_records,
+            linger: spec.linger,
             next,
             next_hash,
             batch: Vec::new(),
             batch_bytes: 0,
             rerouted,
             hashes: Vec::new(),
-        }
-    }
-
-    fn max_records(&self) -> usize {
-        match self.spec.api {
-            SdkApi::PutRecord => 1,
-            SdkApi::PutRecords => self.spec.batch_max_records as usize,
-        }
-    }
-
-    /// Bytes a record counts for against the shard limit under this API.
-    #[inline]
-    pub fn charged_bytes(&self, rec: &Rec) -> u64 {
-        match self.spec.api {
-            SdkApi::PutRecord => rec.bytes().div_ceil(PUT_RECORD_ROUNDING_BYTES) as u64 * 1_024,
-            SdkApi::PutRecords => rec.bytes() as u64,
         }
     }
 
@@ -101,13 +145,13 @@ impl SdkInstance {
     /// [`Self::next_send`], keeping hash keys when `REROUTED`.
     #[inline]
     fn fill<const REROUTED: bool>(&mut self, space: &KeySpace, map: &ShardMap) -> Option<SimTime> {
-        let max = self.max_records();
+        let max = self.max_records;
         loop {
             let Some(rec) = self.next else {
-                return self.batch.first().map(|f| f.created + self.spec.linger);
+                return self.batch.first().map(|f| f.created + self.linger);
             };
             if let Some(first) = self.batch.first() {
-                let deadline = first.created + self.spec.linger;
+                let deadline = first.created + self.linger;
                 if rec.created > deadline {
                     return Some(deadline);
                 }
@@ -135,24 +179,6 @@ impl SdkInstance {
     pub fn take_batch(&mut self, spare: Vec<Rec>) -> (Vec<Rec>, Vec<u128>) {
         self.batch_bytes = 0;
         (std::mem::replace(&mut self.batch, spare), std::mem::take(&mut self.hashes))
-    }
-
-    /// Records buffered but not yet sent (for the in-flight count).
-    pub fn buffered(&self) -> u64 {
-        self.batch.len() as u64
-    }
-
-    /// Whether records that failed attempt `attempt` get another try.
-    pub fn may_retry(&self, attempt: u32) -> bool {
-        attempt < self.spec.max_attempts
-    }
-
-    /// Back-off before retry number `attempt` (1 = first retry): uniform in
-    /// `[0, min(max, base·2^(attempt−1))]` ("full jitter").
-    pub fn backoff(&mut self, attempt: u32) -> SimTime {
-        let doubling = 1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX);
-        let cap = self.spec.backoff_base.as_nanos().saturating_mul(doubling).min(self.spec.backoff_max.as_nanos());
-        SimTime(self.backoff.random_range(0..=cap))
     }
 }
 

@@ -220,9 +220,15 @@ impl<'a> Chunk<'a> {
     }
 }
 
-/// A ring buffer of a power-of-two size: appends at the back, drops from
-/// the front, and reuses its memory in place, so the log's footprint is
-/// its largest backlog rounded up, and a push is a masked store.
+/// A ring buffer: appends at the back, drops from the front, and reuses
+/// its memory in place, so the log's footprint is its largest backlog
+/// plus at most a half. It grows by half rather than doubling to a power
+/// of two: on a stream of thousands of evenly loaded shards every log's
+/// largest backlog is about the same, and when that is just past a power
+/// of two, doubling wastes half of every log (`big-uniform`: the logs were
+/// 123 MB of the run's 133 MB heap peak; growing by half, peak RSS fell
+/// from 156 to 130 MiB). Growing by a quarter saved 3 MiB more but copied
+/// far more often as the first backlog built up.
 #[derive(Clone, Debug)]
 struct Ring<T> {
     slots: Vec<T>,
@@ -237,23 +243,31 @@ impl<T> Default for Ring<T> {
 }
 
 impl<T: Copy> Ring<T> {
+    /// Slot of the item `i` places after the front (`i` <= the slots).
     #[inline]
+    fn slot(&self, i: usize) -> usize {
+        let at = self.head + i;
+        if at >= self.slots.len() { at - self.slots.len() } else { at }
+    }
+
+    #[inline(always)]
     fn push(&mut self, item: T) {
         if self.len == self.slots.len() {
             self.grow(item);
         }
-        let mask = self.slots.len() - 1;
-        let i = (self.head + self.len) & mask;
+        let i = self.slot(self.len);
         self.slots[i] = item;
         self.len += 1;
-        prefetch(self.slots.as_ptr().wrapping_add((i + 16) & mask));
+        let ahead = if i + 16 < self.slots.len() { i + 16 } else { 0 };
+        prefetch(self.slots.as_ptr().wrapping_add(ahead));
     }
 
-    /// Doubles the slots (at least 64), unwrapping the items to the start.
+    /// Adds half to the slots (at least 64, in whole cache lines of
+    /// 16-byte records), unwrapping the items to the start.
     #[cold]
     fn grow(&mut self, fill: T) {
         let (front, back) = self.as_slices();
-        let size = (self.slots.len() * 2).max(64);
+        let size = (self.slots.len() + self.slots.len() / 2).next_multiple_of(4).max(64);
         let mut slots = Vec::with_capacity(size);
         slots.extend_from_slice(front);
         slots.extend_from_slice(back);
@@ -271,13 +285,14 @@ impl<T: Copy> Ring<T> {
     /// Asks for the slot the next push writes.
     #[inline]
     fn prefetch_back(&self) {
-        let mask = self.slots.len().wrapping_sub(1);
-        prefetch(self.slots.as_ptr().wrapping_add((self.head + self.len) & mask));
+        if !self.slots.is_empty() {
+            prefetch(self.slots.as_ptr().wrapping_add(self.slot(self.len)));
+        }
     }
 
     #[inline]
     fn get(&self, i: usize) -> T {
-        self.slots[(self.head + i) & (self.slots.len() - 1)]
+        self.slots[self.slot(i)]
     }
 
     /// Index of the first item for which `pred` is false (items must be
@@ -292,7 +307,7 @@ impl<T: Copy> Ring<T> {
 
     fn drop_front(&mut self, n: usize) {
         let n = n.min(self.len);
-        self.head = (self.head + n) & self.slots.len().wrapping_sub(1);
+        self.head = if self.slots.is_empty() { 0 } else { self.slot(n) };
         self.len -= n;
     }
 }
@@ -523,6 +538,35 @@ mod tests {
         assert_eq!(stored_from(&log, 0), vec![]);
         log.push(rec(29));
         assert_eq!(stored_from(&log, 0), vec![(90, 29)], "a new run after everything was read");
+    }
+
+    #[test]
+    fn the_ring_matches_a_queue_through_growth_and_wraps() {
+        // Pushes and drops in an irregular pattern that wraps the ring at
+        // each of its sizes (64, 96, 144, ...), checked against VecDeque.
+        let mut ring: Ring<u32> = Ring::default();
+        let mut model = std::collections::VecDeque::new();
+        let (mut next, mut largest) = (0u32, 0);
+        for step in 0..4_000u32 {
+            for _ in 0..(step % 7) {
+                ring.push(next);
+                model.push_back(next);
+                next += 1;
+            }
+            largest = largest.max(model.len());
+            let drop = (step % 5) as usize;
+            ring.drop_front(drop);
+            model.drain(..drop.min(model.len()));
+            assert_eq!(ring.len, model.len());
+            let (front, back) = ring.as_slices();
+            assert!(front.iter().chain(back).eq(model.iter()), "step {step}");
+            if let Some(k) = model.len().checked_sub(1) {
+                assert_eq!(ring.get(k), model[k]);
+            }
+        }
+        // Growth is by half, so the slots stay within 1.5x the largest
+        // backlog (rounded to 4 slots), far from doubling's 2x.
+        assert!(ring.slots.len() >= largest && ring.slots.len() <= largest * 3 / 2 + 4, "{}", ring.slots.len());
     }
 
     #[test]

@@ -158,7 +158,7 @@ impl Stream {
     /// One record of `bytes` (data + key, as charged) created at `created`,
     /// offered to `shard` at `now`, in whole second `second`; returns whether
     /// the shard accepted it. `stored` is its size as readers see it.
-    #[inline]
+    #[inline(always)]
     pub fn put(&mut self, shard: u32, bytes: u64, stored: SizeTag, created: SimTime, at: PutAt) -> bool {
         debug_assert!(self.is_open(shard), "writes route to open shards");
         let ok = self.admit(shard, (bytes, stored.bytes() as u64), at);

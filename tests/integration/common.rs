@@ -109,6 +109,13 @@ pub fn shipped_scenarios() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// The plan of the scenario file at `path`, reading its data files beside it.
+pub fn shipped_plan(path: &std::path::Path, text: &str, overrides: &[String]) -> shardsim::scenario::model::Plan {
+    let files = std::rc::Rc::new(shardsim::app::data_files(path, false));
+    shardsim::scenario::load_plan_with(&path.display().to_string(), text, overrides, &[], Some(1), files)
+        .unwrap_or_else(|e| panic!("{}:\n{e}", path.display()))
+}
+
 /// `--set` overrides that run scenario `full` on a short horizon: 10 s
 /// without warm-up; an on-demand stream gets 150 s, since its service
 /// judges whole minutes, with a 5-s split delay; a resharding schedule is

@@ -41,7 +41,7 @@ fn watching_a_run_changes_nothing_and_sees_simulated_time_advance() {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml")).unwrap();
     let s = shardsim::scenario::load("quickstart.toml", &text, &["scenario.duration_s=60".to_string()]).unwrap();
     let mut seen: Vec<(shardsim::time::SimTime, u64)> = Vec::new();
-    let watched = shardsim::sim::simulate_observed(&s, s.seed, 0, &mut |t, records| seen.push((t, records)));
+    let watched = shardsim::sim::simulate_observed(&s, s.seed, 0, false, &mut |t, records| seen.push((t, records)));
     let plain = shardsim::sim::simulate(&s, s.seed, 0);
     let prices = shardsim::scenario::built_in_prices();
     let json = |o: &shardsim::sim::RunOutcome| {
@@ -54,4 +54,32 @@ fn watching_a_run_changes_nothing_and_sees_simulated_time_advance() {
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
     let users: u64 = watched.producers.iter().map(|c| c.user_records).sum();
     assert_eq!(seen.last().copied(), Some((s.duration, users)));
+}
+
+#[test]
+fn calls_built_on_a_second_thread_change_nothing() {
+    // Every shipped scenario that can, on its short horizon (400 of the
+    // feed's epochs): the same report.json.
+    let prices = shardsim::scenario::built_in_prices();
+    let mut pipelined = Vec::new();
+    for path in crate::common::shipped_scenarios() {
+        let text = fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        let first = |overrides: &[String]| crate::common::shipped_plan(&path, &text, overrides).points.swap_remove(0);
+        let full = first(&[]).scenario;
+        let s = first(&crate::common::short_horizon(&full)).scenario;
+        if !shardsim::sim::can_pipeline(&s) || s.duration > shardsim::time::SimTime::from_secs(60) {
+            continue;
+        }
+        let json = |pipelined: bool| {
+            let o = shardsim::sim::simulate_observed(&s, s.seed, 0, pipelined, &mut |_, _| {});
+            shardsim::report::json::to_json(&shardsim::report::Report::single(&s, s.seed, &o, &prices))
+        };
+        assert!(json(true) == json(false), "{name}: the pipelined run differs");
+        pipelined.push(path.file_stem().unwrap().to_string_lossy().into_owned());
+    }
+    // Shipped scenarios of each kind of consumer and arrival are among them.
+    for expected in ["quickstart", "hot-key", "fan-out", "lambda", "lagging-consumer"] {
+        assert!(pipelined.iter().any(|p| p == expected), "{expected} not pipelined: {pipelined:?}");
+    }
 }

@@ -6,12 +6,7 @@ use std::path::Path;
 use shardsim::report::Report;
 use shardsim::sim::simulate;
 
-/// The plan of the scenario file at `path`, reading its data files beside it.
-fn plan(path: &Path, text: &str, overrides: &[String]) -> shardsim::scenario::model::Plan {
-    let files = std::rc::Rc::new(shardsim::app::data_files(path, false));
-    shardsim::scenario::load_plan_with(&path.display().to_string(), text, overrides, &[], Some(1), files)
-        .unwrap_or_else(|e| panic!("{}:\n{e}", path.display()))
-}
+use crate::common::shipped_plan as plan;
 
 fn load(path: &Path, overrides: &[&str]) -> shardsim::scenario::model::Scenario {
     let text = std::fs::read_to_string(path).unwrap();
