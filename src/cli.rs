@@ -98,7 +98,8 @@ pub struct LoadArgs {
 /// How runs are spread over cores.
 #[derive(Debug, clap::Args)]
 pub struct ParallelArgs {
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores); a single run uses a second one to
+    /// build its SDK producers' calls ahead. Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_024))]
     pub threads: Option<u32>,
     /// Print nothing on standard output or standard error except errors.
