@@ -163,13 +163,16 @@ pub fn simulate_observed(
     let mut sim = Sim::new(scenario, seed, replication);
     match pipelined.then(|| sim.split_feed()).flatten() {
         None => sim.run(progress),
-        Some(builder) => std::thread::scope(|s| {
-            let built = s.spawn(move || builder.run());
+        Some(builder) => {
+            // Not a scoped thread: if this thread panics, unwinding drops
+            // the run and its feed, which stops the builder; a scope would
+            // wait for a builder blocked on handing over, forever.
+            let built = std::thread::spawn(move || builder.run());
             sim.run(progress);
             // Stops the builder if it is still waiting to hand over.
             sim.feed = None;
             sim.spaces = built.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        }),
+        }
     }
     progress(scenario.duration, sim.user_records());
     sim.into_outcome()

@@ -83,3 +83,18 @@ fn calls_built_on_a_second_thread_change_nothing() {
         assert!(pipelined.iter().any(|p| p == expected), "{expected} not pipelined: {pipelined:?}");
     }
 }
+
+#[test]
+fn a_run_that_panics_stops_its_call_builder() {
+    // The observer panics a few epochs in, while the builder is blocked
+    // handing over more: the panic must come back, not hang the test.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml")).unwrap();
+    let s = shardsim::scenario::load("quickstart.toml", &text, &["scenario.duration_s=60".to_string()]).unwrap();
+    assert!(shardsim::sim::can_pipeline(&s));
+    let caught = std::panic::catch_unwind(|| {
+        shardsim::sim::simulate_observed(&s, s.seed, 0, true, &mut |now, _| {
+            assert!(now < shardsim::time::SimTime::from_secs(5), "the observer gives up");
+        })
+    });
+    assert!(caught.is_err());
+}
