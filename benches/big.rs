@@ -9,7 +9,7 @@
 //! second thread (what `shardsim run` does for a single run when it has two
 //! cores; see `producer::feed`).
 //!
-//! `cargo bench --bench big` runs all three (about 16 minutes on 2 cores,
+//! `cargo bench --bench big` runs all three (about 12 minutes on 2 cores,
 //! most of it `big-10k`); `cargo bench --bench big -- zipf` runs those
 //! whose name contains `zipf`.
 
