@@ -54,12 +54,13 @@ struct Epoch {
     finished: Vec<(usize, Vec<Rec>)>,
 }
 
-/// What an instance has left, as the builder sees it.
+/// An instance as the builder holds it.
 #[derive(Debug)]
 struct Built {
-    /// The batcher and its producer group.
     batcher: SdkBatcher,
+    /// Its producer group (whose key space it draws from).
     group: usize,
+    /// Whether it sends no more calls within the run.
     done: bool,
 }
 
