@@ -482,11 +482,7 @@ impl<'a> Sim<'a> {
                 Instance::Sdk(_) | Instance::Fed(_) => {
                     // Records still in the SDK client's buffer arrived
                     // within the run (the KPL counts arrivals as they come).
-                    let buffered = match (&mut self.instances[i], &mut self.feed) {
-                        (Instance::Sdk(sdk), _) => sdk.batcher.take_batch(Vec::new()).0,
-                        (_, Some(feed)) => feed.leftover(i),
-                        _ => unreachable!("a fed instance has a feed"),
-                    };
+                    let buffered = self.unsent(i);
                     self.count_arrivals(i as u32, &buffered);
                     self.in_flight_from_buffers += buffered.len() as u64;
                 }
@@ -514,15 +510,10 @@ impl<'a> Sim<'a> {
         loop {
             self.events += 1;
             match &mut self.instances[i as usize] {
-                Instance::Sdk(sdk) => {
-                    let (records, hashes) = sdk.batcher.take_batch(self.pool.take());
+                Instance::Sdk(_) | Instance::Fed(_) => {
+                    let (records, hashes) = self.take_call(i as usize);
                     self.count_arrivals(i, &records);
                     self.put(Batch { instance: i, attempt: 1, records, hashes }, now);
-                }
-                Instance::Fed(_) => {
-                    let records = self.feed.as_mut().map(|f| f.take(i as usize)).unwrap_or_default();
-                    self.count_arrivals(i, &records);
-                    self.put(Batch { instance: i, attempt: 1, records, hashes: Vec::new() }, now);
                 }
                 Instance::Kpl(_) => self.put_kpl(i, now),
             }
@@ -531,6 +522,25 @@ impl<'a> Sim<'a> {
                 Some(t) => return self.queue.schedule(t, Ev::Send(i)),
                 None => return,
             }
+        }
+    }
+
+    /// SDK instance `i`'s closed call: its records, and their hash keys
+    /// when kept.
+    fn take_call(&mut self, i: usize) -> (Vec<Rec>, Vec<u128>) {
+        match (&mut self.instances[i], &mut self.feed) {
+            (Instance::Sdk(sdk), _) => sdk.batcher.take_batch(self.pool.take()),
+            (Instance::Fed(_), Some(feed)) => (feed.take(i), Vec::new()),
+            _ => unreachable!("an SDK instance, fed only when there is a feed"),
+        }
+    }
+
+    /// The records SDK instance `i` never sent (once it sends no more).
+    fn unsent(&mut self, i: usize) -> Vec<Rec> {
+        match (&mut self.instances[i], &mut self.feed) {
+            (Instance::Sdk(sdk), _) => sdk.batcher.take_batch(Vec::new()).0,
+            (Instance::Fed(_), Some(feed)) => feed.leftover(i),
+            _ => unreachable!("an SDK instance, fed only when there is a feed"),
         }
     }
 
@@ -897,11 +907,7 @@ impl<'a> Sim<'a> {
         failed: &mut Batch,
     ) -> (u64, u64) {
         let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
-        let inst = match &self.instances[i as usize] {
-            Instance::Sdk(s) => &s.client,
-            Instance::Fed(c) => c,
-            Instance::Kpl(_) => unreachable!("an SDK instance"),
-        };
+        let inst = self.instances[i as usize].sdk_client();
         for (k, r) in records.iter().enumerate() {
             if PREFETCH {
                 if let Some(a) = records.get(k + 2 * PUT_AHEAD) {

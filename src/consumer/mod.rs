@@ -477,12 +477,18 @@ mod tests {
         assert_eq!(taken(1, u64::MAX), (1, 1, 100, None));
     }
 
-    #[test]
-    fn an_aggregate_split_by_the_ring_wrap_is_still_taken_whole() {
+    /// A log whose first 62 records were read and trimmed, so that its
+    /// next records wrap the 64-slot ring after two.
+    fn log_wrapping_after_two() -> ShardLog {
         let mut log = ShardLog::default();
-        // 62 plain records, read and trimmed, so the next ones wrap at 64.
         (0..62).for_each(|_| log.push(LogRec::new(SimTime::ZERO, SimTime::ZERO, SizeTag::new(1, 0))));
         log.trim(SimTime::ZERO, 62);
+        log
+    }
+
+    #[test]
+    fn an_aggregate_split_by_the_ring_wrap_is_still_taken_whole() {
+        let mut log = log_wrapping_after_two();
         log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(500, 9)));
         (0..4).for_each(|_| log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::continuation(9))));
         log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(7, 0)));
@@ -494,9 +500,7 @@ mod tests {
 
     #[test]
     fn a_read_cut_before_an_aggregate_split_by_the_wrap_takes_none_of_it() {
-        let mut log = ShardLog::default();
-        (0..62).for_each(|_| log.push(LogRec::new(SimTime::ZERO, SimTime::ZERO, SizeTag::new(1, 0))));
-        log.trim(SimTime::ZERO, 62);
+        let mut log = log_wrapping_after_two();
         // A plain record and an aggregate's first record before the wrap at
         // 64, its 4 continuations after it.
         log.push(LogRec::new(SimTime::from_secs(1), SimTime::ZERO, SizeTag::new(7, 0)));

@@ -21,8 +21,8 @@
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
-use crate::producer::Rec;
 use crate::producer::sdk::SdkBatcher;
+use crate::producer::{Rec, VecPool};
 use crate::stream::hash::ShardMap;
 use crate::time::SimTime;
 use crate::workload::keys::KeySpace;
@@ -35,9 +35,6 @@ pub const EPOCH: SimTime = SimTime(25_000_000);
 
 /// Epochs built and not yet taken, at most.
 const AHEAD: usize = 2;
-
-/// Record vectors smaller than this are not sent back for reuse.
-const REUSED_MIN_RECORDS: usize = 64;
 
 /// One call: when it is sent, and its records in send order.
 #[derive(Debug)]
@@ -73,7 +70,8 @@ pub struct Feed {
     leftovers: Vec<Option<Vec<Rec>>>,
     epochs: Receiver<Epoch>,
     reuse: Sender<Vec<Vec<Rec>>>,
-    returned: Vec<Vec<Rec>>,
+    /// Vectors given back, sent to the builder at the next hand-over.
+    returned: VecPool,
 }
 
 /// The builder's end, to run on its own thread with [`Builder::run`].
@@ -85,7 +83,7 @@ pub struct Builder {
     horizon: SimTime,
     epochs: SyncSender<Epoch>,
     reuse: Receiver<Vec<Vec<Rec>>>,
-    spare: Vec<Vec<Rec>>,
+    spare: VecPool,
 }
 
 /// A feed for `batchers` (each with its producer group), which draw keys
@@ -105,9 +103,10 @@ pub fn feed(
         leftovers: vec![None; n],
         epochs: epoch_rx,
         reuse: reuse_tx,
-        returned: Vec::new(),
+        returned: VecPool::default(),
     };
-    let builder = Builder { instances, spaces, map, horizon, epochs: epoch_tx, reuse: reuse_rx, spare: Vec::new() };
+    let builder =
+        Builder { instances, spaces, map, horizon, epochs: epoch_tx, reuse: reuse_rx, spare: VecPool::default() };
     (feed, builder)
 }
 
@@ -130,17 +129,14 @@ impl Builder {
     /// Every unfinished instance's calls before `end`, and its first at or
     /// after it.
     fn epoch(&mut self, end: SimTime) -> Epoch {
-        if let Ok(back) = self.reuse.try_recv() {
-            self.spare.extend(back);
-            self.spare.extend(self.reuse.try_iter().flatten());
-        }
+        self.spare.keep(self.reuse.try_iter().flatten());
         let mut epoch = Epoch { calls: Vec::with_capacity(self.instances.len()), finished: Vec::new() };
         for (i, b) in self.instances.iter_mut().enumerate() {
             let mut calls = Vec::new();
             while !b.done {
                 match b.batcher.next_send(&self.spaces[b.group], &self.map).filter(|t| *t < self.horizon) {
                     Some(at) => {
-                        let (records, _) = b.batcher.take_batch(self.spare.pop().unwrap_or_default());
+                        let (records, _) = b.batcher.take_batch(self.spare.take());
                         calls.push(Call { at, records });
                         if at >= end {
                             break;
@@ -175,15 +171,12 @@ impl Feed {
     /// Instance `i`'s next call's records (after [`Self::next_send`] said
     /// there is one).
     pub fn take(&mut self, i: usize) -> Vec<Rec> {
-        self.calls[i].pop_front().map(|c| c.records).unwrap_or_default()
+        self.calls[i].pop_front().expect("taken after next_send said there is a call").records
     }
 
     /// Hands a record vector back for reuse.
-    pub fn give(&mut self, mut records: Vec<Rec>) {
-        if records.capacity() >= REUSED_MIN_RECORDS {
-            records.clear();
-            self.returned.push(records);
-        }
+    pub fn give(&mut self, records: Vec<Rec>) {
+        self.returned.give(records);
     }
 
     /// The records left in instance `i`'s buffer once it sends no more.
@@ -203,9 +196,10 @@ impl Feed {
         for (i, left) in epoch.finished {
             self.leftovers[i] = Some(left);
         }
-        if !self.returned.is_empty() {
+        let back = self.returned.take_all();
+        if !back.is_empty() {
             // The builder may have finished: then nobody needs them.
-            let _ = self.reuse.send(std::mem::take(&mut self.returned));
+            let _ = self.reuse.send(back);
         }
     }
 }

@@ -111,4 +111,14 @@ impl VecPool {
             self.free.push(v);
         }
     }
+
+    /// Takes every kept vector (to hand them to another pool).
+    pub fn take_all(&mut self) -> Vec<Vec<Rec>> {
+        std::mem::take(&mut self.free)
+    }
+
+    /// Keeps `vs`, vectors another pool took (already empty and large).
+    pub fn keep(&mut self, vs: impl IntoIterator<Item = Vec<Rec>>) {
+        self.free.extend(vs);
+    }
 }
