@@ -922,7 +922,7 @@ impl<'a> Sim<'a> {
                 r.shard = self.stream.map.shard_of(hashes[k]);
             }
             let bytes = inst.charged_bytes(&r);
-            if self.stream.put(r.shard, bytes, r.size, r.created, at) {
+            if self.stream.put::<PREFETCH>(r.shard, bytes, r.size, r.created, at) {
                 ok_records += 1;
                 ok_bytes += bytes;
                 if REROUTED {

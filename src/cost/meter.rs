@@ -105,11 +105,12 @@ impl UsageCounters {
     /// The totals of the shards' `meters` and the consumers' `reads`
     /// (GetRecords bytes, pushed bytes).
     pub fn of(meters: &[ShardMeter], reads: (u64, u64)) -> Self {
+        let totals: Vec<_> = meters.iter().map(ShardMeter::totals).collect();
         UsageCounters {
-            kinesis_records: meters.iter().map(|m| m.incoming_records).sum(),
-            bytes: meters.iter().map(|m| m.payload_bytes).sum(),
-            put_payload_units: meters.iter().map(|m| m.put_payload_units()).sum(),
-            on_demand_kib: meters.iter().map(|m| m.on_demand_kib).sum(),
+            kinesis_records: totals.iter().map(|t| t.incoming_records).sum(),
+            bytes: totals.iter().map(|t| t.payload_bytes).sum(),
+            put_payload_units: totals.iter().map(|t| t.put_payload_units()).sum(),
+            on_demand_kib: totals.iter().map(|t| t.on_demand_kib).sum(),
             bytes_read: reads,
         }
     }

@@ -8,7 +8,7 @@ pub mod series;
 pub mod shard;
 
 pub use series::{SeriesPoint, StreamSeries};
-pub use shard::ShardMeter;
+pub use shard::{ShardMeter, WriteTotals};
 
 use crate::time::SimTime;
 use latency::LatencyCounts;

@@ -34,30 +34,21 @@ pub fn cell_shape(duration: SimTime, shards: usize, min_cell_s: u64) -> (u64, us
     (cell_s, secs.div_ceil(cell_s) as usize)
 }
 
-/// Write-side counters of one shard. Every record attempt updates the
-/// first two cache lines (the second in progress, then the totals): the
-/// fields are laid out in that order (`repr(C)`) and the meter starts a
-/// line, since on a stream of thousands of shards each attempt finds its
-/// shard's meter out of cache.
+/// Write-side counters of one shard. Every record attempt updates only the
+/// meter's first cache line, the second in progress: the totals are that
+/// second's tally added in when it closes (and on request, see
+/// [`ShardMeter::totals`]). On a stream of thousands of shards each attempt
+/// finds its shard's meter out of cache, and when the totals had a line of
+/// their own the second line was one of five lines a record waited for.
 #[derive(Clone, Debug, Default)]
 #[repr(C, align(64))]
 pub struct ShardMeter {
     current: SecondTally,
-    /// Records accepted (CloudWatch IncomingRecords).
-    pub incoming_records: u64,
-    /// Bytes accepted, data + partition key (IncomingBytes).
-    pub incoming_bytes: u64,
-    /// Record attempts rejected (WriteProvisionedThroughputExceeded).
-    pub write_throttled: u64,
-    /// Accepted records' real sizes (data + key, without PutRecord's 1 KB
-    /// rounding for the limit): what is stored and billed.
-    pub payload_bytes: u64,
-    /// PUT payload units beyond the first of each accepted record; see
-    /// [`ShardMeter::put_payload_units`].
-    extra_put_payload_units: u64,
-    /// Accepted records' real sizes rounded up to whole KB each (on-demand
-    /// billing), in KB.
-    pub on_demand_kib: u64,
+    /// Totals of the seconds closed so far.
+    closed: WriteTotals,
+    /// The second in progress's attempts during warm-up (not counted): only
+    /// a second that spans the warm-up's end holds both kinds.
+    warm: WriteTotals,
     /// Seconds in which at least one attempt was rejected.
     pub throttled_seconds: u64,
     /// Highest accepted load of any second, as a fraction of the limit.
@@ -73,15 +64,81 @@ pub struct ShardMeter {
     accepted_closed: (u64, u64),
 }
 
-/// What one shard saw during one second.
+/// A shard's counted writes (after warm-up).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteTotals {
+    /// Records accepted (CloudWatch IncomingRecords).
+    pub incoming_records: u64,
+    /// Bytes accepted, data + partition key (IncomingBytes).
+    pub incoming_bytes: u64,
+    /// Record attempts rejected (WriteProvisionedThroughputExceeded).
+    pub write_throttled: u64,
+    /// Accepted records' real sizes (data + key, without PutRecord's 1 KB
+    /// rounding for the limit): what is stored and billed.
+    pub payload_bytes: u64,
+    /// Accepted records' real sizes rounded up to whole KB each (on-demand
+    /// billing), in KB.
+    pub on_demand_kib: u64,
+    /// PUT payload units beyond the first of each accepted record; see
+    /// [`WriteTotals::put_payload_units`].
+    extra_put_payload_units: u64,
+}
+
+impl WriteTotals {
+    /// PUT payload units of the accepted records (provisioned billing).
+    pub fn put_payload_units(&self) -> u64 {
+        self.incoming_records + self.extra_put_payload_units
+    }
+
+    fn add(&mut self, o: WriteTotals) {
+        self.incoming_records += o.incoming_records;
+        self.incoming_bytes += o.incoming_bytes;
+        self.write_throttled += o.write_throttled;
+        self.payload_bytes += o.payload_bytes;
+        self.on_demand_kib += o.on_demand_kib;
+        self.extra_put_payload_units += o.extra_put_payload_units;
+    }
+
+    fn minus(self, o: WriteTotals) -> WriteTotals {
+        WriteTotals {
+            incoming_records: self.incoming_records - o.incoming_records,
+            incoming_bytes: self.incoming_bytes - o.incoming_bytes,
+            write_throttled: self.write_throttled - o.write_throttled,
+            payload_bytes: self.payload_bytes - o.payload_bytes,
+            on_demand_kib: self.on_demand_kib - o.on_demand_kib,
+            extra_put_payload_units: self.extra_put_payload_units - o.extra_put_payload_units,
+        }
+    }
+}
+
+/// What one shard saw during one second, warm-up included: one cache line.
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
 struct SecondTally {
     second: u64,
     ok_records: u64,
     ok_bytes: u64,
     tried_records: u64,
     tried_bytes: u64,
+    /// Accepted records' real sizes, and those rounded up to whole KB each.
+    ok_real_bytes: u64,
+    ok_kib: u64,
     counted: bool,
+}
+
+impl SecondTally {
+    /// Its attempts as totals, beyond-the-first PUT payload units excepted
+    /// (rare: those go straight to the meter's totals).
+    fn totals(&self) -> WriteTotals {
+        WriteTotals {
+            incoming_records: self.ok_records,
+            incoming_bytes: self.ok_bytes,
+            write_throttled: self.tried_records - self.ok_records,
+            payload_bytes: self.ok_real_bytes,
+            on_demand_kib: self.ok_kib,
+            extra_put_payload_units: 0,
+        }
+    }
 }
 
 impl ShardMeter {
@@ -113,33 +170,37 @@ impl ShardMeter {
         if accepted {
             t.ok_records += 1;
             t.ok_bytes += bytes;
+            t.ok_real_bytes += real_bytes;
+            t.ok_kib += on_demand_kib(real_bytes);
         }
-        if counted {
-            if accepted {
-                self.incoming_records += 1;
-                self.incoming_bytes += bytes;
-                self.billed(real_bytes);
-            } else {
-                self.write_throttled += 1;
-            }
-        }
-    }
-
-    /// Bills one accepted, counted record of real size `bytes`.
-    #[inline]
-    fn billed(&mut self, bytes: u64) {
-        self.payload_bytes += bytes;
-        self.on_demand_kib += on_demand_kib(bytes);
-        // Most records are one unit: count only the rest, so the common
-        // case costs a predictable branch instead of a division.
-        if bytes > PUT_PAYLOAD_UNIT_BYTES {
-            self.extra_put_payload_units += put_payload_units(bytes) - 1;
+        if !counted {
+            self.warm_up(bytes, real_bytes, accepted);
+        } else if accepted && real_bytes > PUT_PAYLOAD_UNIT_BYTES {
+            // Most records are one unit: count only the rest, so the common
+            // case costs a predictable branch instead of a division.
+            self.closed.extra_put_payload_units += put_payload_units(real_bytes) - 1;
         }
     }
 
-    /// PUT payload units of the accepted records (provisioned billing).
-    pub fn put_payload_units(&self) -> u64 {
-        self.incoming_records + self.extra_put_payload_units
+    /// Notes an attempt during warm-up, to leave out of the totals.
+    #[cold]
+    fn warm_up(&mut self, bytes: u64, real_bytes: u64, accepted: bool) {
+        let w = &mut self.warm;
+        if accepted {
+            w.incoming_records += 1;
+            w.incoming_bytes += bytes;
+            w.payload_bytes += real_bytes;
+            w.on_demand_kib += on_demand_kib(real_bytes);
+        } else {
+            w.write_throttled += 1;
+        }
+    }
+
+    /// The counted writes so far (the second in progress too).
+    pub fn totals(&self) -> WriteTotals {
+        let mut t = self.closed;
+        t.add(self.current.totals().minus(self.warm));
+        t
     }
 
     /// Folds the second in progress into the peaks; call once at the end.
@@ -158,6 +219,8 @@ impl ShardMeter {
         let t = self.current;
         self.accepted_closed.0 += t.ok_records;
         self.accepted_closed.1 += t.ok_bytes;
+        self.closed.add(t.totals().minus(self.warm));
+        self.warm = WriteTotals::default();
         if !t.counted || t.tried_records == 0 {
             return;
         }
@@ -182,12 +245,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_attempt_touches_the_meters_first_two_cache_lines() {
+    fn an_attempt_touches_the_meters_first_cache_line() {
         assert_eq!(std::mem::align_of::<ShardMeter>(), 64);
+        assert!(std::mem::size_of::<SecondTally>() <= 64);
         let m = ShardMeter::default();
-        let base = &m as *const ShardMeter as usize;
-        let offset = |p: *const u64| p as usize - base;
-        assert!(offset(&m.on_demand_kib) < 128 && offset(&m.write_throttled) < 128);
+        let offset = |p: *const SecondTally| p as usize - (&m as *const ShardMeter as usize);
+        assert_eq!(offset(&m.current), 0);
     }
 
     #[test]
@@ -202,8 +265,8 @@ mod tests {
         }
         m.attempt(2, true, (524_288, 524_288), true, limits);
         m.finish(limits);
-        assert_eq!(m.incoming_records, 1_501);
-        assert_eq!(m.write_throttled, 500);
+        assert_eq!(m.totals().incoming_records, 1_501);
+        assert_eq!(m.totals().write_throttled, 500);
         assert_eq!(m.throttled_seconds, 1);
         assert_eq!(m.write_utilization_max, 1.0);
         assert_eq!(m.write_demand_max, 1.5);
@@ -223,9 +286,15 @@ mod tests {
         // units, 512 KB), one of exactly 25 KB (1 unit), and one of 1,000 B
         // that PutRecord charged as 2 KB against the limit; the rejected and
         // the warm-up records are not billed.
-        assert_eq!(m.payload_bytes, 1_500 * 100 + 524_288 + 25_600 + 1_000);
-        assert_eq!(m.put_payload_units(), 1_500 + 21 + 1 + 1);
-        assert_eq!(m.on_demand_kib, 1_500 + 512 + 25 + 1);
+        // The second in progress counts, and closing it changes nothing.
+        for t in [m.totals(), {
+            m.finish(limits);
+            m.totals()
+        }] {
+            assert_eq!(t.payload_bytes, 1_500 * 100 + 524_288 + 25_600 + 1_000);
+            assert_eq!(t.put_payload_units(), 1_500 + 21 + 1 + 1);
+            assert_eq!(t.on_demand_kib, 1_500 + 512 + 25 + 1);
+        }
     }
 
     #[test]
@@ -240,7 +309,7 @@ mod tests {
         assert_eq!(records, [1_500, 10, 7]);
         assert_eq!(m.cells[0].write_throttled, 500);
         assert_eq!(m.cells[0].write_utilization_max, 1.0);
-        assert_eq!(m.cells.iter().map(|c| c.incoming_records as u64).sum::<u64>(), m.incoming_records);
+        assert_eq!(m.cells.iter().map(|c| c.incoming_records as u64).sum::<u64>(), m.totals().incoming_records);
         // Shapes: one-second cells while they fit, wider beyond.
         let hour = SimTime::from_secs(3_600);
         assert_eq!(cell_shape(hour, 100, 1), (1, 3_600));
@@ -255,7 +324,21 @@ mod tests {
         m.attempt(0, false, (100, 100), false, limits);
         m.attempt(1, true, (100, 100), true, limits);
         m.finish(limits);
-        assert_eq!((m.incoming_records, m.write_throttled, m.throttled_seconds), (1, 0, 0));
+        assert_eq!((m.totals().incoming_records, m.totals().write_throttled, m.throttled_seconds), (1, 0, 0));
         assert_eq!(m.write_utilization_max, 0.001);
+        // A second that spans the warm-up's end: only its counted attempts
+        // are totalled, its whole load makes its peak.
+        let mut m = ShardMeter::default();
+        (0..300).for_each(|i| m.attempt(4, false, (2_000, 2_000), i < 200, limits));
+        assert_eq!(m.totals(), WriteTotals::default());
+        (0..700).for_each(|i| m.attempt(4, true, (40_000, 30_000), i < 100, limits));
+        let t = m.totals();
+        assert_eq!((t.incoming_records, t.write_throttled), (100, 600));
+        assert_eq!((t.incoming_bytes, t.payload_bytes, t.put_payload_units()), (4_000_000, 3_000_000, 200));
+        assert_eq!(t.on_demand_kib, 100 * 30);
+        m.attempt(5, true, (1, 1), true, limits);
+        m.finish(limits);
+        assert_eq!(m.totals().incoming_records, 101);
+        assert_eq!(m.write_demand_max, (300.0 * 2_000.0 + 700.0 * 40_000.0) / 1_048_576.0);
     }
 }

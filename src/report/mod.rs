@@ -1036,8 +1036,9 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
 
 fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {
     let meters = &o.stream.meters;
-    let attempts = |m: &crate::metrics::ShardMeter| m.incoming_records + m.write_throttled;
-    let all: u64 = meters.iter().map(attempts).sum();
+    let totals: Vec<_> = meters.iter().map(|m| m.totals()).collect();
+    let attempts = |t: &crate::metrics::WriteTotals| t.incoming_records + t.write_throttled;
+    let all: u64 = totals.iter().map(attempts).sum();
     // A fair share is one over the shards open on average.
     let n = open_shards_mean(s, o);
     let retention = SimTime::from_secs_f64(s.stream.retention_hours * 3_600.0);
@@ -1045,13 +1046,14 @@ fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {
     let shard_id = |i: u32| names.id(i);
     meters
         .iter()
+        .zip(&totals)
         .zip(&o.stream.topology.shards)
         .enumerate()
-        .map(|(i, (m, shard))| {
+        .map(|(i, ((m, t), shard))| {
             let r = shard.range;
-            let share = ratio(attempts(m), all);
+            let share = ratio(attempts(t), all);
             let mut hot_reasons = Vec::new();
-            if m.write_throttled > 0 {
+            if t.write_throttled > 0 {
                 hot_reasons.push("throttled");
             }
             if m.write_utilization_max >= 1.0 {
@@ -1073,10 +1075,10 @@ fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {
                 adjacent_parent_shard_id: shard.adjacent_parent.map(shard_id),
                 created_at_s: shard.created_at.as_secs_f64(),
                 closed_at_s: shard.closed_at.map(SimTime::as_secs_f64),
-                incoming_records: m.incoming_records,
-                incoming_bytes: m.incoming_bytes,
-                write_throttled: m.write_throttled,
-                throttle_rate: ratio(m.write_throttled, attempts(m)),
+                incoming_records: t.incoming_records,
+                incoming_bytes: t.incoming_bytes,
+                write_throttled: t.write_throttled,
+                throttle_rate: ratio(t.write_throttled, attempts(t)),
                 traffic_share: share,
                 write_utilization_max: m.write_utilization_max,
                 write_demand_max: m.write_demand_max,

@@ -250,16 +250,25 @@ impl<T: Copy> Ring<T> {
         if at >= self.slots.len() { at - self.slots.len() } else { at }
     }
 
+    /// Appends `item`, and asks for the slot 16 places on unless `TAIL_ASKED`
+    /// (the caller asked for this slot ahead of time: see
+    /// [`ShardLog::prefetch_tail`]). Asking 16 on keeps a small stream's log
+    /// tails in cache (without it, the reference scenario with a consumer ran
+    /// 25 % longer); on a stream of thousands of shards that slot is evicted
+    /// before its turn, and asking only fills the line-fill buffers the
+    /// caller's own requests need (big-zipf 10 % slower, median of 5).
     #[inline(always)]
-    fn push(&mut self, item: T) {
+    fn push<const TAIL_ASKED: bool>(&mut self, item: T) {
         if self.len == self.slots.len() {
             self.grow(item);
         }
         let i = self.slot(self.len);
         self.slots[i] = item;
         self.len += 1;
-        let ahead = if i + 16 < self.slots.len() { i + 16 } else { 0 };
-        prefetch(self.slots.as_ptr().wrapping_add(ahead));
+        if !TAIL_ASKED {
+            let ahead = if i + 16 < self.slots.len() { i + 16 } else { 0 };
+            prefetch(self.slots.as_ptr().wrapping_add(ahead));
+        }
     }
 
     /// Adds half to the slots (at least 64, in whole cache lines of
@@ -374,7 +383,7 @@ impl ShardLog {
     #[inline]
     pub fn push_key(&mut self, fingerprint: u32) {
         debug_assert!(self.keyed && self.keys.len + 1 == self.recs.len);
-        self.keys.push(fingerprint);
+        self.keys.push::<false>(fingerprint);
     }
 
     /// The key fingerprints of records `from..to` (stored ones only), in
@@ -395,7 +404,14 @@ impl ShardLog {
     /// Appends an accepted record.
     #[inline]
     pub fn push(&mut self, rec: LogRec) {
-        self.recs.push(Stored { put: rec.put, producer_delay_us: rec.producer_delay_us, size: rec.size });
+        self.push_after::<false>(rec);
+    }
+
+    /// Appends an accepted record; `TAIL_ASKED` says whether the caller
+    /// asked for its slot ahead (see [`Ring::push`]).
+    #[inline(always)]
+    pub fn push_after<const TAIL_ASKED: bool>(&mut self, rec: LogRec) {
+        self.recs.push::<TAIL_ASKED>(Stored { put: rec.put, producer_delay_us: rec.producer_delay_us, size: rec.size });
     }
 
     /// Notes that the aggregate just pushed, `records` user records from
@@ -549,7 +565,7 @@ mod tests {
         let (mut next, mut largest) = (0u32, 0);
         for step in 0..4_000u32 {
             for _ in 0..(step % 7) {
-                ring.push(next);
+                ring.push::<false>(next);
                 model.push_back(next);
                 next += 1;
             }

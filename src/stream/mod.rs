@@ -158,12 +158,21 @@ impl Stream {
     /// One record of `bytes` (data + key, as charged) created at `created`,
     /// offered to `shard` at `now`, in whole second `second`; returns whether
     /// the shard accepted it. `stored` is its size as readers see it.
+    /// `TAIL_ASKED`: the caller asked for the shard's state and log slot
+    /// ahead ([`Self::prefetch_state`], [`Self::prefetch_tail`]).
     #[inline(always)]
-    pub fn put(&mut self, shard: u32, bytes: u64, stored: SizeTag, created: SimTime, at: PutAt) -> bool {
+    pub fn put<const TAIL_ASKED: bool>(
+        &mut self,
+        shard: u32,
+        bytes: u64,
+        stored: SizeTag,
+        created: SimTime,
+        at: PutAt,
+    ) -> bool {
         debug_assert!(self.is_open(shard), "writes route to open shards");
         let ok = self.admit(shard, (bytes, stored.bytes() as u64), at);
         if ok && self.keep_records {
-            self.logs[shard as usize].push(LogRec::new(at.now, created, stored));
+            self.logs[shard as usize].push_after::<TAIL_ASKED>(LogRec::new(at.now, created, stored));
         }
         ok
     }
