@@ -38,7 +38,7 @@ use std::collections::{HashSet, VecDeque};
 use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
-use crate::consumer::polling::{call_latency, get_records, throttle_backoff};
+use crate::consumer::polling::{SDK_MAX_ATTEMPTS, call_latency, get_records, sdk_throttle_delay};
 use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
 use crate::scenario::model::{KclSpec, Ordering, PollingSpec, WorkerFailure};
@@ -80,6 +80,8 @@ struct Lease {
     delivered: u64,
     /// Where a new owner resumes.
     checkpoint: u64,
+    /// Throttled attempts of the GetRecords call in progress.
+    throttled: u32,
     checkpointed_at: SimTime,
     /// The batch being processed: when it ends and the position after it.
     in_progress: Option<(SimTime, u64)>,
@@ -347,9 +349,22 @@ impl KclConsumer {
                 let got = get_records(&mut view, from, now, limit, first_delivery);
                 meter.read(counted, now, got.as_ref());
                 let Some(scan) = got else {
-                    out.push(Wake { at: now + idle.max(throttle_backoff()), shard: shard as u32, tag: epoch });
+                    // The SDK retries a throttled call after its back-off;
+                    // once its attempts are spent the KCL gets the exception
+                    // and sleeps its whole idle time (`PrefetchRecordsPublisher`:
+                    // no successful call to count the idle time from).
+                    lease.throttled += 1;
+                    let wait = match lease.throttled < SDK_MAX_ATTEMPTS {
+                        true => sdk_throttle_delay(lease.throttled - 1, &mut self.rng),
+                        false => {
+                            lease.throttled = 0;
+                            idle
+                        }
+                    };
+                    out.push(Wake { at: start + wait, shard: shard as u32, tag: epoch });
                     return;
                 };
+                lease.throttled = 0;
                 scan
             }
             Source::Efo => match lease.sub.push(view.log, from, now, first_delivery) {

@@ -5,24 +5,43 @@
 //!
 //! Records become visible to GetRecords `PROPAGATION_DELAY_MS` after the
 //! shard accepted them, and a call's response arrives
-//! `GET_RECORDS_LATENCY_MS` after it was made; together about 200 ms, AWS's
-//! documented average put-to-get delay for one consumer (reference §3.2), to
-//! which the polling wait adds. The split between the two is a modelling
-//! choice: AWS documents only the sum.
+//! `GET_RECORDS_LATENCY_MS` after it was made. AWS documents only the
+//! average put-to-get delay of the whole: "around 200 ms" for one consumer
+//! and "around 1000 ms" for five (reference §3.2). The call latency is
+//! shardsim's choice; the propagation delay is fitted so that one consumer
+//! polling as fast as the limit allows — the KCL's idle time of 200 ms, the
+//! least AWS advises (§3.2) — averages exactly 200 ms: visible after the
+//! delay, then a uniform wait for the next call of a loop of idle + call
+//! latency, then the call's latency. Five such consumers meet throttling,
+//! and how long their put-to-get delay becomes follows from how a
+//! throttled call is retried ([`sdk_throttle_delay`]), not from a fit.
 
 use crate::consumer::{Scan, ShardView, scan};
+use crate::rng::SimRng;
 use crate::stream::limits::GET_RECORDS_MAX_BYTES;
 use crate::stream::log::Chunk;
 use crate::time::SimTime;
+use rand::RngExt;
 
-/// Time from acceptance until GetRecords can return a record (§3.2, with
-/// `GET_RECORDS_LATENCY_MS` making up AWS's ~200 ms).
-pub const PROPAGATION_DELAY_MS: f64 = 175.0;
-/// Time from a Kinesis API call to its response (modelling choice, §3.2).
+/// Time from a Kinesis API call to its response (shardsim's choice: AWS
+/// documents no figure).
 pub const GET_RECORDS_LATENCY_MS: f64 = 25.0;
-/// Least wait after a throttled call: AWS recommends waiting 1 s, since
-/// calls within the next second throw too (§3).
-pub const READ_THROTTLE_BACKOFF_MS: f64 = 1_000.0;
+/// The KCL's least advised idle time between reads (§3.2): one consumer
+/// polling this fast stays within 5 calls/s.
+const FASTEST_IDLE_MS: f64 = 200.0;
+/// Time from acceptance until GetRecords can return a record: what makes
+/// one consumer polling every `FASTEST_IDLE_MS` average AWS's ~200 ms,
+/// 200 − 25 − (200 + 25) / 2 = 62.5 ms.
+pub const PROPAGATION_DELAY_MS: f64 = 200.0 - GET_RECORDS_LATENCY_MS - (FASTEST_IDLE_MS + GET_RECORDS_LATENCY_MS) / 2.0;
+/// Attempts the AWS SDK for Java 2.x makes of a call in its default
+/// (legacy) retry mode, the first included (`SdkDefaultRetrySetting`:
+/// `maxAttempts(LEGACY) = 4`); the KCL leaves the Kinesis client's retry
+/// policy at the default (`KinesisClientUtil`).
+pub const SDK_MAX_ATTEMPTS: u32 = 4;
+/// The SDK's base and cap of the back-off after a throttling error
+/// (`THROTTLED_BASE_DELAY` = 500 ms, `MAX_BACKOFF` = 20 s).
+const SDK_THROTTLED_BASE_DELAY_MS: u64 = 500;
+const SDK_MAX_BACKOFF_MS: u64 = 20_000;
 
 /// The propagation delay as a simulated time.
 pub fn propagation() -> SimTime {
@@ -34,9 +53,13 @@ pub fn call_latency() -> SimTime {
     SimTime::from_millis_f64(GET_RECORDS_LATENCY_MS)
 }
 
-/// The wait after a throttled call.
-pub fn throttle_backoff() -> SimTime {
-    SimTime::from_millis_f64(READ_THROTTLE_BACKOFF_MS)
+/// The SDK's wait before retrying a call throttled `retries` times before
+/// (0 for the first retry): "equal jitter" in whole milliseconds, as
+/// `EqualJitterBackoffStrategy` computes it — half of min(500 ms · 2^retries,
+/// 20 s), plus a uniform draw of 0 to the other half.
+pub fn sdk_throttle_delay(retries: u32, rng: &mut SimRng) -> SimTime {
+    let ceil_ms = (SDK_THROTTLED_BASE_DELAY_MS << retries.min(16)).min(SDK_MAX_BACKOFF_MS);
+    SimTime((ceil_ms / 2 + rng.random_range(0..=ceil_ms / 2)) * 1_000_000)
 }
 
 /// One GetRecords call at `now` from sequence number `from` with `Limit`

@@ -27,8 +27,8 @@ use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
 use crate::scenario::model::{
-    CapacityMode, ClientSpec, KeyDist, ProducerSpec, RatePattern, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey,
-    WriteLimitModel,
+    CapacityMode, ClientSpec, KeyDist, ProducerSpec, RatePattern, ReadLimitModel, ReshardRequest, Scenario, SdkApi,
+    SdkSpec, SplitKey, WriteLimitModel,
 };
 use crate::sim::{AutoscalingOutcome, RunOutcome};
 use crate::stream::limits::MIB;
@@ -74,6 +74,10 @@ pub struct ScenarioInfo {
     /// `token_bucket` or `per_second_window`.
     #[serde(deserialize_with = "crate::report::label::one")]
     pub write_limit_model: Label,
+    /// How GetRecords calls were counted: `per_second_window` or
+    /// `sliding_window`.
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub read_limit_model: Label,
     /// Per-shard records/s limit used.
     pub shard_write_records_per_s: u64,
     /// Per-shard bytes/s limit used.
@@ -849,6 +853,10 @@ impl ScenarioInfo {
             write_limit_model: match s.stream.write_limit_model {
                 WriteLimitModel::TokenBucket => "token_bucket",
                 WriteLimitModel::PerSecondWindow => "per_second_window",
+            },
+            read_limit_model: match s.stream.read_limit_model {
+                ReadLimitModel::PerSecondWindow => "per_second_window",
+                ReadLimitModel::SlidingWindow => "sliding_window",
             },
             shard_write_records_per_s: s.stream.shard_write_records_per_s,
             shard_write_bytes_per_s: s.stream.shard_write_bytes_per_s,

@@ -209,6 +209,7 @@ records_per_s = 100
                 shard_count: 2,
                 retention_hours: 24.0,
                 write_limit_model: WriteLimitModel::TokenBucket,
+                read_limit_model: ReadLimitModel::PerSecondWindow,
                 shard_write_records_per_s: 1_000,
                 shard_write_bytes_per_s: 1_048_576,
                 reshard_limits: ReshardLimits::default(),
@@ -250,6 +251,7 @@ capacity_mode = "provisioned"
 shard_count = 8
 retention_hours = 48.5
 write_limit_model = "per_second_window"
+read_limit_model = "sliding_window"
 shard_write_records_per_s = 2000
 shard_write_bytes_per_s = 0x200000
 
@@ -378,6 +380,7 @@ kind = "lambda"
                 shard_count: 8,
                 retention_hours: 48.5,
                 write_limit_model: WriteLimitModel::PerSecondWindow,
+                read_limit_model: ReadLimitModel::SlidingWindow,
                 shard_write_records_per_s: 2000,
                 shard_write_bytes_per_s: 2 * 1_048_576,
                 reshard_limits: ReshardLimits::default(),
@@ -456,7 +459,7 @@ kind = "lambda"
                 "x.toml:5:1: stream.shard_count: missing required key",
                 "x.toml:6:1: stream.shard_cout: unknown key; did you mean `shard_count`? valid keys: \
                  capacity_mode, mode_switch, shards_file, shard_count, retention_hours, write_limit_model, \
-                 shard_write_records_per_s, shard_write_bytes_per_s, reshard_op_s, shard_quota, \
+                 read_limit_model, shard_write_records_per_s, shard_write_bytes_per_s, reshard_op_s, shard_quota, \
                  update_shard_count_per_24h, scale_down_rounding, scale_limit_exception, mode_switch_s, reshard, \
                  autoscaling",
             ]

@@ -255,6 +255,16 @@ pub enum WriteLimitModel {
     PerSecondWindow,
 }
 
+/// `[stream].read_limit_model`: how each shard's limit of 5 GetRecords
+/// calls a second is enforced. AWS documents the limit, not the algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadLimitModel {
+    /// At most 5 successful calls per whole simulated second.
+    PerSecondWindow,
+    /// At most 5 successful calls in any one-second window.
+    SlidingWindow,
+}
+
 /// `[stream]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamSpec {
@@ -268,6 +278,8 @@ pub struct StreamSpec {
     pub retention_hours: f64,
     /// Default `token_bucket`.
     pub write_limit_model: WriteLimitModel,
+    /// Default `per_second_window`.
+    pub read_limit_model: ReadLimitModel,
     /// `shard_write_records_per_s`, default 1,000 (what-if override), >= 1.
     pub shard_write_records_per_s: u64,
     /// `shard_write_bytes_per_s`, default 1,048,576 (what-if override), >= 1.

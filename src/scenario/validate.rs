@@ -22,8 +22,8 @@ pub use reshard::warnings as reshard_warnings;
 use super::errors::Sink;
 use super::model::{
     Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KeySalt, KplSpec, LambdaSpec,
-    OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, Retrieval, Scenario, SdkApi, SdkSpec,
-    SizeDist, Slo, StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
+    OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, ReadLimitModel, Retrieval, Scenario,
+    SdkApi, SdkSpec, SizeDist, Slo, StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -285,6 +285,15 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
             &[],
         )
     });
+    let read_limit_model = t.opt("read_limit_model", ReadLimitModel::PerSecondWindow, |v| {
+        v.choice(
+            &[
+                ("per_second_window", ReadLimitModel::PerSecondWindow),
+                ("sliding_window", ReadLimitModel::SlidingWindow),
+            ],
+            &[],
+        )
+    });
     let records = t.opt("shard_write_records_per_s", limits::SHARD_WRITE_RECORDS_PER_S, |v| v.int(1, u64::MAX));
     let bytes = t.opt("shard_write_bytes_per_s", limits::SHARD_WRITE_BYTES_PER_S, |v| v.int(1, u64::MAX));
     let on_demand_spec = match visits_on_demand {
@@ -324,6 +333,7 @@ fn stream(t: &mut TableReader<'_>) -> Option<StreamSpec> {
         shard_count: shard_count?,
         retention_hours: retention_hours?,
         write_limit_model: write_limit_model?,
+        read_limit_model: read_limit_model?,
         shard_write_records_per_s: records?,
         shard_write_bytes_per_s: bytes?,
         reshard_limits: reshard_limits?,

@@ -15,7 +15,7 @@ pub mod read;
 pub mod topology;
 
 use crate::metrics::ShardMeter;
-use crate::scenario::model::{StreamSpec, WriteLimitModel};
+use crate::scenario::model::{ReadLimitModel, StreamSpec, WriteLimitModel};
 use crate::time::SimTime;
 use hash::{HashRange, ShardMap};
 use limiter::{WriteLimiter, WriteLimits};
@@ -43,6 +43,7 @@ pub struct Stream {
     pub map: ShardMap,
     limits: WriteLimits,
     model: WriteLimitModel,
+    read_model: ReadLimitModel,
     /// Shape of each shard's time-series cells.
     cells: (u64, usize),
     /// Whether logs keep each record's key fingerprint (see [`ShardLog::keyed`]).
@@ -71,6 +72,7 @@ impl Stream {
             topology,
             limits,
             model: spec.write_limit_model,
+            read_model: spec.read_limit_model,
             cells,
             keyed,
             limiters: Vec::new(),
@@ -90,7 +92,7 @@ impl Stream {
         self.limiters.extend(std::iter::repeat_n(WriteLimiter::new(self.model, self.limits), new));
         self.meters.extend(std::iter::repeat_n(ShardMeter::with_cells(cell_s, cells), new));
         self.logs.extend(std::iter::repeat_n(ShardLog::keyed(self.keyed), new));
-        self.readers.extend(std::iter::repeat_n(ReadLimiter::default(), new));
+        self.readers.extend(std::iter::repeat_n(ReadLimiter::new(self.read_model), new));
     }
 
     /// Shards that existed so far (open or not).

@@ -16,14 +16,50 @@ fn polling(name: &str, extra: &str) -> String {
 fn one_polling_consumer_sees_200_ms_plus_half_its_polling_period() {
     let r = report(&with_consumers(100, 600, "", &polling("app", "")));
     let c = &r.points[0].consumers[0];
-    // 175 ms propagation + 25 ms call latency (AWS's ~200 ms, §3.2) plus a
-    // uniform wait for the next call of a 1,500 + 25 ms loop: 962.5 ms.
+    // 62.5 ms propagation + 25 ms call latency, plus a uniform wait for the
+    // next call of the KCL's default loop of 1,500 + 25 ms: 850 ms.
     let mean = c.end_to_end_latency_ms.mean;
-    assert!((mean - 962.5).abs() < 25.0, "mean latency {mean} ms");
-    assert!(c.end_to_end_latency_ms.max < 200.0 + 1_525.0 + 5.0);
-    assert!(c.end_to_end_latency_ms.p50 > 200.0);
+    assert!((mean - 850.0).abs() < 25.0, "mean latency {mean} ms");
+    assert!(c.end_to_end_latency_ms.max < 87.5 + 1_525.0 + 5.0);
+    assert!(c.end_to_end_latency_ms.p50 > 87.5);
     assert_eq!(c.read_throttled, 0);
-    assert!(c.iterator_age_ms_max < 1_800.0);
+    assert!(c.iterator_age_ms_max < 1_700.0);
+}
+
+/// Mean put-to-get latency of each of `n` consumers of `kind` reading one
+/// shard as fast as the limits allow (polling: idle 200 ms, the least AWS
+/// advises), on a 10-minute run.
+fn latencies(kind: &str, n: usize) -> Vec<f64> {
+    let extra = if kind == "polling" { "idle_time_between_reads_ms = 200" } else { "" };
+    let all: String = (0..n).map(|i| consumer(kind, &format!("app{i}"), extra)).collect();
+    let r = report(&with_consumers(500, 600, "", &all));
+    r.points[0].consumers.iter().map(|c| c.end_to_end_latency_ms.mean).collect()
+}
+
+#[test]
+fn the_read_path_meets_aws_published_latency_table_within_20_percent() {
+    // AWS: "an average of around 200 ms if you have one consumer reading
+    // from the stream ... around 1000 ms if you have five consumers";
+    // enhanced fan-out "typically an average of 70 ms whether you have one
+    // consumer or five consumers" (reference §3.2).
+    let within = |got: f64, aws: f64| (got - aws).abs() <= 0.2 * aws;
+    let one = latencies("polling", 1);
+    // The propagation delay is fitted to this case: 200 ms by construction,
+    // up to the loop's phase.
+    assert!((one[0] - 200.0).abs() < 5.0, "one polling consumer: {one:?}");
+    // Five: AWS's figure is an average, so the five's mean meets it; each
+    // one is within 30 % (the model is not perfectly fair: a consumer whose
+    // call just succeeded calls again 225 ms later, one that was throttled
+    // waits out the SDK's back-off). Seeds 1 to 6 give means of 1,140 to
+    // 1,189 ms, each consumer 1,073 to 1,270.
+    let five = latencies("polling", 5);
+    let mean = five.iter().sum::<f64>() / 5.0;
+    assert!(within(mean, 1_000.0), "five polling consumers: {five:?}");
+    assert!(five.iter().all(|&m| (m - 1_000.0).abs() <= 300.0), "each of five: {five:?}");
+    for n in [1, 5] {
+        let efo = latencies("efo", n);
+        assert!(efo.iter().all(|&m| within(m, 70.0)), "{n} EFO consumers: {efo:?}");
+    }
 }
 
 #[test]
@@ -35,10 +71,13 @@ fn five_polling_consumers_contend_for_the_shards_read_limits() {
     assert_eq!(one.points[0].consumers[0].read_throttled, 0);
     let c = &many.points[0].consumers;
     assert!(c.iter().all(|c| c.read_throttled > 0), "5 × ~4.4 calls/s exceed 5 calls/s");
+    // Successful calls stay within 5 a second on the shard.
+    let calls: u64 = c.iter().map(|c| c.get_records_calls).sum();
+    assert!(calls as f64 <= 5.0 * 300.0 + 5.0, "{calls} successful calls in 300 s");
     let mean = |c: &shardsim::report::ConsumerReport| c.end_to_end_latency_ms.mean;
     let alone = mean(&one.points[0].consumers[0]);
     assert!(
-        c.iter().all(|c| mean(c) > alone * 1.3),
+        c.iter().all(|c| mean(c) > alone * 3.0),
         "alone {alone} ms, together {:?}",
         c.iter().map(mean).collect::<Vec<_>>()
     );
