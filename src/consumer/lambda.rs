@@ -42,7 +42,7 @@ use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
 use crate::consumer::polling::{call_latency, get_records};
-use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
+use crate::consumer::{ConsumerMeter, Fetched, Processing, ShardView, Wake};
 use crate::rng::SimRng;
 use crate::scenario::model::{LambdaSpec, Retrieval};
 use crate::stream::limits::{GET_RECORDS_MAX_RECORDS, LAMBDA_PAYLOAD_MAX_BYTES, LAMBDA_POLL_INTERVAL_MS};
@@ -73,10 +73,8 @@ struct Lane {
 /// The mapping's state for one shard.
 #[derive(Clone, Debug, Default)]
 struct ShardPoller {
-    /// Next sequence number to fetch.
-    cursor: u64,
-    /// Stored (user) records fetched and not yet invoked.
-    pending: u64,
+    /// Records fetched (`pending`: not yet invoked).
+    fetched: Fetched,
     /// The Kinesis records among them (an aggregate counts once).
     pending_kinesis: u64,
     /// Whether a poll (or push) event is queued.
@@ -155,7 +153,7 @@ impl LambdaConsumer {
     /// and starts each child whose parents are all done.
     fn check_done(&mut self, shard: usize, now: SimTime, view: &ShardView<'_>, out: &mut Vec<Wake>) {
         let poller = &self.shards[shard];
-        if poller.done_at.is_some() || !view.shard_end(poller.cursor) || poller.pending > 0 {
+        if poller.done_at.is_some() || !view.shard_end(poller.fetched.cursor) || poller.fetched.pending > 0 {
             return;
         }
         let done = poller.lanes.iter().map(|l| l.busy_until).fold(now, SimTime::max);
@@ -189,7 +187,7 @@ impl LambdaConsumer {
     fn fetch(&mut self, shard: usize, now: SimTime, view: &mut ShardView<'_>, out: &mut Vec<Wake>) {
         self.shards[shard].poll_queued = false;
         self.skip_expired(shard, view.log, view.counted);
-        if view.shard_end(self.shards[shard].cursor) {
+        if view.shard_end(self.shards[shard].fetched.cursor) {
             // Read to its end: no more polls.
             return self.check_done(shard, now, view, out);
         }
@@ -221,7 +219,7 @@ impl LambdaConsumer {
         let (got, arrive, next) = match self.spec.retrieval {
             Retrieval::Polling => {
                 let arrive = now + call_latency();
-                let got = get_records(view, poller.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |chunk| {
+                let got = get_records(view, poller.fetched.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |chunk| {
                     enqueue(lanes, chunk, arrive)
                 });
                 self.meter.read(view.counted, now, got.as_ref());
@@ -230,20 +228,21 @@ impl LambdaConsumer {
                     got.is_some_and(|s| s.kinesis_records == GET_RECORDS_MAX_RECORDS as u64 || s.blocked_by.is_some());
                 (got, arrive, if full { arrive } else { now + Self::poll_interval() })
             }
-            Retrieval::Efo => match poller.sub.push(view.log, poller.cursor, now, |chunk| enqueue(lanes, chunk, now)) {
-                Push::Subscribed(resume) => {
-                    self.meter.subscribed(view.counted);
-                    (None, now, resume)
+            Retrieval::Efo => {
+                match poller.sub.push(view.log, poller.fetched.cursor, now, |chunk| enqueue(lanes, chunk, now)) {
+                    Push::Subscribed(resume) => {
+                        self.meter.subscribed(view.counted);
+                        (None, now, resume)
+                    }
+                    Push::Delivered(s) => {
+                        self.meter.pushed(view.counted, now, &s);
+                        (Some(s), now, poller.sub.next_push(now, &s))
+                    }
                 }
-                Push::Delivered(s) => {
-                    self.meter.pushed(view.counted, now, &s);
-                    (Some(s), now, poller.sub.next_push(now, &s))
-                }
-            },
+            }
         };
         let n = got.map_or(0, |s| s.n);
-        poller.cursor += n;
-        poller.pending += n;
+        poller.fetched.take(n);
         poller.pending_kinesis += got.map_or(0, |s| s.kinesis_records);
         if n > 0 {
             for (l, lane) in poller.lanes.iter_mut().enumerate() {
@@ -323,7 +322,7 @@ impl LambdaConsumer {
             out.push(Wake { at: lane.busy_until, shard: shard as u32, tag: LANE_TAG + l as u32 });
         }
         let poller = &mut self.shards[shard];
-        poller.pending -= n as u64;
+        poller.fetched.pending -= n as u64;
         poller.pending_kinesis -= kinesis as u64;
         if !poller.poll_queued && poller.pending_kinesis < enough {
             poller.poll_queued = true;
@@ -332,23 +331,15 @@ impl LambdaConsumer {
         self.check_done(shard, now, view, out);
     }
 
-    /// Fetched records are held by the mapping; the stream keeps the rest.
-    pub fn needs_from(&self, shard: usize) -> u64 {
-        self.shards[shard].cursor
+    /// What the mapping fetched from `shard` (`pending`: waiting for an
+    /// invocation).
+    pub fn fetched(&self, shard: usize) -> Fetched {
+        self.shards[shard].fetched
     }
 
     /// Moves past expired records, counting them.
     pub fn skip_expired(&mut self, shard: usize, log: &ShardLog, counted: bool) {
-        let lost = skip_expired(&mut self.shards[shard].cursor, 0, log);
-        if counted {
-            self.meter.records_expired += lost;
-        }
-    }
-
-    /// Records not yet fetched, plus fetched ones waiting for an invocation.
-    pub fn unread(&self, shard: usize, log: &ShardLog) -> u64 {
-        let poller = &self.shards[shard];
-        log.end_seq().saturating_sub(poller.cursor) + poller.pending
+        self.shards[shard].fetched.skip_expired(log, counted, &mut self.meter);
     }
 }
 

@@ -1,12 +1,14 @@
 //! Consumers: applications reading every shard of the stream. How records
 //! reach them is `polling` (GetRecords, shared throughput) or `efo`
 //! (SubscribeToShard push, dedicated throughput); what processes them is a
-//! KCL application (`kcl`: workers holding shard leases) or a Lambda
-//! event-source mapping (`lambda`: batches, concurrent per shard). What
+//! KCL application (`kcl`: workers holding shard leases), a Lambda
+//! event-source mapping (`lambda`: batches, concurrent per shard) or a
+//! Firehose stream (`firehose`: one buffer delivered by size or age). What
 //! every consumer measures, and the scan of a shard's log both read paths
 //! share, live here.
 
 pub mod efo;
+pub mod firehose;
 pub mod kcl;
 pub mod lambda;
 pub mod polling;
@@ -66,6 +68,8 @@ pub struct ConsumerMeter {
     pub invocations: u64,
     /// Records of Lambda batches given up after their retries.
     pub records_failed: u64,
+    /// A Firehose stream's deliveries (`kind = "firehose"` only).
+    pub firehose: Option<Box<firehose::FirehoseMeter>>,
     /// Records that expired before this consumer read them.
     pub records_expired: u64,
     /// Largest age of the last record of a read when it was read
@@ -96,6 +100,7 @@ impl Default for ConsumerMeter {
             bytes_read: 0,
             invocations: 0,
             records_failed: 0,
+            firehose: None,
             records_expired: 0,
             iterator_age_max: SimTime::ZERO,
             latency_us: LatencyCounts::new(LATENCY_MAX_US),
@@ -262,6 +267,39 @@ pub fn scan(
     s
 }
 
+/// A reader's place in one shard when it fetches records before it
+/// delivers them (a Lambda mapping, a Firehose stream): fetched records
+/// are its own to hold, the stream keeps the rest for it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fetched {
+    /// Next sequence number to fetch.
+    pub cursor: u64,
+    /// Stored (user) records fetched and not yet delivered.
+    pub pending: u64,
+}
+
+impl Fetched {
+    /// `n` more records fetched.
+    pub fn take(&mut self, n: u64) {
+        self.cursor += n;
+        self.pending += n;
+    }
+
+    /// Moves past records retention removed from `log`, counting those
+    /// never fetched in `meter` when `counted`.
+    pub fn skip_expired(&mut self, log: &ShardLog, counted: bool, meter: &mut ConsumerMeter) {
+        let lost = skip_expired(&mut self.cursor, 0, log);
+        if counted {
+            meter.records_expired += lost;
+        }
+    }
+
+    /// Records not fetched yet, plus those fetched and not delivered.
+    pub fn unread(&self, log: &ShardLog) -> u64 {
+        log.end_seq().saturating_sub(self.cursor) + self.pending
+    }
+}
+
 /// Moves `cursor` past records retention removed from `log`; returns how
 /// many of them were never delivered (those from `delivered` on).
 pub fn skip_expired(cursor: &mut u64, delivered: u64, log: &ShardLog) -> u64 {
@@ -317,6 +355,8 @@ pub enum Consumer {
     Kcl(kcl::KclConsumer),
     /// A Lambda event-source mapping.
     Lambda(lambda::LambdaConsumer),
+    /// A Firehose stream.
+    Firehose(firehose::FirehoseConsumer),
 }
 
 impl Consumer {
@@ -331,6 +371,7 @@ impl Consumer {
             ConsumerKind::Lambda(l) => {
                 Consumer::Lambda(lambda::LambdaConsumer::new(l, processing, shards, retention, rng))
             }
+            ConsumerKind::Firehose(f) => Consumer::Firehose(firehose::FirehoseConsumer::new(f, shards, rng)),
         }
     }
 
@@ -339,6 +380,7 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.start(out),
             Consumer::Lambda(c) => c.start(out),
+            Consumer::Firehose(c) => c.start(out),
         }
     }
 
@@ -347,6 +389,7 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.wake(shard, tag, now, view, out),
             Consumer::Lambda(c) => c.wake(shard, tag, now, view, out),
+            Consumer::Firehose(c) => c.wake(shard, now, view, out),
         }
     }
 
@@ -355,14 +398,17 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.shard_opened(shard, parents, now, out),
             Consumer::Lambda(c) => c.shard_opened(shard, parents),
+            Consumer::Firehose(c) => c.shard_opened(shard, parents),
         }
     }
 
     /// Handles an event about the application rather than a shard
     /// (`shard` = [`kcl::CONTROL`]).
     pub fn control(&mut self, tag: u32, now: SimTime, out: &mut Vec<Wake>) {
-        if let Consumer::Kcl(c) = self {
-            c.control(tag, now, out);
+        match self {
+            Consumer::Kcl(c) => c.control(tag, now, out),
+            Consumer::Firehose(c) => c.control(tag, now),
+            Consumer::Lambda(_) => {}
         }
     }
 
@@ -370,7 +416,9 @@ impl Consumer {
     pub fn needs_from(&self, shard: usize) -> u64 {
         match self {
             Consumer::Kcl(c) => c.needs_from(shard),
-            Consumer::Lambda(c) => c.needs_from(shard),
+            // Fetched records are theirs to hold; the stream keeps the rest.
+            Consumer::Lambda(c) => c.fetched(shard).cursor,
+            Consumer::Firehose(c) => c.fetched(shard).cursor,
         }
     }
 
@@ -380,6 +428,7 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.skip_expired(shard, log, counted),
             Consumer::Lambda(c) => c.skip_expired(shard, log, counted),
+            Consumer::Firehose(c) => c.skip_expired(shard, log, counted),
         }
     }
 
@@ -387,7 +436,8 @@ impl Consumer {
     pub fn unread(&self, shard: usize, log: &ShardLog) -> u64 {
         match self {
             Consumer::Kcl(c) => c.unread(shard, log),
-            Consumer::Lambda(c) => c.unread(shard, log),
+            Consumer::Lambda(c) => c.fetched(shard).unread(log),
+            Consumer::Firehose(c) => c.fetched(shard).unread(log),
         }
     }
 
@@ -396,6 +446,7 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => &mut c.meter,
             Consumer::Lambda(c) => &mut c.meter,
+            Consumer::Firehose(c) => &mut c.meter,
         }
     }
 
@@ -404,6 +455,7 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.meter,
             Consumer::Lambda(c) => c.meter,
+            Consumer::Firehose(c) => c.meter,
         }
     }
 
@@ -411,7 +463,7 @@ impl Consumer {
     pub fn shards_unleased(&self) -> u32 {
         match self {
             Consumer::Kcl(c) => c.shards_unleased(),
-            Consumer::Lambda(_) => 0,
+            Consumer::Lambda(_) | Consumer::Firehose(_) => 0,
         }
     }
 }

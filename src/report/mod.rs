@@ -712,7 +712,7 @@ pub struct ShardReport {
 pub struct ConsumerReport {
     /// `[[consumers]].name`.
     pub name: String,
-    /// `polling`, `efo` or `lambda`.
+    /// `polling`, `efo`, `lambda` or `firehose`.
     #[serde(deserialize_with = "crate::report::label::one")]
     pub kind: Label,
     /// Distinct records handed to the application.
@@ -760,6 +760,27 @@ pub struct ConsumerReport {
     /// in a parent shard was still undelivered (`ordering =
     /// "ignore_parents"` across a resharding).
     pub out_of_order_records: u64,
+    /// A Firehose stream's deliveries (`kind = "firehose"` only; absent
+    /// for other kinds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firehose: Option<FirehoseReport>,
+}
+
+/// What a Firehose stream delivered. Its `end_to_end_latency_ms` runs to
+/// the delivery of the buffer holding the record.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FirehoseReport {
+    /// Buffers delivered.
+    pub deliveries: u64,
+    /// Each record's wait from its arrival in Firehose (the GetRecords
+    /// response) to the delivery of its buffer.
+    pub delivery_latency_ms: LatencyReport,
+    /// Each delivery's data freshness (CloudWatch `DataFreshness`): the age
+    /// of its oldest record since that record arrived in Firehose.
+    pub data_freshness_ms: LatencyReport,
+    /// Data ingested as Firehose bills it: each Kinesis record read rounded
+    /// up to 5 KB, in GB (2^30 bytes).
+    pub ingested_gb_billed: f64,
 }
 
 /// Latency percentiles in milliseconds (HDR histogram, 3 significant
@@ -1167,6 +1188,12 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
                 records_expired: m.records_expired,
                 records_unread: c.records_unread,
                 out_of_order_records: m.out_of_order_records,
+                firehose: m.firehose.as_ref().map(|f| FirehoseReport {
+                    deliveries: f.deliveries,
+                    delivery_latency_ms: LatencyReport::of(&f.delivery_latency_us.histogram()),
+                    data_freshness_ms: LatencyReport::of(&f.freshness_us.histogram()),
+                    ingested_gb_billed: f.ingested_bytes_billed as f64 / (1u64 << 30) as f64,
+                }),
             }
         })
         .collect()

@@ -431,6 +431,18 @@ fn consumer_section(p: &Point) -> Section {
                 (c.records_delivered + c.duplicates) as f64 / c.invocations as f64
             ));
         }
+        if let Some(f) = &c.firehose {
+            notes.push(format!(
+                "{}: {} deliveries · data freshness at delivery p50 {:.1} s, max {:.1} s · each record waited \
+                 {:.1} s in the buffer on average · {:.2} GB ingested as billed (5 KB per record at least)",
+                c.name,
+                thousands(f.deliveries),
+                f.data_freshness_ms.p50 / 1_000.0,
+                f.data_freshness_ms.max / 1_000.0,
+                f.delivery_latency_ms.mean / 1_000.0,
+                f.ingested_gb_billed
+            ));
+        }
     }
     let note = (!notes.is_empty()).then(|| notes.join("\n"));
     ("Consumers (end-to-end latency: producer's send → consumer's receipt)".to_string(), g, note)

@@ -786,6 +786,9 @@ pub enum ConsumerKind {
     Efo(KclSpec),
     /// `kind = "lambda"`: a Lambda function behind an event-source mapping.
     Lambda(LambdaSpec),
+    /// `kind = "firehose"`: an Amazon Data Firehose stream reading the
+    /// stream as its source.
+    Firehose(FirehoseSpec),
 }
 
 impl ConsumerKind {
@@ -795,6 +798,7 @@ impl ConsumerKind {
             ConsumerKind::Polling(..) => "polling",
             ConsumerKind::Efo(_) => "efo",
             ConsumerKind::Lambda(_) => "lambda",
+            ConsumerKind::Firehose(_) => "firehose",
         }
     }
 
@@ -845,6 +849,16 @@ pub struct WorkerFailure {
     /// `failover_time_ms`: lease duration after which other workers take
     /// its leases, > 0, default 10,000 ms (KCL `failoverTimeMillis`).
     pub failover_time: SimTime,
+}
+
+/// Buffering hints of a Firehose stream (`kind = "firehose"`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FirehoseSpec {
+    /// `buffering_interval_s`: 0..=900, default 300 (Firehose's
+    /// `BufferingHints.IntervalInSeconds`).
+    pub buffering_interval: SimTime,
+    /// `buffering_size_mib`: 1..=128, default 5 (`SizeInMBs`).
+    pub buffering_size_mib: u32,
 }
 
 /// `retrieval` of a Lambda event-source mapping.

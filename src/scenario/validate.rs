@@ -21,9 +21,9 @@ pub use reshard::warnings as reshard_warnings;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KclSpec, KeyDist, KeySalt, KplSpec, LambdaSpec,
-    OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, ReadLimitModel, Retrieval, Scenario,
-    SdkApi, SdkSpec, SizeDist, Slo, StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
+    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, FirehoseSpec, KclSpec, KeyDist, KeySalt, KplSpec,
+    LambdaSpec, OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, ReadLimitModel, Retrieval,
+    Scenario, SdkApi, SdkSpec, SizeDist, Slo, StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -510,7 +510,7 @@ fn kpl(t: &mut TableReader<'_>) -> Option<KplSpec> {
 /// its kind (so a key of another kind is reported as unknown).
 fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
     let name = t.req("name", |v| v.text(NAME_MAX_CHARS));
-    let kind = t.req("kind", |v| v.choice(&[("polling", 0), ("efo", 1), ("lambda", 2)], &[]));
+    let kind = t.req("kind", |v| v.choice(&[("polling", 0), ("efo", 1), ("lambda", 2), ("firehose", 3)], &[]));
     let per_record = t.opt("process_ms_per_record", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
     let per_batch = t.opt("process_ms_per_batch", SimTime::ZERO, |v| v.millis(Interval::NON_NEGATIVE));
     let ordering = t.opt("ordering", Ordering::ParentFirst, |v| {
@@ -519,7 +519,8 @@ fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
     let kind = match kind {
         Some(0) => polling_spec(t).zip(kcl_spec(t)).map(|(p, k)| ConsumerKind::Polling(p, k)),
         Some(1) => kcl_spec(t).map(ConsumerKind::Efo),
-        Some(_) => lambda_spec(t).map(ConsumerKind::Lambda),
+        Some(2) => lambda_spec(t).map(ConsumerKind::Lambda),
+        Some(_) => firehose_spec(t).map(ConsumerKind::Firehose),
         None => {
             // Which keys are valid depends on the kind.
             t.skip_rest();
@@ -527,14 +528,34 @@ fn consumer(t: &mut TableReader<'_>) -> Option<ConsumerSpec> {
         }
     };
     let (kind, ordering) = (kind?, ordering?);
-    if matches!(kind, ConsumerKind::Lambda(_)) && ordering == Ordering::IgnoreParents {
+    let processing_keys = ["process_ms_per_record", "process_ms_per_batch"];
+    if matches!(kind, ConsumerKind::Firehose(_)) && processing_keys.iter().any(|k| t.has(k)) {
+        // Firehose's delivery is modelled as taking no time: accepting the
+        // keys would ignore them.
+        t.fail_at(
+            &processing_keys,
+            "kind = \"firehose\" takes no processing time (its buffer is delivered as it fills or times out); \
+             remove process_ms_per_record and process_ms_per_batch"
+                .into(),
+        );
+        return None;
+    }
+    let reads_parents_first = match kind {
         // The mapping always finishes parents first; accepting the key
         // would ignore it.
+        ConsumerKind::Lambda(_) => Some("a Lambda event-source mapping always finishes parent shards first"),
+        ConsumerKind::Firehose(_) => Some("shardsim's Firehose reads parent shards first"),
+        ConsumerKind::Polling(..) | ConsumerKind::Efo(_) => None,
+    };
+    if let Some(why) = reads_parents_first
+        && ordering == Ordering::IgnoreParents
+    {
         t.fail_at(
             &["ordering"],
-            "ordering = \"ignore_parents\" describes a hand-written GetRecords reader (kind = \"polling\" or \"efo\"); \
-             a Lambda event-source mapping always finishes parent shards first"
-                .into(),
+            format!(
+                "ordering = \"ignore_parents\" describes a hand-written GetRecords reader (kind = \"polling\" or \
+                 \"efo\"); {why}"
+            ),
         );
         return None;
     }
@@ -614,6 +635,18 @@ fn lambda_spec(t: &mut TableReader<'_>) -> Option<LambdaSpec> {
         function_error_rate: error_rate?,
         maximum_retry_attempts: retries?,
     })
+}
+
+/// The buffering hints of `kind = "firehose"`.
+fn firehose_spec(t: &mut TableReader<'_>) -> Option<FirehoseSpec> {
+    let interval = SimTime::from_secs(limits::FIREHOSE_BUFFERING_INTERVAL_DEFAULT_S);
+    let interval = t.opt("buffering_interval_s", interval, |v| {
+        v.int(0, limits::FIREHOSE_BUFFERING_INTERVAL_MAX_S).map(SimTime::from_secs)
+    });
+    let size = t.opt("buffering_size_mib", limits::FIREHOSE_BUFFERING_SIZE_DEFAULT_MIB, |v| {
+        v.int(limits::FIREHOSE_BUFFERING_SIZE_MIN_MIB, limits::FIREHOSE_BUFFERING_SIZE_MAX_MIB)
+    });
+    Some(FirehoseSpec { buffering_interval: interval?, buffering_size_mib: size? })
 }
 
 /// `[producers.sdk]`.

@@ -89,6 +89,15 @@ pub const LAMBDA_PAYLOAD_MAX_BYTES: u64 = 6 * MIB;
 /// per second (§10).
 pub const LAMBDA_POLL_INTERVAL_MS: f64 = 1_000.0;
 
+/// Firehose buffering hints (`BufferingHints` in the Firehose API
+/// reference): `IntervalInSeconds` default 300, valid 0..=900;
+/// `SizeInMBs` default 5, valid 1..=128.
+pub const FIREHOSE_BUFFERING_INTERVAL_DEFAULT_S: u64 = 300;
+pub const FIREHOSE_BUFFERING_INTERVAL_MAX_S: u64 = 900;
+pub const FIREHOSE_BUFFERING_SIZE_DEFAULT_MIB: u32 = 5;
+pub const FIREHOSE_BUFFERING_SIZE_MIN_MIB: u32 = 1;
+pub const FIREHOSE_BUFFERING_SIZE_MAX_MIB: u32 = 128;
+
 /// KPL `AggregationMaxCount` default and maximum (§8.1).
 pub const KPL_AGGREGATION_MAX_COUNT_DEFAULT: u64 = 4_294_967_295;
 pub const KPL_AGGREGATION_MAX_COUNT_MAX: u64 = i64::MAX as u64;
