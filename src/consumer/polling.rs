@@ -79,3 +79,35 @@ pub fn get_records(
     view.read.record(now, s.bytes);
     Some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_sdk_backs_off_with_equal_jitter_from_500_ms_up_to_20_s() {
+        let mut rng = SimRng::seed_from_u64(7);
+        for (retries, (low_ms, high_ms)) in
+            [(0, (250, 500)), (1, (500, 1_000)), (2, (1_000, 2_000)), (9, (10_000, 20_000))]
+        {
+            let nanos: Vec<u64> = (0..10_000).map(|_| sdk_throttle_delay(retries, &mut rng).as_nanos()).collect();
+            // Whole milliseconds, as the SDK draws them.
+            assert!(nanos.iter().all(|ns| ns % 1_000_000 == 0), "retry {retries}");
+            let draws: Vec<u64> = nanos.iter().map(|ns| ns / 1_000_000).collect();
+            assert!(draws.iter().all(|ms| (low_ms..=high_ms).contains(ms)), "retry {retries}");
+            // Uniform over the upper half: mean 3/4 of the ceiling (±1 %).
+            let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+            assert!((mean / (0.75 * high_ms as f64) - 1.0).abs() < 0.01, "retry {retries}: mean {mean} ms");
+        }
+    }
+
+    #[test]
+    fn one_consumer_at_the_fastest_advised_idle_time_averages_200_ms() {
+        // Visible after the propagation delay, then a uniform wait over the
+        // idle + call-latency loop, then the call's latency.
+        let mean = PROPAGATION_DELAY_MS + (FASTEST_IDLE_MS + GET_RECORDS_LATENCY_MS) / 2.0 + GET_RECORDS_LATENCY_MS;
+        assert_eq!(mean, 200.0);
+        assert_eq!(PROPAGATION_DELAY_MS, 62.5);
+    }
+}
