@@ -27,7 +27,7 @@ use rand::RngExt;
 
 use crate::consumer::kcl::CONTROL;
 use crate::consumer::polling::{call_latency, get_records};
-use crate::consumer::{ConsumerMeter, Fetched, ShardView, Wake};
+use crate::consumer::{ConsumerMeter, Fetched, ShardView, Wake, with_copy_flags};
 use crate::metrics::latency::LatencyCounts;
 use crate::rng::SimRng;
 use crate::scenario::model::FirehoseSpec;
@@ -112,14 +112,16 @@ pub struct FirehoseConsumer {
     /// stale.
     epoch: u32,
     rng: SimRng,
-    /// What it observed.
+    /// What it observed as every consumer does.
     pub meter: ConsumerMeter,
+    /// What it observed of its deliveries (handed over in the meter by
+    /// [`Self::into_meter`]).
+    delivered: FirehoseMeter,
 }
 
 impl FirehoseConsumer {
     /// A Firehose stream with `spec`'s buffering hints reading `shards` shards.
     pub fn new(spec: &FirehoseSpec, shards: usize, rng: SimRng) -> Self {
-        let meter = ConsumerMeter { firehose: Some(Box::default()), ..ConsumerMeter::default() };
         FirehoseConsumer {
             interval: spec.buffering_interval,
             size_bytes: spec.buffering_size_mib as u64 * 1_048_576,
@@ -129,7 +131,8 @@ impl FirehoseConsumer {
             scratch: Vec::new(),
             epoch: 0,
             rng,
-            meter,
+            meter: ConsumerMeter::default(),
+            delivered: FirehoseMeter::default(),
         }
     }
 
@@ -192,11 +195,8 @@ impl FirehoseConsumer {
         // An aggregate's continuations carry no size of their own: its
         // first record carries the Kinesis record's.
         let bytes = if b.rec.size.is_continuation() { 0 } else { b.rec.bytes() as u64 };
-        if b.counted
-            && bytes > 0
-            && let Some(f) = &mut self.meter.firehose
-        {
-            f.ingested_bytes_billed += bytes.div_ceil(INGEST_INCREMENT_BYTES) * INGEST_INCREMENT_BYTES;
+        if b.counted {
+            self.delivered.ingested_bytes_billed += bytes.div_ceil(INGEST_INCREMENT_BYTES) * INGEST_INCREMENT_BYTES;
         }
         self.buffer.push(b);
         self.buffer_bytes += bytes;
@@ -214,20 +214,19 @@ impl FirehoseConsumer {
 
     /// Delivers the whole buffer at `at`.
     fn deliver(&mut self, at: SimTime) {
-        let Some(f) = &mut self.meter.firehose else { unreachable!("a Firehose meter") };
+        let f = &mut self.delivered;
         let oldest = self.buffer[0];
         if oldest.counted {
             f.deliveries += 1;
             f.freshness_us.record((at - oldest.arrived).as_nanos() / 1_000);
         }
-        for b in &self.buffer {
+        for b in self.buffer.drain(..) {
             self.shards[b.shard as usize].fetched.pending -= 1;
-            if b.counted {
-                f.delivery_latency_us.record((at - b.arrived).as_nanos() / 1_000);
+            if !b.counted {
+                continue;
             }
-        }
-        let m = &mut self.meter;
-        for b in self.buffer.drain(..).filter(|b| b.counted) {
+            f.delivery_latency_us.record((at - b.arrived).as_nanos() / 1_000);
+            let m = &mut self.meter;
             if b.copy {
                 m.duplicates += 1;
                 m.duplicates_stored += 1;
@@ -253,6 +252,11 @@ impl FirehoseConsumer {
         }
     }
 
+    /// What it measured, its deliveries included, at the end of the run.
+    pub fn into_meter(self) -> ConsumerMeter {
+        ConsumerMeter { firehose: Some(Box::new(self.delivered)), ..self.meter }
+    }
+
     /// What Firehose read from `shard` (`pending`: waiting in the buffer).
     pub fn fetched(&self, shard: usize) -> Fetched {
         self.shards[shard].fetched
@@ -269,16 +273,5 @@ impl FirehoseConsumer {
 /// copy of a record the KPL sent again is marked as one (Firehose
 /// de-aggregates without a range check, so it delivers it again).
 fn take(buffer: &mut Vec<Buffered>, log: &ShardLog, chunk: Chunk<'_>, (arrived, shard, counted): (SimTime, u32, bool)) {
-    let first = chunk.first_seq;
-    // Misrouted aggregates are rare: look records up only in a chunk that
-    // holds a retried copy.
-    let m = log.misrouted_in(first, first + chunk.len() as u64);
-    let copies = m.retried_copies + m.retried_in_foreign > 0;
-    buffer.extend((first..).zip(chunk.iter()).map(|(seq, rec)| {
-        let copy = copies && {
-            let m = log.misrouted_in(seq, seq + 1);
-            m.retried_copies + m.retried_in_foreign > 0
-        };
-        Buffered { rec, arrived, shard, counted, copy }
-    }));
+    buffer.extend(with_copy_flags(log, chunk).map(|(rec, copy)| Buffered { rec, arrived, shard, counted, copy }));
 }

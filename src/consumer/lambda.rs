@@ -42,7 +42,7 @@ use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
 use crate::consumer::polling::{call_latency, get_records};
-use crate::consumer::{ConsumerMeter, Fetched, Processing, ShardView, Wake};
+use crate::consumer::{ConsumerMeter, Fetched, Processing, ShardView, Wake, with_copy_flags};
 use crate::rng::SimRng;
 use crate::scenario::model::{LambdaSpec, Retrieval};
 use crate::stream::limits::{GET_RECORDS_MAX_RECORDS, LAMBDA_PAYLOAD_MAX_BYTES, LAMBDA_POLL_INTERVAL_MS};
@@ -201,16 +201,7 @@ impl LambdaConsumer {
         // Each fetched record joins its key's lane, stamped with its arrival.
         let log = view.log;
         let enqueue = |lanes: &mut Vec<Lane>, chunk: Chunk<'_>, arrive: SimTime| {
-            let first = chunk.first_seq;
-            // Misrouted aggregates are rare: look records up only in a
-            // chunk that holds a retried copy.
-            let m = log.misrouted_in(first, first + chunk.len() as u64);
-            let copies = m.retried_copies + m.retried_in_foreign > 0;
-            for (seq, rec) in (first..).zip(chunk.iter()) {
-                let copy = copies && {
-                    let m = log.misrouted_in(seq, seq + 1);
-                    m.retried_copies + m.retried_in_foreign > 0
-                };
+            for (rec, copy) in with_copy_flags(log, chunk) {
                 lanes[lane_of(&rec)].queue.push_back((rec, arrive, copy));
             }
         };

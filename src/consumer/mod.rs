@@ -267,6 +267,21 @@ pub fn scan(
     s
 }
 
+/// The records of `chunk` (read from `log`), each with whether it is the
+/// stored copy of a record the KPL sent again ("Wrong Shard"): a reader
+/// that de-aggregates without a range check (a Lambda function, Firehose)
+/// delivers it again. Misrouted aggregates are rare: records are looked up
+/// one by one only in a chunk that holds a retried copy.
+pub fn with_copy_flags<'a>(log: &'a ShardLog, chunk: Chunk<'a>) -> impl Iterator<Item = (LogRec, bool)> + 'a {
+    let holds_copy = move |from: u64, to: u64| {
+        let m = log.misrouted_in(from, to);
+        m.retried_copies + m.retried_in_foreign > 0
+    };
+    let first = chunk.first_seq;
+    let any = holds_copy(first, first + chunk.len() as u64);
+    (first..).zip(chunk.iter()).map(move |(seq, rec)| (rec, any && holds_copy(seq, seq + 1)))
+}
+
 /// A reader's place in one shard when it fetches records before it
 /// delivers them (a Lambda mapping, a Firehose stream): fetched records
 /// are its own to hold, the stream keeps the rest for it.
@@ -455,7 +470,7 @@ impl Consumer {
         match self {
             Consumer::Kcl(c) => c.meter,
             Consumer::Lambda(c) => c.meter,
-            Consumer::Firehose(c) => c.meter,
+            Consumer::Firehose(c) => c.into_meter(),
         }
     }
 
