@@ -26,6 +26,8 @@ pub enum Purpose {
     ConsumerStart = 5,
     /// Where each period's burst falls in a replayed trace.
     Bursts = 6,
+    /// Put request round trips.
+    Requests = 7,
 }
 
 /// Identifies one random stream inside one run.

@@ -22,9 +22,10 @@ use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
 use crate::cost::meter::{UsageCounters, reads_by_kind};
 use crate::engine::EventQueue;
 use crate::metrics::shard::cell_shape;
-use crate::metrics::{KplCounters, ProducerCounters, StreamSeries};
+use crate::metrics::{KplCounters, ProducerCounters, RequestCounters, StreamSeries};
 use crate::producer::feed::{self, Feed};
-use crate::producer::kpl::KplInstance;
+use crate::producer::kpl::{KplInstance, Landing};
+use crate::producer::request::Trip;
 use crate::producer::sdk::{SdkClient, SdkInstance};
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
 use crate::rng::{Purpose, StreamId, rng_for};
@@ -53,6 +54,8 @@ pub struct RunOutcome {
     pub producers: Vec<ProducerCounters>,
     /// The KPL's own counters per producer group (`None` for SDK groups).
     pub kpl: Vec<Option<KplCounters>>,
+    /// Each producer group's requests.
+    pub requests: Vec<RequestCounters>,
     /// Records still buffered or awaiting a retry when the run ended.
     pub records_in_flight: u64,
     /// Stream totals over time.
@@ -103,13 +106,40 @@ pub struct ConsumerOutcome {
     pub shards_unleased: u32,
 }
 
+/// An SDK call travelling to its shards, or backing off before it is sent
+/// again (then `trip` is the journey that failed).
+#[derive(Debug, Default)]
+struct Call {
+    batch: Batch,
+    trip: Trip,
+}
+
+/// What the shards made of a call.
+#[derive(Clone, Copy, Debug, Default)]
+struct Put {
+    /// Kinesis records accepted, stored copies included.
+    kinesis_records: u64,
+    /// Their bytes as the limit counts them.
+    bytes: u64,
+    /// Records rejected (throttled).
+    rejected: u64,
+    /// Of those accepted, stored copies (see `Batch::copies`).
+    copies: u64,
+}
+
 /// Queue payloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
     /// Client instance `i` sends its closed batch.
     Send(u32),
-    /// The retry batch in slot `s` is sent again.
+    /// The call in slot `s`, backed off, is ready to be sent again.
     Retry(u32),
+    /// The call in slot `s` reaches the shards.
+    Arrive(u32),
+    /// A request slot of SDK instance `i` frees, and a call waits for it.
+    SlotFree(u32),
+    /// KPL instance `i`'s PutRecords in flight `id` reaches the shards.
+    KplArrive(u32, u32),
     /// Consumer `c`'s event `tag` on shard `s` (or on `CONTROL`).
     Consumer(u32, u32, u32),
     /// The `[[stream.reshard]]` call with this index.
@@ -225,8 +255,11 @@ struct Sim<'a> {
     kpl: Vec<Option<KplCounters>>,
     series: StreamSeries,
     queue: EventQueue<Ev>,
-    retries: Vec<Batch>,
+    /// SDK calls travelling or backing off, by slot.
+    calls: Vec<Call>,
     free_slots: Vec<u32>,
+    /// Each producer group's requests.
+    requests: Vec<RequestCounters>,
     pool: VecPool,
     events: u64,
     in_flight_from_buffers: u64,
@@ -298,10 +331,11 @@ impl<'a> Sim<'a> {
                 let (space, map) = (&spaces[g], &stream.map);
                 instances.push(match &p.client {
                     ClientSpec::Sdk(sdk) => {
-                        let backoff = rng_for(seed, id(Purpose::Backoff));
-                        Instance::Sdk(SdkInstance::new(g as u32, sdk, src, backoff, (space, map), reshards))
+                        let rngs = (rng_for(seed, id(Purpose::Backoff)), rng_for(seed, id(Purpose::Requests)));
+                        Instance::Sdk(SdkInstance::new(g as u32, sdk, src, rngs, (space, map), reshards))
                     }
                     ClientSpec::Kpl(kpl) => {
+                        let src = (src, rng_for(seed, id(Purpose::Requests)));
                         Instance::Kpl(KplInstance::new(g as u32, kpl, src, scenario.warmup, (space, map), reshards))
                     }
                 });
@@ -351,8 +385,9 @@ impl<'a> Sim<'a> {
             spaces,
             instances,
             queue: EventQueue::new(),
-            retries: Vec::new(),
+            calls: Vec::new(),
             free_slots: Vec::new(),
+            requests: vec![RequestCounters::default(); scenario.producers.len()],
             pool: VecPool::default(),
             events: 0,
             in_flight_from_buffers: 0,
@@ -426,10 +461,22 @@ impl<'a> Sim<'a> {
             match ev {
                 Ev::Send(i) => self.send_batches(i, now, horizon),
                 Ev::Retry(slot) => {
-                    let batch = std::mem::take(&mut self.retries[slot as usize]);
-                    self.free_slots.push(slot);
+                    let call = self.take_call_slot(slot);
                     self.events += 1;
-                    self.put(batch, now);
+                    self.send_call(call.batch, now);
+                }
+                Ev::Arrive(slot) => {
+                    let call = self.take_call_slot(slot);
+                    self.events += 1;
+                    self.put(call.batch, call.trip, now);
+                }
+                Ev::SlotFree(i) => {
+                    self.events += 1;
+                    self.send_waiting(i, now);
+                }
+                Ev::KplArrive(i, id) => {
+                    self.events += 1;
+                    self.kpl_arrive(i, id, now);
                 }
                 Ev::Reshard(k) => {
                     self.events += 1;
@@ -513,9 +560,14 @@ impl<'a> Sim<'a> {
                 Instance::Sdk(_) | Instance::Fed(_) => {
                     let (records, hashes) = self.take_call(i as usize);
                     self.count_arrivals(i, &records);
-                    self.put(Batch { instance: i, attempt: 1, records, hashes }, now);
+                    self.send_call(Batch { instance: i, attempt: 1, records, hashes, copies: Vec::new() }, now);
                 }
-                Instance::Kpl(_) => self.put_kpl(i, now),
+                Instance::Kpl(kpl) => {
+                    // A wake may be for a response only.
+                    if kpl.departure_ready() {
+                        self.send_kpl(i, now);
+                    }
+                }
             }
             match self.next_send_time(i, horizon) {
                 Some(t) if t < self.queue.next_time() => now = t,
@@ -837,60 +889,171 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// One put call of `batch` at `now`. Records whose shard closed since
-    /// they were drawn are routed by the current map, as the service does.
-    fn put(&mut self, batch: Batch, now: SimTime) {
-        let Batch { instance: i, attempt, records, hashes } = batch;
+    /// Sends SDK call `batch`, ready at `now`: put at once when its client
+    /// is answered instantly, else it takes a free request slot and reaches
+    /// the shards later, or waits for a slot behind the calls already
+    /// waiting.
+    fn send_call(&mut self, batch: Batch, now: SimTime) {
+        let i = batch.instance;
+        let client = self.instances[i as usize].sdk_client();
+        if client.requests.instant() {
+            let trip = Trip { departs: now, reaches_shards: now, answered: now, timed_out: false };
+            self.requests[client.group as usize].count(&trip, now, self.scenario.warmup);
+            return self.put(batch, trip, now);
+        }
+        if client.waiting.is_empty() && client.requests.free_at(now) == now {
+            return self.depart(batch, now);
+        }
+        client.waiting.push_back((batch, now));
+        if client.waiting.len() == 1 {
+            let at = client.requests.free_at(now);
+            self.queue.schedule(at, Ev::SlotFree(i));
+        }
+    }
+
+    /// A slot of SDK instance `i` freed at `now`: its first waiting call
+    /// leaves, taking the first tries queued behind it as far as they fit.
+    fn send_waiting(&mut self, i: u32, now: SimTime) {
+        let (client, feed, pool) = (self.instances[i as usize].sdk_client(), &mut self.feed, &mut self.pool);
+        let spent = |v: Vec<Rec>| match feed {
+            Some(feed) => feed.give(v),
+            None => pool.give(v),
+        };
+        let Some((batch, ready)) = client.next_waiting(spent) else { return };
+        if !client.waiting.is_empty() {
+            let at = client.requests.free_at(now);
+            self.queue.schedule(at, Ev::SlotFree(i));
+        }
+        self.depart(batch, ready);
+    }
+
+    /// Call `batch`, ready at `ready`, leaves on a free slot.
+    fn depart(&mut self, batch: Batch, ready: SimTime) {
+        let client = self.instances[batch.instance as usize].sdk_client();
+        let trip = client.requests.send(ready);
+        self.requests[client.group as usize].count(&trip, ready, self.scenario.warmup);
+        let slot = self.store_call(Call { batch, trip });
+        self.queue.schedule(trip.reaches_shards, Ev::Arrive(slot));
+    }
+
+    /// Takes the call in `slot`, freeing the slot.
+    fn take_call_slot(&mut self, slot: u32) -> Call {
+        self.free_slots.push(slot);
+        std::mem::take(&mut self.calls[slot as usize])
+    }
+
+    /// SDK call `batch`, which left on `trip`, reaches its shards at `now`.
+    /// Records whose shard closed since they were drawn are routed by the
+    /// current map, as the service does. Rejected records — all of them,
+    /// when the client timed out — are retried after the answer and a
+    /// back-off.
+    fn put(&mut self, batch: Batch, trip: Trip, now: SimTime) {
         let at = PutAt { now, second: now.whole_secs(), counted: now >= self.scenario.warmup };
         let counted = at.counted;
-        let mut failed = Batch { instance: i, attempt: attempt + 1, records: self.pool.take(), hashes: Vec::new() };
+        let i = batch.instance;
+        let mut failed = Batch {
+            instance: i,
+            attempt: batch.attempt + 1,
+            records: self.pool.take(),
+            hashes: Vec::new(),
+            copies: Vec::new(),
+        };
         // Copies of the loop, so a run that cannot reshard never looks at
         // hash keys, and a small stream never asks for shard state ahead.
+        // Calls that timed out or carry stored copies are rare and take
+        // the general loop.
         let large = self.stream.shard_count() >= PREFETCH_MIN_SHARDS;
-        let (ok_records, ok_bytes) = match (hashes.is_empty(), large) {
-            (true, false) => self.offer::<false, false>(i, records.as_slice(), &hashes, at, &mut failed),
-            (true, true) => self.offer::<false, true>(i, records.as_slice(), &hashes, at, &mut failed),
-            (false, false) => self.offer::<true, false>(i, records.as_slice(), &hashes, at, &mut failed),
-            (false, true) => self.offer::<true, true>(i, records.as_slice(), &hashes, at, &mut failed),
+        let (records, hashes) = (batch.records.as_slice(), batch.hashes.as_slice());
+        let put = match (trip.timed_out || !batch.copies.is_empty(), hashes.is_empty(), large) {
+            (true, ..) => self.offer_again(&batch, trip.timed_out, at, &mut failed),
+            (false, true, false) => self.offer::<false, false>(i, records, hashes, at, &mut failed),
+            (false, true, true) => self.offer::<false, true>(i, records, hashes, at, &mut failed),
+            (false, false, false) => self.offer::<true, false>(i, records, hashes, at, &mut failed),
+            (false, false, true) => self.offer::<true, true>(i, records, hashes, at, &mut failed),
         };
         let inst = self.instances[i as usize].sdk_client();
-        let rejected = failed.records.len() as u64;
-        self.series.add_put(now, counted, ok_records, ok_bytes, rejected);
+        let rejected = put.rejected;
+        self.series.add_put(now, counted, put.kinesis_records, put.bytes, rejected);
         if let Some(cloudwatch) = &mut self.cloudwatch {
-            cloudwatch.incoming(now, ok_records, ok_bytes);
+            cloudwatch.incoming(now, put.kinesis_records, put.bytes);
         }
-        let retry = rejected > 0 && inst.may_retry(attempt);
+        let retry = !failed.records.is_empty() && inst.may_retry(batch.attempt);
         let c = &mut self.counters[inst.group as usize];
         if counted {
             c.put_calls += 1;
-            c.records_put += ok_records;
-            c.kinesis_records_put += ok_records;
-            c.bytes_put += ok_bytes;
+            c.records_put += put.kinesis_records - put.copies;
+            c.kinesis_records_put += put.kinesis_records;
+            c.duplicates_put += put.copies;
+            c.bytes_put += put.bytes;
             c.write_throttled += rejected;
-            if attempt > 1 {
-                c.retries += records.len() as u64;
+            c.requests_timed_out += trip.timed_out as u64;
+            if batch.attempt > 1 {
+                c.retries += batch.records.len() as u64;
             }
             if !retry {
-                c.records_dropped += rejected;
+                // Stored copies given up are stored all the same.
+                c.records_dropped += failed.unstored();
             }
         }
+        let Batch { records, .. } = batch;
         match &mut self.feed {
             Some(feed) => feed.give(records),
             None => self.pool.give(records),
         }
         if retry {
-            let delay = inst.backoff(attempt);
+            let delay = inst.backoff(batch.attempt);
             // A throttled call keeps a few of its records for seconds of
             // back-off, and a hot shard keeps thousands of calls waiting:
             // hold them in a copy of their size, and reuse the batch-sized
             // buffer (the pool keeps only those).
-            let kept = Batch { records: failed.records.to_vec(), hashes: failed.hashes, ..failed };
+            let kept =
+                Batch { records: failed.records.to_vec(), hashes: failed.hashes, copies: failed.copies, ..failed };
             self.pool.give(failed.records);
-            let slot = self.store_retry(kept);
-            self.queue.schedule(now + delay, Ev::Retry(slot));
+            let slot = self.store_call(Call { batch: kept, trip });
+            self.queue.schedule(trip.answered + delay, Ev::Retry(slot));
         } else {
             self.pool.give(failed.records);
         }
+    }
+
+    /// [`Self::offer`] for a call that timed out on the client or carries
+    /// records already stored: every record goes to `failed` when
+    /// `timed_out` (the client never learns which the shards accepted),
+    /// and a stored copy accepted again is noted in the shard's log.
+    fn offer_again(&mut self, batch: &Batch, timed_out: bool, at: PutAt, failed: &mut Batch) -> Put {
+        let mut put = Put::default();
+        let inst = self.instances[batch.instance as usize].sdk_client();
+        let rerouted = !batch.hashes.is_empty();
+        for (k, r) in batch.records.iter().enumerate() {
+            let mut r = *r;
+            if rerouted && !self.stream.is_open(r.shard) {
+                r.shard = self.stream.map.shard_of(batch.hashes[k]);
+            }
+            let copy = batch.copies.get(k).copied().unwrap_or(false);
+            let bytes = inst.charged_bytes(&r);
+            let ok = self.stream.put::<false>(r.shard, bytes, r.size, r.created, at);
+            if ok {
+                put.kinesis_records += 1;
+                put.bytes += bytes;
+                if rerouted {
+                    self.stream.note_key(r.shard, (batch.hashes[k] >> 8) as u32);
+                }
+                if copy {
+                    put.copies += 1;
+                    self.stream.note_last_timeout_copy(r.shard);
+                }
+            } else {
+                put.rejected += 1;
+            }
+            if !ok || timed_out {
+                failed.records.push(r);
+                failed.copies.push(copy || ok);
+                if rerouted {
+                    failed.hashes.push(batch.hashes[k]);
+                }
+            }
+        }
+        put
     }
 
     /// Offers `records` of instance `i` to their shards at `at`, routing
@@ -905,7 +1068,7 @@ impl<'a> Sim<'a> {
         hashes: &[u128],
         at: PutAt,
         failed: &mut Batch,
-    ) -> (u64, u64) {
+    ) -> Put {
         let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
         let inst = self.instances[i as usize].sdk_client();
         for (k, r) in records.iter().enumerate() {
@@ -936,28 +1099,40 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        (ok_records, ok_bytes)
+        Put { kinesis_records: ok_records, bytes: ok_bytes, rejected: failed.records.len() as u64, copies: 0 }
     }
 
-    /// Instance `i`'s ready PutRecords at `now`; rejected Kinesis records
-    /// go back to its retrier once the response is in.
-    fn put_kpl(&mut self, i: u32, now: SimTime) {
+    /// KPL instance `i` sends its ready PutRecords at `now`: it reaches the
+    /// shards at once when its round trip is 0, else later.
+    fn send_kpl(&mut self, i: u32, now: SimTime) {
+        let Instance::Kpl(kpl) = &mut self.instances[i as usize] else { unreachable!("a KPL instance") };
+        let g = kpl.group as usize;
+        let counted = now >= self.scenario.warmup;
+        let meter = self.kpl[g].as_mut().unwrap_or_else(|| unreachable!("KPL groups have KPL counters"));
+        let (id, trip) = kpl.depart(|created| {
+            if counted {
+                meter.first_send(created, now);
+            }
+        });
+        self.requests[g].count(&trip, now, self.scenario.warmup);
+        if trip.reaches_shards == now {
+            self.kpl_arrive(i, id, now);
+        } else {
+            self.queue.schedule(trip.reaches_shards, Ev::KplArrive(i, id));
+        }
+    }
+
+    /// KPL instance `i`'s PutRecords `id` reaches the shards at `now`; the
+    /// instance's retrier reads what happened when the response arrives.
+    fn kpl_arrive(&mut self, i: u32, id: u32, now: SimTime) {
         let at = PutAt { now, second: now.whole_secs(), counted: now >= self.scenario.warmup };
         let Instance::Kpl(kpl) = &mut self.instances[i as usize] else { unreachable!("a KPL instance") };
         let g = kpl.group as usize;
-        let meter = self.kpl[g].as_mut().unwrap_or_else(|| unreachable!("KPL groups have KPL counters"));
-        let request = kpl.take_request();
-        let (mut ok_kinesis, mut ok_users, mut ok_bytes) = (0u64, 0u64, 0u64);
-        let mut rejected = Vec::new();
-        let sent = request.len() as u64;
+        let (records, trip) = kpl.take_flight(id);
+        let mut landings = Vec::with_capacity(records.len());
+        let (mut ok_kinesis, mut ok_users, mut ok_bytes, mut rejected, mut copies) = (0u64, 0u64, 0u64, 0u64, 0u64);
         let own_map = kpl.shard_map.is_some();
-        for mut rec in request {
-            for u in rec.users.iter_mut().filter(|u| !u.sent) {
-                u.sent = true;
-                if at.counted {
-                    meter.first_send(u.created, now);
-                }
-            }
+        for rec in &records {
             let bytes = rec.charged_bytes();
             // A plain record goes where its key belongs, an aggregate where
             // its first record's does (its explicit hash key): the
@@ -970,27 +1145,30 @@ impl<'a> Sim<'a> {
             // Each user record with its key fingerprint: 32 bits of the hash
             // key above the tag's low byte.
             let users = rec.users.iter().map(|u| (u.created, (u.hash_key() >> 8) as u32));
-            if self.stream.put_kinesis(shard, bytes, rec.tag, users, at) {
-                ok_kinesis += 1;
-                ok_bytes += bytes;
-                if shard == rec.shard {
-                    ok_users += rec.users.len() as u64;
-                    kpl.recycle(rec);
-                } else {
-                    let range = self.stream.range(shard as usize);
-                    let foreign_keys = rec.users.iter().any(|u| !range.contains(u.hash_key()));
-                    let records = rec.users.len() as u32;
-                    let put = kpl.landed_elsewhere(rec, shard);
-                    ok_users += put;
-                    let retried = records - put as u32;
-                    self.stream.note_misrouted(shard, Misrouted { first_seq, records, retried, foreign_keys });
-                }
-            } else {
-                rejected.push(rec);
+            if !self.stream.put_kinesis(shard, bytes, rec.tag, users, at) {
+                rejected += 1;
+                landings.push(Landing::Rejected);
+                continue;
             }
+            ok_kinesis += 1;
+            ok_bytes += bytes;
+            let (landing, put, wrong) = kpl.landing(rec, shard, trip.timed_out, now);
+            ok_users += put;
+            for (seq, _) in (first_seq..).zip(&rec.users).filter(|(_, u)| u.stored) {
+                copies += 1;
+                self.stream.note_timeout_copy(shard, seq);
+            }
+            if landing != Landing::Predicted {
+                let range = self.stream.range(shard as usize);
+                let foreign_keys = rec.users.iter().any(|u| !range.contains(u.hash_key()));
+                let m = Misrouted { first_seq, records: rec.users.len() as u32, retried: wrong as u32, foreign_keys };
+                self.stream.note_misrouted(shard, m);
+            }
+            landings.push(landing);
         }
-        kpl.refresh_map(&self.stream.map);
-        self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, rejected.len() as u64);
+        let sent = records.len() as u64;
+        kpl.landed(id, records, landings);
+        self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, rejected);
         if let Some(cloudwatch) = &mut self.cloudwatch {
             cloudwatch.incoming(now, ok_kinesis, ok_bytes);
         }
@@ -999,29 +1177,41 @@ impl<'a> Sim<'a> {
             c.put_calls += 1;
             c.records_put += ok_users;
             c.kinesis_records_put += ok_kinesis;
+            c.duplicates_put += copies;
             c.bytes_put += ok_bytes;
-            c.write_throttled += rejected.len() as u64;
+            c.write_throttled += rejected;
+            c.requests_timed_out += trip.timed_out as u64;
+            let meter = self.kpl[g].as_mut().unwrap_or_else(|| unreachable!("KPL groups have KPL counters"));
             meter.put_records_requests += 1;
             meter.kinesis_records_sent += sent;
         }
-        rejected.into_iter().for_each(|rec| kpl.rejected(rec));
     }
 
-    fn store_retry(&mut self, batch: Batch) -> u32 {
+    fn store_call(&mut self, call: Call) -> u32 {
         match self.free_slots.pop() {
             Some(s) => {
-                self.retries[s as usize] = batch;
+                self.calls[s as usize] = call;
                 s
             }
             None => {
-                self.retries.push(batch);
-                (self.retries.len() - 1) as u32
+                self.calls.push(call);
+                (self.calls.len() - 1) as u32
             }
         }
     }
 
-    fn into_outcome(self) -> RunOutcome {
-        let waiting: u64 = self.retries.iter().map(|b| b.records.len() as u64).sum();
+    fn into_outcome(mut self) -> RunOutcome {
+        // Stored copies awaiting another try were put already.
+        let travelling: u64 = self.calls.iter().map(|c| c.batch.unstored()).sum();
+        let waiting: u64 = travelling
+            + (self.instances.iter_mut())
+                .filter_map(|i| match i {
+                    Instance::Sdk(_) | Instance::Fed(_) => Some(i.sdk_client()),
+                    Instance::Kpl(_) => None,
+                })
+                .flat_map(|c| c.waiting.iter())
+                .map(|(b, _)| b.unstored())
+                .sum::<u64>();
         let logs = &self.stream.logs;
         let consumers = self
             .consumers
@@ -1038,6 +1228,7 @@ impl<'a> Sim<'a> {
             stream: self.stream,
             producers: self.counters,
             kpl: self.kpl,
+            requests: self.requests,
             series: self.series,
             events: self.events,
             autoscaling: self

@@ -32,7 +32,7 @@ use crate::metrics::latency::LatencyCounts;
 use crate::rng::SimRng;
 use crate::scenario::model::FirehoseSpec;
 use crate::stream::limits::GET_RECORDS_MAX_RECORDS;
-use crate::stream::log::{Chunk, LogRec, ShardLog};
+use crate::stream::log::{Chunk, LogRec, ShardLog, StoredCopy};
 use crate::time::SimTime;
 
 /// Firehose's GetRecords calls on each shard: once a second.
@@ -94,8 +94,8 @@ struct Buffered {
     shard: u32,
     /// Whether that read was past the warm-up.
     counted: bool,
-    /// Whether it is the stored copy of a record the KPL sent again.
-    copy: bool,
+    /// Whether it is a stored copy (and why).
+    copy: Option<StoredCopy>,
 }
 
 /// A Firehose stream reading every shard (`kind = "firehose"`).
@@ -227,12 +227,12 @@ impl FirehoseConsumer {
             }
             f.delivery_latency_us.record((at - b.arrived).as_nanos() / 1_000);
             let m = &mut self.meter;
-            if b.copy {
-                m.duplicates += 1;
-                m.duplicates_stored += 1;
-            } else {
-                m.latency(&b.rec, at);
-                m.records_delivered += 1;
+            match b.copy {
+                Some(cause) => m.stored_copies(cause, 1),
+                None => {
+                    m.latency(&b.rec, at);
+                    m.records_delivered += 1;
+                }
             }
         }
         self.buffer_bytes = 0;

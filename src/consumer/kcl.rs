@@ -42,7 +42,7 @@ use crate::consumer::polling::{SDK_MAX_ATTEMPTS, call_latency, get_records, sdk_
 use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
 use crate::scenario::model::{KclSpec, Ordering, PollingSpec, WorkerFailure};
-use crate::stream::log::{Chunk, ShardLog};
+use crate::stream::log::{Chunk, ShardLog, StoredCopy};
 use crate::time::SimTime;
 
 /// The pseudo-shard of events about the application rather than a shard.
@@ -394,15 +394,19 @@ impl KclConsumer {
             if counted {
                 // First reads of misrouted KPL aggregates: the deaggregator
                 // drops those holding a foreign key; the others hold copies
-                // the KPL stored again.
+                // the KPL stored again. Copies stored after a timeout are
+                // delivered again too.
                 let m = log.misrouted_in(from + again, from + scan.n);
+                let timeout_copies = log.timeout_copies_in(from + again, from + scan.n);
                 // Re-reads of dropped aggregates are dropped again.
                 let dropped_again = log.misrouted_in(from, from + again).in_foreign_aggregates;
-                meter.duplicates += again - dropped_again + m.retried_copies;
-                meter.duplicates_stored += m.retried_copies;
+                meter.duplicates += again - dropped_again;
+                meter.duplicates_by_cause.worker_failover += again - dropped_again;
+                meter.stored_copies(StoredCopy::WrongShard, m.retried_copies);
+                meter.stored_copies(StoredCopy::Timeout, timeout_copies);
                 meter.records_discarded += m.in_foreign_aggregates;
                 meter.records_lost += m.in_foreign_aggregates - m.retried_in_foreign;
-                meter.records_delivered += scan.n - again - m.retried_copies - m.in_foreign_aggregates;
+                meter.records_delivered += scan.n - again - m.retried_copies - timeout_copies - m.in_foreign_aggregates;
             }
         }
         let next = if view.shard_end(lease.cursor) {

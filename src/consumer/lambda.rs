@@ -46,7 +46,7 @@ use crate::consumer::{ConsumerMeter, Fetched, Processing, ShardView, Wake, with_
 use crate::rng::SimRng;
 use crate::scenario::model::{LambdaSpec, Retrieval};
 use crate::stream::limits::{GET_RECORDS_MAX_RECORDS, LAMBDA_PAYLOAD_MAX_BYTES, LAMBDA_POLL_INTERVAL_MS};
-use crate::stream::log::{Chunk, LogRec, ShardLog};
+use crate::stream::log::{Chunk, LogRec, ShardLog, StoredCopy};
 use crate::time::SimTime;
 
 /// Event tag of a shard's poll (or push); lane `l` uses `LANE_TAG + l`.
@@ -63,8 +63,8 @@ fn payload_bytes(rec: &LogRec) -> u64 {
 #[derive(Clone, Debug, Default)]
 struct Lane {
     /// Fetched records waiting for an invocation, with when they arrived
-    /// and whether each is the stored copy of a record the KPL sent again.
-    queue: VecDeque<(LogRec, SimTime, bool)>,
+    /// and whether each is a stored copy (and why).
+    queue: VecDeque<(LogRec, SimTime, Option<StoredCopy>)>,
     busy_until: SimTime,
     /// The one lane event that counts; others are stale.
     wake_at: Option<SimTime>,
@@ -290,18 +290,21 @@ impl LambdaConsumer {
         let meter = &mut self.meter;
         let mut copies = 0;
         for (rec, _, copy) in lane.queue.drain(..n) {
-            // The function deaggregates without a range check: a copy the
-            // KPL stored again is delivered again.
-            copies += copy as u64;
-            if counted && !copy {
-                meter.latency(&rec, now);
+            // The function deaggregates without a range check: a copy
+            // stored again is delivered again.
+            match copy {
+                Some(cause) if counted => meter.stored_copies(cause, 1),
+                Some(_) => {}
+                None if counted => meter.latency(&rec, now),
+                None => {}
             }
+            copies += copy.is_some() as u64;
         }
         if counted {
             meter.invocations += attempts.made;
             meter.records_delivered += n as u64 - copies;
-            meter.duplicates += copies + n as u64 * (attempts.made - 1);
-            meter.duplicates_stored += copies;
+            meter.duplicates += n as u64 * (attempts.made - 1);
+            meter.duplicates_by_cause.lambda_retry += n as u64 * (attempts.made - 1);
             if !attempts.succeeded {
                 meter.records_failed += n as u64;
             }

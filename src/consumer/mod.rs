@@ -18,7 +18,7 @@ use hdrhistogram::Histogram;
 use crate::metrics::latency::LatencyCounts;
 use crate::rng::SimRng;
 use crate::scenario::model::{ConsumerKind, ConsumerSpec};
-use crate::stream::log::{Chunk, LogRec, ShardLog};
+use crate::stream::log::{Chunk, LogRec, ShardLog, StoredCopy};
 use crate::stream::read::ReadLimiter;
 use crate::time::SimTime;
 
@@ -34,8 +34,11 @@ pub struct ConsumerMeter {
     pub records_delivered: u64,
     /// Deliveries of records already delivered: re-reads from the last
     /// checkpoint after a failover, retried Lambda invocations, and the
-    /// second stored copies of records the KPL sent again ("Wrong Shard").
+    /// second stored copies of records the KPL sent again ("Wrong Shard")
+    /// or a client sent again after its put timed out.
     pub duplicates: u64,
+    /// `duplicates` by cause.
+    pub duplicates_by_cause: DuplicateCauses,
     /// Of `duplicates`, the stored copies: with `records_delivered`,
     /// `records_discarded`, `records_expired` and the unread records, they
     /// add up to the records the stream stored.
@@ -84,11 +87,26 @@ pub struct ConsumerMeter {
     age_bucket_ns: u64,
 }
 
+/// A consumer's duplicate deliveries by cause.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DuplicateCauses {
+    /// Re-reads from the last checkpoint after a KCL worker failed.
+    pub worker_failover: u64,
+    /// Records of Lambda batches invoked again after a function error.
+    pub lambda_retry: u64,
+    /// Stored copies the KPL sent again with error "Wrong Shard" after a
+    /// resharding.
+    pub resharding: u64,
+    /// Stored copies a client sent again after its put timed out.
+    pub request_timeout: u64,
+}
+
 impl Default for ConsumerMeter {
     fn default() -> Self {
         ConsumerMeter {
             records_delivered: 0,
             duplicates: 0,
+            duplicates_by_cause: DuplicateCauses::default(),
             duplicates_stored: 0,
             records_discarded: 0,
             records_lost: 0,
@@ -111,6 +129,16 @@ impl Default for ConsumerMeter {
 }
 
 impl ConsumerMeter {
+    /// Counts `n` deliveries of stored copies made for `cause`.
+    pub fn stored_copies(&mut self, cause: StoredCopy, n: u64) {
+        self.duplicates += n;
+        self.duplicates_stored += n;
+        match cause {
+            StoredCopy::WrongShard => self.duplicates_by_cause.resharding += n,
+            StoredCopy::Timeout => self.duplicates_by_cause.request_timeout += n,
+        }
+    }
+
     /// Records the end-to-end latency of `rec`, delivered at `at`.
     #[inline]
     pub fn latency(&mut self, rec: &LogRec, at: SimTime) {
@@ -267,19 +295,17 @@ pub fn scan(
     s
 }
 
-/// The records of `chunk` (read from `log`), each with whether it is the
-/// stored copy of a record the KPL sent again ("Wrong Shard"): a reader
-/// that de-aggregates without a range check (a Lambda function, Firehose)
-/// delivers it again. Misrouted aggregates are rare: records are looked up
-/// one by one only in a chunk that holds a retried copy.
-pub fn with_copy_flags<'a>(log: &'a ShardLog, chunk: Chunk<'a>) -> impl Iterator<Item = (LogRec, bool)> + 'a {
-    let holds_copy = move |from: u64, to: u64| {
-        let m = log.misrouted_in(from, to);
-        m.retried_copies + m.retried_in_foreign > 0
-    };
+/// The records of `chunk` (read from `log`), each with whether it is a
+/// stored copy, and why: a reader that de-aggregates without a range check
+/// (a Lambda function, Firehose) delivers it again. Copies are rare:
+/// records are looked up one by one only in a chunk that holds one.
+pub fn with_copy_flags<'a>(
+    log: &'a ShardLog,
+    chunk: Chunk<'a>,
+) -> impl Iterator<Item = (LogRec, Option<StoredCopy>)> + 'a {
     let first = chunk.first_seq;
-    let any = holds_copy(first, first + chunk.len() as u64);
-    (first..).zip(chunk.iter()).map(move |(seq, rec)| (rec, any && holds_copy(seq, seq + 1)))
+    let any = log.holds_copy(first, first + chunk.len() as u64);
+    (first..).zip(chunk.iter()).map(move |(seq, rec)| (rec, if any { log.copy_at(seq) } else { None }))
 }
 
 /// A reader's place in one shard when it fetches records before it

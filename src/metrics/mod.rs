@@ -59,6 +59,37 @@ impl KplCounters {
     }
 }
 
+/// Largest request latency or wait the histograms resolve, µs (one hour,
+/// the longest round trip drawn).
+const REQUEST_MAX_US: u64 = 3_600 * 1_000_000;
+
+/// A producer group's requests, as its clients saw them.
+#[derive(Clone, Debug)]
+pub struct RequestCounters {
+    /// Each request's latency (until its response or timeout), µs.
+    pub latency_us: LatencyCounts,
+    /// Each request's wait for a free slot (connection), µs.
+    pub wait_us: LatencyCounts,
+}
+
+impl Default for RequestCounters {
+    fn default() -> Self {
+        RequestCounters { latency_us: LatencyCounts::new(REQUEST_MAX_US), wait_us: LatencyCounts::new(REQUEST_MAX_US) }
+    }
+}
+
+impl RequestCounters {
+    /// Counts a request ready at `ready` that left on `trip`, if it left
+    /// after the warm-up.
+    #[inline]
+    pub fn count(&mut self, trip: &crate::producer::request::Trip, ready: SimTime, warmup: SimTime) {
+        if trip.departs >= warmup {
+            self.latency_us.record(trip.latency().as_nanos() / 1_000);
+            self.wait_us.record(trip.wait(ready).as_nanos() / 1_000);
+        }
+    }
+}
+
 /// Counters of one producer group (all its instances).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProducerCounters {
@@ -82,6 +113,11 @@ pub struct ProducerCounters {
     pub user_records_expired: u64,
     /// API calls made (PutRecord or PutRecords).
     pub put_calls: u64,
+    /// Records stored a second time: sent again after a request that had
+    /// stored them timed out on the client. Not in `records_put`.
+    pub duplicates_put: u64,
+    /// Requests the client gave up waiting for (`request_timeout_ms`).
+    pub requests_timed_out: u64,
 }
 
 impl std::ops::AddAssign<&ProducerCounters> for ProducerCounters {
@@ -95,6 +131,8 @@ impl std::ops::AddAssign<&ProducerCounters> for ProducerCounters {
         self.records_dropped += o.records_dropped;
         self.user_records_expired += o.user_records_expired;
         self.put_calls += o.put_calls;
+        self.duplicates_put += o.duplicates_put;
+        self.requests_timed_out += o.requests_timed_out;
     }
 }
 

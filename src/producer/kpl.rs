@@ -33,16 +33,24 @@
 //! `succeed_if_correct_shard`). If the map does not know the shard it
 //! landed on, every record of it goes again.
 //!
-//! Not modelled: the HTTP connections and request latency (a PutRecords is
-//! answered at once, as for the SDK client) and CPU time.
+//! PutRecords travel through [`Requests`]: at most `max_connections` in
+//! flight, each taking its round trip; a ready request waits for a free
+//! connection, and its records may expire meanwhile. The retrier acts when
+//! the response arrives. A request that times out (`request_timeout_ms`)
+//! fails whole: every record goes back to the retrier, and those the shards
+//! had stored are stored again when put anew — "a timed-out request may
+//! actually succeed at the backend. Retrying then leads to duplicates"
+//! (the KPL's `default_config.properties`). Not modelled: CPU time.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::producer::InstanceSources;
 use crate::producer::kpl_map::KplShardMap;
+use crate::producer::request::{Requests, Trip};
+use crate::rng::SimRng;
 use crate::scenario::model::KplSpec;
-use crate::stream::hash::{ShardMap, hash_key};
+use crate::stream::hash::{HashRange, ShardMap, hash_key};
 use crate::stream::limits::{
     KPL_AGGREGATE_FIXED_OVERHEAD_BYTES, KPL_AGGREGATE_PARTITION_KEY, KPL_COLLECTOR_SHARD_FLUSH_BYTES,
     KPL_LIMITER_BYTES_DEPTH, KPL_LIMITER_BYTES_PER_S, KPL_LIMITER_DRAIN_INTERVAL_MS, KPL_LIMITER_RECORDS_DEPTH,
@@ -78,6 +86,9 @@ pub struct UserRec {
     pub tag: u8,
     /// Whether a PutRecords carried it already.
     pub sent: bool,
+    /// Whether the stream stored it already: it goes again because the
+    /// request that stored it timed out. Stored again, it is a copy.
+    pub stored: bool,
     /// Its hash key, high and low halves, when the instance keeps its own
     /// shard map (else 0): 8-byte aligned, to keep the record at 56 bytes.
     hash: [u64; 2],
@@ -370,6 +381,35 @@ pub struct KplInstance {
     /// Its own shard map, when the stream can reshard (else predictions
     /// come from the key table, which is always right).
     pub shard_map: Option<Box<KplShardMap>>,
+    /// Its connections and request latencies.
+    requests: Requests,
+    /// PutRecords in flight, by id (`None`: a free id).
+    flights: Vec<Option<Flight>>,
+    free_flights: Vec<u32>,
+    /// When each flight's answer comes: (when, flight id).
+    answers: BinaryHeap<Reverse<(SimTime, u32)>>,
+}
+
+/// A PutRecords in flight.
+#[derive(Debug)]
+struct Flight {
+    records: Vec<KinesisRec>,
+    trip: Trip,
+    /// What the shards did with each record, once it reached them.
+    landed: Option<Vec<Landing>>,
+}
+
+/// What the shards did with one Kinesis record of a PutRecords.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Landing {
+    /// The shard it was predicted for accepted it.
+    Predicted,
+    /// Shard `shard` accepted it, for a stale prediction; `known` is that
+    /// shard's range as the instance's map gave it then (see
+    /// [`KplInstance::landing`]).
+    Elsewhere { shard: u32, known: Option<HashRange> },
+    /// Its shard rejected it.
+    Rejected,
 }
 
 /// Derived constants of an instance.
@@ -388,7 +428,7 @@ impl KplInstance {
     pub fn new(
         group: u32,
         spec: &KplSpec,
-        src: InstanceSources,
+        (src, latency): (InstanceSources, SimRng),
         warmup: SimTime,
         (space, map): (&KeySpace, &ShardMap),
         reshards: bool,
@@ -425,6 +465,10 @@ impl KplInstance {
             rates,
             aggregate_tag: hash_key(KPL_AGGREGATE_PARTITION_KEY.as_bytes()) as u8,
             shard_map: reshards.then(|| Box::new(KplShardMap::new(map))),
+            requests: Requests::new(&spec.requests, latency),
+            flights: Vec::new(),
+            free_flights: Vec::new(),
+            answers: BinaryHeap::new(),
         };
         inst.next = inst.draw(space, map);
         inst
@@ -449,13 +493,17 @@ impl KplInstance {
             explicit_hash_key_bytes: key.explicit_hash_key_bytes,
             tag: key.tag,
             sent: false,
+            stored: false,
             hash: [(hash >> 64) as u64, hash as u64],
         })
     }
 
-    /// Runs the pipeline until a PutRecords is ready and returns when it is
-    /// sent, or `None` if nothing more happens before `horizon`. Each user
-    /// record's arrival is passed to `arrived`.
+    /// Runs the pipeline until the instance needs the run: a PutRecords
+    /// leaves, or a response is due (handled in the call at its time, when
+    /// the run has put the request, so the retrier never acts ahead of the
+    /// stream). Returns when, or `None` if nothing more happens before
+    /// `horizon`. Each user record's arrival is passed to `arrived`; a
+    /// response's shard-map listing reads `map`.
     pub fn next_send(
         &mut self,
         space: &KeySpace,
@@ -463,17 +511,33 @@ impl KplInstance {
         horizon: SimTime,
         mut arrived: impl FnMut(SimTime),
     ) -> Option<SimTime> {
+        let called = self.now;
         loop {
-            if !self.ready.is_empty() {
+            if self.departure_ready() {
+                if self.expire_ready_front() {
+                    continue;
+                }
                 return Some(self.now);
             }
+            let (answer, flight) = self.answers.peek().map_or((SimTime::NEVER, 0), |Reverse(a)| *a);
             let arrival = self.next.map_or(SimTime::NEVER, |u| u.created);
             let deadline = self.next_deadline();
             let tick = self.tick_at.unwrap_or(SimTime::NEVER);
             let collect = if self.collector.records.is_empty() { SimTime::NEVER } else { self.collector.deadline };
-            let t = arrival.min(deadline).min(tick).min(collect);
+            let t = arrival.min(deadline).min(tick).min(collect).min(answer);
             if t >= horizon {
                 return None;
+            }
+            if t == answer {
+                let landed = self.flights[flight as usize].as_ref().is_some_and(|f| f.landed.is_some());
+                // Nothing else happens to the instance before then.
+                self.now = self.now.max(t);
+                if t > called || !landed {
+                    return Some(t);
+                }
+                self.answers.pop();
+                self.answer(flight, map);
+                continue;
             }
             self.now = self.now.max(t);
             if t == arrival {
@@ -481,7 +545,7 @@ impl KplInstance {
                 // only a new aggregate's deadline or a flush can change
                 // what is due next (a stale heap entry only ends it early).
                 let flushes = self.flushes;
-                let mut due = deadline.min(tick).min(collect).min(horizon);
+                let mut due = deadline.min(tick).min(collect).min(answer).min(horizon);
                 // This arrival is due (it wins ties); later ones only
                 // while they come first.
                 let mut first = true;
@@ -507,20 +571,116 @@ impl KplInstance {
         }
     }
 
-    /// Takes the PutRecords that [`Self::next_send`] announced.
-    pub fn take_request(&mut self) -> Vec<KinesisRec> {
-        self.ready.pop_front().unwrap_or_default()
+    /// Fails the Kinesis records of the next PutRecords that expired while
+    /// it waited for a connection (the KPL's retrier fails expired records
+    /// when the request comes back); returns whether none is left, the
+    /// request then dropped.
+    fn expire_ready_front(&mut self) -> bool {
+        let now = self.now;
+        let Some(front) = self.ready.front_mut() else { return false };
+        if front.iter().all(|r| r.expiration >= now) {
+            return false;
+        }
+        let (kept, expired): (Vec<KinesisRec>, Vec<KinesisRec>) =
+            std::mem::take(front).into_iter().partition(|r| r.expiration >= now);
+        *front = kept;
+        expired.into_iter().for_each(|r| self.expire(r));
+        let empty = self.ready.front().is_some_and(|f| f.is_empty());
+        if empty {
+            self.ready.pop_front();
+        }
+        empty
+    }
+
+    /// Whether a PutRecords leaves now: one is ready, a connection is free,
+    /// and no response due now waits to be handled first.
+    pub fn departure_ready(&self) -> bool {
+        !self.ready.is_empty()
+            && self.requests.free_at(self.now) == self.now
+            && self.answers.peek().is_none_or(|Reverse((t, _))| *t > self.now)
+    }
+
+    /// Sends the PutRecords that [`Self::next_send`] announced, passing
+    /// the arrival time of each user record it carries for the first time
+    /// to `first_send`; returns its flight id and trip.
+    pub fn depart(&mut self, mut first_send: impl FnMut(SimTime)) -> (u32, Trip) {
+        let mut records = self.ready.pop_front().unwrap_or_default();
+        for u in records.iter_mut().flat_map(|r| r.users.iter_mut()).filter(|u| !u.sent) {
+            u.sent = true;
+            first_send(u.created);
+        }
+        let trip = self.requests.send(self.now);
+        let flight = Flight { records, trip, landed: None };
+        let id = match self.free_flights.pop() {
+            Some(id) => {
+                self.flights[id as usize] = Some(flight);
+                id
+            }
+            None => {
+                self.flights.push(Some(flight));
+                (self.flights.len() - 1) as u32
+            }
+        };
+        self.answers.push(Reverse((trip.answered, id)));
+        (id, trip)
+    }
+
+    /// Takes flight `id`'s Kinesis records as it reaches the shards, with
+    /// its trip; [`Self::landed`] gives them back.
+    pub fn take_flight(&mut self, id: u32) -> (Vec<KinesisRec>, Trip) {
+        match &mut self.flights[id as usize] {
+            Some(f) => (std::mem::take(&mut f.records), f.trip),
+            None => unreachable!("a flight in the air"),
+        }
+    }
+
+    /// Flight `id`'s records back, with what the shards did with each, in
+    /// order; the retrier reads it when the response arrives.
+    pub fn landed(&mut self, id: u32, records: Vec<KinesisRec>, landings: Vec<Landing>) {
+        if let Some(f) = &mut self.flights[id as usize] {
+            f.records = records;
+            f.landed = Some(landings);
+        }
+    }
+
+    /// The retrier, on flight `id`'s response (or timeout) at `now`.
+    fn answer(&mut self, id: u32, map: &ShardMap) {
+        let Some(flight) = self.flights[id as usize].take() else { unreachable!("a flight in the air") };
+        self.free_flights.push(id);
+        let landings = flight.landed.unwrap_or_default();
+        for (mut rec, landing) in flight.records.into_iter().zip(landings) {
+            if flight.trip.timed_out {
+                // No response: every record goes again, and those the
+                // shards stored are stored again.
+                let stored = landing != Landing::Rejected;
+                for mut u in rec.users.drain(..) {
+                    u.stored |= stored;
+                    self.retry(u, true);
+                }
+                self.pool.push(rec.users);
+                continue;
+            }
+            match landing {
+                Landing::Predicted => self.recycle(rec),
+                Landing::Elsewhere { shard, known } => self.landed_elsewhere(rec, shard, known, flight.trip.departs),
+                Landing::Rejected => self.rejected(rec),
+            }
+        }
+        if let Some(own) = self.shard_map.as_mut() {
+            own.refresh_if_asked(self.now, map);
+        }
     }
 
     /// Returns the user-record vector of a Kinesis record that was put.
-    pub fn recycle(&mut self, mut rec: KinesisRec) {
+    fn recycle(&mut self, mut rec: KinesisRec) {
         rec.users.clear();
         self.pool.push(rec.users);
     }
 
-    /// The retrier: the user records of `rec`, which a shard rejected at
-    /// `now` (the current time), are retried through the aggregator or fail.
-    pub fn rejected(&mut self, mut rec: KinesisRec) {
+    /// The retrier: the user records of `rec`, which a shard rejected, are
+    /// retried through the aggregator at `now` (the response's time) or
+    /// fail.
+    fn rejected(&mut self, mut rec: KinesisRec) {
         let throttled = !self.spec.fail_if_throttled;
         rec.users.drain(..).for_each(|u| self.retry(u, throttled));
         self.pool.push(rec.users);
@@ -534,7 +694,8 @@ impl KplInstance {
         let expiration = u.created + self.spec.record_ttl;
         let expired = now > expiration;
         if expired || !may_retry {
-            if counted {
+            // A stored copy given up was stored all the same.
+            if counted && !u.stored {
                 self.outcomes.dropped += 1;
                 self.outcomes.expired += expired as u64;
             }
@@ -550,22 +711,44 @@ impl KplInstance {
         self.aggregate(u);
     }
 
-    /// The retrier on a Kinesis record that shard `actual` accepted, sent
-    /// at `now` (the current time) for `rec.shard`, now closed (see the
-    /// module notes): returns how many of its user records are put, the
-    /// others going again with error "Wrong Shard". Asks for a listing when
-    /// the KPL would.
-    pub fn landed_elsewhere(&mut self, mut rec: KinesisRec, actual: u32) -> u64 {
-        let now = self.now;
+    /// Where Kinesis record `rec`, predicted for `rec.shard`, landed when
+    /// shard `actual` accepted it at `now` (`timed_out`: the client will
+    /// not see the response), with how many of its user records (stored
+    /// copies aside) count as put, and how many will go again with error
+    /// "Wrong Shard". All count as put on the predicted shard or after a
+    /// timeout (all go again then, as copies); else those whose key the
+    /// instance's map places on `actual`, the others going again (see the
+    /// module notes).
+    pub fn landing(&mut self, rec: &KinesisRec, actual: u32, timed_out: bool, now: SimTime) -> (Landing, u64, u64) {
+        let fresh = rec.users.iter().filter(|u| !u.stored).count() as u64;
+        if actual == rec.shard {
+            return (Landing::Predicted, fresh, 0);
+        }
         let Some(own) = self.shard_map.as_mut() else { unreachable!("predictions go stale only with a map") };
         let known = own.range(actual, now);
-        let fits = |u: &UserRec| known.is_some_and(|r| r.contains(u.hash_key()));
-        let put = rec.users.iter().filter(|u| fits(u)).count() as u64;
-        let wrong = rec.users.len() as u64 - put;
-        if wrong > 0 || rec.shard < actual {
-            own.invalidate(now, rec.shard);
+        let landing = Landing::Elsewhere { shard: actual, known };
+        if timed_out {
+            return (landing, fresh, 0);
         }
-        if now >= self.warmup {
+        let fits = |u: &UserRec| known.is_some_and(|r| r.contains(u.hash_key()));
+        let put = rec.users.iter().filter(|u| fits(u) && !u.stored).count() as u64;
+        (landing, put, fresh - put)
+    }
+
+    /// The retrier on a Kinesis record that shard `actual` accepted, sent
+    /// at `sent_at` for `rec.shard`, now closed (see the module notes):
+    /// the user records whose key does not fit `known` (the shard's range
+    /// when it landed) go again with error "Wrong Shard". Asks for a
+    /// listing when the KPL would.
+    fn landed_elsewhere(&mut self, mut rec: KinesisRec, actual: u32, known: Option<HashRange>, sent_at: SimTime) {
+        let fits = |u: &UserRec| known.is_some_and(|r| r.contains(u.hash_key()));
+        let wrong = rec.users.iter().filter(|u| !fits(u)).count() as u64;
+        if let Some(own) = self.shard_map.as_mut()
+            && (wrong > 0 || rec.shard < actual)
+        {
+            own.invalidate(sent_at, rec.shard);
+        }
+        if self.now >= self.warmup {
             self.outcomes.unpredicted_shard_records += rec.users.len() as u64;
             self.outcomes.wrong_shard_retries += wrong;
         }
@@ -575,24 +758,47 @@ impl KplInstance {
             }
         }
         self.pool.push(rec.users);
-        put
     }
 
-    /// Lists the shards again, from the stream's open map, if the last
-    /// response asked for it.
-    pub fn refresh_map(&mut self, map: &ShardMap) {
-        if let Some(own) = self.shard_map.as_mut() {
-            own.refresh_if_asked(self.now, map);
-        }
-    }
-
-    /// User records inside the pipeline (buffered, queued or collected).
+    /// User records inside the pipeline (buffered, queued, collected or
+    /// travelling) and not put yet: stored copies going again are not.
     pub fn in_flight(&self) -> u64 {
+        let fresh = |u: &&UserRec| !u.stored;
         fn users<'a>(recs: impl IntoIterator<Item = &'a KinesisRec>) -> u64 {
-            recs.into_iter().map(|r| r.users.len() as u64).sum()
+            recs.into_iter().map(|r| r.users.iter().filter(|u| !u.stored).count() as u64).sum()
         }
-        let pipes: u64 = self.pipes.iter().map(|p| p.aggregate.users.len() as u64 + users(&p.limiter.queue)).sum();
-        pipes + users(&self.collector.records) + users(self.ready.iter().flatten())
+        let pipes: u64 = self
+            .pipes
+            .iter()
+            .map(|p| p.aggregate.users.iter().filter(fresh).count() as u64 + users(&p.limiter.queue))
+            .sum();
+        let flying: u64 = self
+            .flights
+            .iter()
+            .flatten()
+            .map(|f| match &f.landed {
+                None => users(&f.records),
+                Some(landed) => f
+                    .records
+                    .iter()
+                    .zip(landed)
+                    .map(|(r, l)| match l {
+                        Landing::Predicted => 0,
+                        Landing::Rejected => users([r]),
+                        // Records that did not fit go again (and were not counted
+                        // as put), unless the request timed out.
+                        Landing::Elsewhere { known, .. } if !f.trip.timed_out => {
+                            r.users
+                                .iter()
+                                .filter(|u| !u.stored && !known.is_some_and(|k| k.contains(u.hash_key())))
+                                .count() as u64
+                        }
+                        Landing::Elsewhere { .. } => 0,
+                    })
+                    .sum(),
+            })
+            .sum();
+        pipes + users(&self.collector.records) + users(self.ready.iter().flatten()) + flying
     }
 
     /// The earliest aggregate deadline, dropping stale entries.
@@ -758,10 +964,11 @@ impl KplInstance {
         self.tick_at = if self.backlogged.is_empty() { None } else { Some(self.now + self.rates.drain_interval) };
     }
 
-    /// User records of a Kinesis record that expired in the limiter fail.
+    /// User records of a Kinesis record that expired in the limiter fail
+    /// (stored copies among them were put all the same).
     fn expire(&mut self, mut rec: KinesisRec) {
         if self.now >= self.warmup {
-            let n = rec.users.len() as u64;
+            let n = rec.users.iter().filter(|u| !u.stored).count() as u64;
             self.outcomes.dropped += n;
             self.outcomes.expired += n;
         }
@@ -821,7 +1028,7 @@ impl KplInstance {
 mod tests {
     use super::*;
     use crate::rng::{Purpose, StreamId, rng_for};
-    use crate::scenario::model::{Arrival, KeyDist, SizeDist};
+    use crate::scenario::model::{Arrival, KeyDist, LatencyDist, RequestSpec, SizeDist};
     use crate::stream::hash::initial_ranges;
     use crate::workload::arrival::ArrivalGen;
     use crate::workload::keys::KeyState;
@@ -839,6 +1046,7 @@ mod tests {
             explicit_hash_key_bytes: 0,
             tag: 0,
             sent: false,
+            stored: false,
             hash: [0; 2],
         }
     }
@@ -912,6 +1120,7 @@ mod tests {
             sizes: (SizeGen::new(&SizeDist::Fixed { bytes: 200 }), rng_for(3, id(Purpose::Sizes))),
             size_scale: None,
         };
+        let src = (src, rng_for(3, id(Purpose::Requests)));
         let inst = KplInstance::new(0, &spec, src, SimTime::ZERO, (&space, &map), false);
         (inst, space, map)
     }
@@ -927,6 +1136,7 @@ mod tests {
             rate_limit: 150,
             record_max_buffered_time: SimTime::from_millis_f64(100.0),
             record_ttl: SimTime::from_secs(30),
+            requests: RequestSpec { latency: LatencyDist::DEFAULT, max_concurrent: 24, timeout: SimTime::from_secs(6) },
         }
     }
 
@@ -935,7 +1145,7 @@ mod tests {
         let (mut inst, space, map) = instance(8, 5_000.0, default_spec());
         let (mut arrived, mut sent, mut aggregates) = (0u64, 0u64, 0);
         while inst.next_send(&space, &map, SimTime::from_secs(10), |_| arrived += 1).is_some() {
-            for rec in inst.take_request() {
+            for rec in inst.ready.pop_front().unwrap_or_default() {
                 assert!(rec.users.iter().all(|u| u.shard == rec.shard), "an aggregate spans shards");
                 assert!(rec.data_bytes <= 51_200);
                 aggregates += rec.is_aggregate() as u32;
@@ -951,7 +1161,7 @@ mod tests {
     fn rejected_records_come_back_within_half_the_buffered_time() {
         let (mut inst, space, map) = instance(1, 2_000.0, default_spec());
         let first = inst.next_send(&space, &map, SimTime::from_secs(10), |_| ()).expect("a request");
-        let request = inst.take_request();
+        let request = inst.ready.pop_front().unwrap_or_default();
         let n: usize = request.iter().map(|r| r.users.len()).sum();
         request.into_iter().for_each(|mut r| {
             r.users.iter_mut().for_each(|u| u.sent = true);
@@ -963,7 +1173,7 @@ mod tests {
         let p = inst.pipe_of[0] as usize;
         assert_eq!(inst.pipes[p].aggregate.deadline, first + SimTime::from_millis_f64(50.0));
         let again = inst.next_send(&space, &map, SimTime::from_secs(10), |_| ()).expect("a request");
-        let request = inst.take_request();
+        let request = inst.ready.pop_front().unwrap_or_default();
         assert!(request.iter().flat_map(|r| &r.users).filter(|u| u.sent).count() == n, "all retried together");
         assert!(again >= first + SimTime::from_millis_f64(50.0) && again <= first + SimTime::from_millis_f64(70.0));
     }

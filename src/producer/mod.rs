@@ -1,11 +1,13 @@
 //! Producer clients: how user records become put calls. `sdk` is an
 //! application calling PutRecord/PutRecords directly, with its own batching
 //! and retry loop; `kpl` is the Kinesis Producer Library, which aggregates,
-//! collects, rate-limits and retries on its own.
+//! collects, rate-limits and retries on its own. Both send their requests
+//! through `request`: a round trip, a few slots, a timeout.
 
 pub mod feed;
 pub mod kpl;
 pub mod kpl_map;
+pub mod request;
 pub mod sdk;
 
 use crate::rng::SimRng;
@@ -86,6 +88,17 @@ pub struct Batch {
     pub records: Vec<Rec>,
     /// Their hash keys, when kept (see `SdkInstance`); else empty.
     pub hashes: Vec<u128>,
+    /// Whether each record is already stored (an earlier attempt timed out
+    /// on the client after the shard accepted it), aligned with `records`;
+    /// empty when none is.
+    pub copies: Vec<bool>,
+}
+
+impl Batch {
+    /// Records not yet stored: those that count as in flight.
+    pub fn unstored(&self) -> u64 {
+        (self.records.len() - self.copies.iter().filter(|c| **c).count()) as u64
+    }
 }
 
 /// Vectors smaller than this are not kept for reuse.

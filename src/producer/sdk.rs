@@ -5,11 +5,18 @@
 //! retried together after an exponential back-off with full jitter, up to
 //! `max_attempts` tries, then dropped. (The AWS SDK retries whole failed
 //! requests itself but returns per-record PutRecords failures to the
-//! application, so this loop is the application's.)
+//! application, so this loop is the application's.) Calls go through
+//! [`Requests`]: at most `max_concurrent_requests` in flight, each taking
+//! its round trip; a closed batch waits for a free slot, and a call that
+//! timed out is retried whole by the same loop (folding the SDK's own
+//! retries of failed requests into the application's).
+
+use std::collections::VecDeque;
 
 use rand::RngExt;
 
-use crate::producer::{InstanceSources, Rec};
+use crate::producer::request::Requests;
+use crate::producer::{Batch, InstanceSources, Rec};
 use crate::rng::SimRng;
 use crate::scenario::model::{SdkApi, SdkSpec};
 use crate::stream::hash::ShardMap;
@@ -35,17 +42,23 @@ pub struct SdkInstance {
 
 impl SdkInstance {
     /// An instance of `group`, keeping hash keys when `rerouted`; draws its
-    /// first arrival.
+    /// first arrival. `rngs` draw back-off jitter and request latencies.
     pub fn new(
         group: u32,
         spec: &SdkSpec,
         src: InstanceSources,
-        backoff: SimRng,
+        (backoff, latency): (SimRng, SimRng),
         (space, map): (&KeySpace, &ShardMap),
         rerouted: bool,
     ) -> Self {
         SdkInstance {
-            client: SdkClient { group, backoff, spec: spec.clone() },
+            client: SdkClient {
+                group,
+                backoff,
+                requests: Requests::new(&spec.requests, latency),
+                waiting: VecDeque::new(),
+                spec: spec.clone(),
+            },
             batcher: SdkBatcher::new(spec, src, (space, map), rerouted),
         }
     }
@@ -60,6 +73,11 @@ pub struct SdkClient {
     pub group: u32,
     /// Back-off jitter RNG.
     backoff: SimRng,
+    /// Its request slots and latencies.
+    pub requests: Requests,
+    /// Calls ready while every slot was busy, with when each became ready,
+    /// in that order.
+    pub waiting: VecDeque<(Batch, SimTime)>,
     spec: SdkSpec,
 }
 
@@ -71,6 +89,39 @@ impl SdkClient {
             SdkApi::PutRecord => rec.bytes().div_ceil(PUT_RECORD_ROUNDING_BYTES) as u64 * 1_024,
             SdkApi::PutRecords => rec.bytes() as u64,
         }
+    }
+
+    /// The first waiting call, with the first tries that closed behind it
+    /// as far as one call holds them (the records an application's loop
+    /// finds queued when it is free again); `spent` takes the emptied
+    /// record vectors. Retries and calls holding stored copies go alone.
+    pub fn next_waiting(&mut self, mut spent: impl FnMut(Vec<Rec>)) -> Option<(Batch, SimTime)> {
+        let (mut head, ready) = self.waiting.pop_front()?;
+        let alone = |b: &Batch| b.attempt > 1 || !b.copies.is_empty();
+        if alone(&head) {
+            return Some((head, ready));
+        }
+        let max_records = match self.spec.api {
+            SdkApi::PutRecord => 1,
+            SdkApi::PutRecords => self.spec.batch_max_records as usize,
+        };
+        let bytes = |b: &Batch| b.records.iter().map(|r| r.bytes() as u64).sum::<u64>();
+        let mut head_bytes = bytes(&head);
+        while let Some((next, _)) = self.waiting.front() {
+            let next_bytes = bytes(next);
+            if alone(next)
+                || head.records.len() + next.records.len() > max_records
+                || head_bytes + next_bytes > PUT_RECORDS_MAX_BYTES
+            {
+                break;
+            }
+            let Some((mut next, _)) = self.waiting.pop_front() else { break };
+            head.records.append(&mut next.records);
+            head.hashes.append(&mut next.hashes);
+            head_bytes += next_bytes;
+            spent(next.records);
+        }
+        Some((head, ready))
     }
 
     /// Whether records that failed attempt `attempt` get another try.

@@ -15,6 +15,7 @@ pub mod skeleton;
 pub mod slo;
 pub mod table;
 
+use crate::consumer::DuplicateCauses;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -352,6 +353,11 @@ pub struct ProducerFigures {
     pub user_records_expired: u64,
     /// PutRecord/PutRecords calls.
     pub put_calls: u64,
+    /// Records stored a second time: sent again after a request that had
+    /// stored them timed out on the client (not in `records_put`).
+    pub duplicates_put: u64,
+    /// Requests the client gave up waiting for (`request_timeout_ms`).
+    pub requests_timed_out: u64,
 }
 
 impl From<&ProducerCounters> for ProducerFigures {
@@ -367,6 +373,8 @@ impl From<&ProducerCounters> for ProducerFigures {
             records_dropped: c.records_dropped,
             user_records_expired: c.user_records_expired,
             put_calls: c.put_calls,
+            duplicates_put: c.duplicates_put,
+            requests_timed_out: c.requests_timed_out,
         }
     }
 }
@@ -397,6 +405,8 @@ pub struct ProducerReport {
     /// The group's counters.
     #[serde(flatten)]
     pub figures: ProducerFigures,
+    /// Its requests as its clients saw them.
+    pub requests: RequestsReport,
     /// The KPL's own metrics (KPL groups only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kpl: Option<KplReport>,
@@ -411,6 +421,17 @@ pub struct ProducerReport {
     /// How many keys were salted (present with salt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salted_keys_total: Option<usize>,
+}
+
+/// A producer group's put requests.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequestsReport {
+    /// From a request's departure to its response, or to the client's
+    /// timeout (`PutRecords.Latency` as the client measures it).
+    pub latency_ms: LatencyReport,
+    /// From a call's being ready to its departure: the wait for a free
+    /// slot (`max_concurrent_requests`, the KPL's `max_connections`).
+    pub slot_wait_ms: LatencyReport,
 }
 
 /// Most salted keys a producer's report lists.
@@ -719,11 +740,16 @@ pub struct ConsumerReport {
     pub records_delivered: u64,
     /// Records handed over again: re-reads from the last checkpoint after a
     /// worker failover, records of retried Lambda invocations, or second
-    /// stored copies of records the KPL sent again ("Wrong Shard").
+    /// stored copies of records the KPL sent again ("Wrong Shard") or a
+    /// client sent again after its put timed out.
     pub duplicates: u64,
+    /// `duplicates` by cause: `worker_failover`, `lambda_retry`,
+    /// `resharding` (the KPL's "Wrong Shard" copies), `request_timeout`.
+    pub duplicates_by_cause: DuplicateCauses,
     /// Of `duplicates`, the stored copies (the KPL's "Wrong Shard"
-    /// retries): `records_delivered + duplicates_stored + records_discarded
-    /// + records_expired + records_unread` is what the stream stored.
+    /// retries and copies after timeouts): `records_delivered +
+    /// duplicates_stored + records_discarded + records_expired +
+    /// records_unread` is what the stream stored.
     pub duplicates_stored: u64,
     /// KPL user records the KCL's deaggregator dropped: whole aggregates
     /// that landed, for a stale prediction, on a shard not owning all their
@@ -942,7 +968,12 @@ impl Point {
             .zip(&o.producers)
             .zip(&o.kpl)
             .zip(&o.salted_keys)
-            .map(|(((p, c), kpl), salted)| ProducerReport {
+            .zip(&o.requests)
+            .map(|((((p, c), kpl), salted), requests)| ProducerReport {
+                requests: RequestsReport {
+                    latency_ms: LatencyReport::of(&requests.latency_us.histogram()),
+                    slot_wait_ms: LatencyReport::of(&requests.wait_us.histogram()),
+                },
                 workload: WorkloadSource::of(p),
                 salted_keys: salted
                     .iter()
@@ -1174,6 +1205,7 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
                 kind: spec.kind.label(),
                 records_delivered: m.records_delivered,
                 duplicates: m.duplicates,
+                duplicates_by_cause: m.duplicates_by_cause,
                 duplicates_stored: m.duplicates_stored,
                 records_discarded: m.records_discarded,
                 records_lost: m.records_lost,

@@ -405,12 +405,17 @@ fn consumer_section(p: &Point) -> Section {
                 c.name, c.shards_unleased
             ));
         }
-        if c.duplicates_stored > 0 {
-            notes.push(format!(
-                "{}: {} of the duplicates are second stored copies of records the KPL sent again (\"Wrong Shard\")",
-                c.name,
-                thousands(c.duplicates_stored)
-            ));
+        if c.duplicates > 0 {
+            let d = &c.duplicates_by_cause;
+            let causes = [
+                (d.worker_failover, "re-read after a worker failover"),
+                (d.lambda_retry, "in retried Lambda invocations"),
+                (d.resharding, "stored twice by the KPL's \"Wrong Shard\" retries"),
+                (d.request_timeout, "stored twice after a put timed out"),
+            ];
+            let listed: Vec<String> =
+                causes.iter().filter(|(n, _)| *n > 0).map(|(n, why)| format!("{} {why}", thousands(*n))).collect();
+            notes.push(format!("{}: duplicates: {}", c.name, listed.join(", ")));
         }
         if c.records_failed > 0 {
             notes.push(format!("{}: {} records failed after retries", c.name, thousands(c.records_failed)));
@@ -615,6 +620,19 @@ fn producer_section(p: &Point) -> Section {
             thousands(f.records_dropped),
             thousands(f.put_calls),
         ]);
+        let (latency, wait) = (&r.requests.latency_ms, &r.requests.slot_wait_ms);
+        let mut line = format!(
+            "{} requests: round trip p50 {:.0} ms, p99 {:.0} ms · wait for a free slot p50 {:.0} ms, p99 {:.0} ms",
+            r.name, latency.p50, latency.p99, wait.p50, wait.p99
+        );
+        if f.requests_timed_out > 0 || f.duplicates_put > 0 {
+            line.push_str(&format!(
+                " · {} timed out · {} records stored twice",
+                thousands(f.requests_timed_out),
+                thousands(f.duplicates_put)
+            ));
+        }
+        notes.push(line);
         if let Some(k) = &r.kpl {
             let b = &k.buffering_time_ms;
             notes.push(format!(

@@ -194,6 +194,7 @@ records_per_s = 100
             max_attempts: 10,
             backoff_base: SimTime::from_millis_f64(100.0),
             backoff_max: SimTime::from_millis_f64(5_000.0),
+            requests: RequestSpec { latency: LatencyDist::DEFAULT, max_concurrent: 1, timeout: SimTime::from_secs(30) },
         }
     }
 
@@ -400,6 +401,7 @@ kind = "lambda"
                 max_attempts: 3,
                 backoff_base: SimTime(20_000_000),
                 backoff_max: SimTime(20_000_000),
+                ..default_sdk()
             }),
             records_per_s: 3000.5,
             arrival: Arrival::Constant,
@@ -569,6 +571,56 @@ records_per_s = 1
         ];
         assert_eq!(lines.len(), 16);
         assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn request_keys_are_checked_with_their_paths() {
+        let bad = |key: &str, value: &str| errors(MINIMAL, &[&format!("producers.0.sdk.{key}={value}")]);
+        let arg = |key: &str, value: &str| format!("--set producers.0.sdk.{key}={value}: producers[0].sdk.{key}");
+        let v = r#"{ dist = "discrete", ms = [20, 8000], weights = [1] }"#;
+        assert_eq!(
+            bad("request_latency_ms", v),
+            [format!(
+                "{}.weights: ms has 2 values and weights 1: give one weight per value",
+                arg("request_latency_ms", v)
+            )]
+        );
+        let v = r#"{ dist = "discrete", ms = [20], weights = [0] }"#;
+        assert_eq!(
+            bad("request_latency_ms", v),
+            [format!("{}.weights: weights must not all be 0", arg("request_latency_ms", v))]
+        );
+        let v = r#"{ dist = "lognormal", median = 30, p99 = 20 }"#;
+        assert_eq!(
+            bad("request_latency_ms", v),
+            [format!("{}.p99: median (30.0) must be < p99 (20.0)", arg("request_latency_ms", v))]
+        );
+        let v = r#"{ dist = "gamma", ms = 3 }"#;
+        assert_eq!(
+            bad("request_latency_ms", v),
+            [format!(
+                "{}.dist: unknown value \"gamma\"; valid: \"fixed\", \"lognormal\", \"discrete\"",
+                arg("request_latency_ms", v)
+            )]
+        );
+        assert_eq!(
+            bad("max_concurrent_requests", "0"),
+            [format!("{}: must be between 1 and 10000, got 0", arg("max_concurrent_requests", "0"))]
+        );
+        let kpl = errors(MINIMAL, &["producers.0.client=kpl", "producers.0.kpl.max_connections=257"]);
+        assert_eq!(
+            kpl,
+            [
+                "--set producers.0.kpl.max_connections=257: producers[0].kpl.max_connections: must be between 1 and 256, got 257"
+            ]
+        );
+        let kpl = errors(MINIMAL, &["producers.0.client=kpl", "producers.0.kpl.request_timeout_ms=50"]);
+        assert_eq!(
+            kpl,
+            [
+                "--set producers.0.kpl.request_timeout_ms=50: producers[0].kpl.request_timeout_ms: must be >= 100 and <= 600000, got 50"
+            ]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::cost::prices::Rate;
 use crate::import::keys::KeyTable;
 use crate::import::shards::ShardTable;
 use crate::import::trace::Trace;
+use crate::stream::limits;
 use crate::time::SimTime;
 
 /// A scenario after parsing, `--set` overrides and validation.
@@ -682,6 +683,43 @@ pub struct SdkSpec {
     pub backoff_base: SimTime,
     /// `backoff_max_ms`, >= `backoff_base_ms`, default 5,000 ms.
     pub backoff_max: SimTime,
+    /// `request_latency_ms`, `max_concurrent_requests` (default 1: a plain
+    /// synchronous loop) and `request_timeout_ms` (default 30,000: the AWS
+    /// SDK for Java 2.x's socket read timeout).
+    pub requests: RequestSpec,
+}
+
+/// A put request's round trip, `request_latency_ms = { dist = … }`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LatencyDist {
+    /// `{ dist = "fixed", ms = M }`, `M >= 0`.
+    Fixed { ms: f64 },
+    /// `{ dist = "lognormal", median = M, p99 = P }`, `0 < M < P`.
+    LogNormal { median: f64, p99: f64 },
+    /// `{ dist = "discrete", ms = [..], weights = [..] }`: `ms[i]` with
+    /// probability `weights[i] / sum(weights)`; both non-empty and of one
+    /// length, `ms >= 0`, weights >= 0 with a positive sum.
+    Discrete { ms: Vec<f64>, weights: Vec<f64> },
+}
+
+impl LatencyDist {
+    /// `request_latency_ms` when absent.
+    pub const DEFAULT: LatencyDist =
+        LatencyDist::LogNormal { median: limits::REQUEST_LATENCY_MEDIAN_MS, p99: limits::REQUEST_LATENCY_P99_MS };
+}
+
+/// How a client's put requests travel (see `producer::request`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestSpec {
+    /// Each request's round trip. Default lognormal, median 25 ms, p99
+    /// 100 ms (shardsim's choice; see the README).
+    pub latency: LatencyDist,
+    /// Requests in flight at once per client instance: the SDK's
+    /// `max_concurrent_requests`, the KPL's `max_connections`.
+    pub max_concurrent: u32,
+    /// A request not answered within this fails on the client
+    /// (`request_timeout_ms`).
+    pub timeout: SimTime,
 }
 
 /// `[producers.kpl]`: the Kinesis Producer Library's settings, named as
@@ -714,6 +752,9 @@ pub struct KplSpec {
     /// `record_ttl_ms`: records not put within this time fail as expired,
     /// >= 100 ms, default 30,000 ms.
     pub record_ttl: SimTime,
+    /// `request_latency_ms`, `max_connections` (1..=256, default 24) and
+    /// `request_timeout_ms` (100..=600,000, default 6,000).
+    pub requests: RequestSpec,
 }
 
 /// `[[producers]].client`, with that client's table.

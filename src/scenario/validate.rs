@@ -22,8 +22,9 @@ pub use reshard::warnings as reshard_warnings;
 use super::errors::Sink;
 use super::model::{
     Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, FirehoseSpec, KclSpec, KeyDist, KeySalt, KplSpec,
-    LambdaSpec, OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern, ReadLimitModel, Retrieval,
-    Scenario, SdkApi, SdkSpec, SizeDist, Slo, StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
+    LambdaSpec, LatencyDist, OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern,
+    ReadLimitModel, RequestSpec, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo, StreamSpec, TraceSpec,
+    WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -493,6 +494,13 @@ fn kpl(t: &mut TableReader<'_>) -> Option<KplSpec> {
     let record_max_buffered_time = t.opt("record_max_buffered_time_ms", buffered, |v| v.millis(Interval::NON_NEGATIVE));
     let ttl_range = Interval::at_least(limits::KPL_RECORD_TTL_MIN_MS, false);
     let record_ttl = t.opt("record_ttl_ms", ms(limits::KPL_RECORD_TTL_DEFAULT_MS), |v| v.millis(ttl_range));
+    let connections = ("max_connections", limits::KPL_MAX_CONNECTIONS_DEFAULT, limits::KPL_MAX_CONNECTIONS_MAX);
+    let timeouts = Interval {
+        max: limits::KPL_REQUEST_TIMEOUT_MAX_MS,
+        max_open: false,
+        ..Interval::at_least(limits::KPL_REQUEST_TIMEOUT_MIN_MS, false)
+    };
+    let requests = requests(t, connections, timeouts, limits::KPL_REQUEST_TIMEOUT_DEFAULT_MS);
     Some(KplSpec {
         aggregation_enabled: aggregation_enabled?,
         aggregation_max_count: aggregation_max_count?,
@@ -503,6 +511,7 @@ fn kpl(t: &mut TableReader<'_>) -> Option<KplSpec> {
         rate_limit: rate_limit?,
         record_max_buffered_time: record_max_buffered_time?,
         record_ttl: record_ttl?,
+        requests: requests?,
     })
 }
 
@@ -684,6 +693,8 @@ fn sdk(t: &mut TableReader<'_>) -> Option<SdkSpec> {
         );
         return None;
     }
+    let concurrency = ("max_concurrent_requests", 1, limits::SDK_MAX_CONCURRENT_REQUESTS_MAX);
+    let requests = requests(t, concurrency, Interval::POSITIVE, limits::SDK_REQUEST_TIMEOUT_DEFAULT_MS);
     Some(SdkSpec {
         api,
         batch_max_records: batch_max_records?,
@@ -691,7 +702,74 @@ fn sdk(t: &mut TableReader<'_>) -> Option<SdkSpec> {
         max_attempts: max_attempts?,
         backoff_base,
         backoff_max,
+        requests: requests?,
     })
+}
+
+/// A client's request keys: `request_latency_ms`, its concurrency key
+/// `(name, default, max)` and `request_timeout_ms` within `timeouts`.
+fn requests(
+    t: &mut TableReader<'_>,
+    (concurrency_key, concurrency_default, concurrency_max): (&'static str, u32, u32),
+    timeouts: Interval,
+    timeout_default_ms: f64,
+) -> Option<RequestSpec> {
+    let latency = t.opt("request_latency_ms", LatencyDist::DEFAULT, |v| {
+        v.tagged("dist", &[("fixed", fixed_latency), ("lognormal", lognormal_latency), ("discrete", discrete_latency)])
+    });
+    let max_concurrent = t.opt(concurrency_key, concurrency_default, |v| v.int(1, concurrency_max));
+    let ms = SimTime::from_millis_f64(timeout_default_ms);
+    let timeout = t.opt("request_timeout_ms", ms, |v| v.millis(timeouts));
+    Some(RequestSpec { latency: latency?, max_concurrent: max_concurrent?, timeout: timeout? })
+}
+
+/// Milliseconds a latency distribution may name.
+const LATENCY_MS: Interval =
+    Interval { max: limits::REQUEST_LATENCY_MAX_MS, max_open: false, ..Interval::NON_NEGATIVE };
+
+fn fixed_latency(t: &mut TableReader<'_>) -> Option<LatencyDist> {
+    let ms = t.req("ms", |v| v.float(LATENCY_MS))?;
+    Some(LatencyDist::Fixed { ms })
+}
+
+fn lognormal_latency(t: &mut TableReader<'_>) -> Option<LatencyDist> {
+    let positive = Interval { min_open: true, ..LATENCY_MS };
+    let median = t.req("median", |v| v.float(positive));
+    let p99 = t.req("p99", |v| v.float(positive));
+    let (median, p99) = (median?, p99?);
+    if median >= p99 {
+        t.fail_at(&["p99", "median"], format!("median ({}) must be < p99 ({})", fmt_float(median), fmt_float(p99)));
+        return None;
+    }
+    Some(LatencyDist::LogNormal { median, p99 })
+}
+
+fn discrete_latency(t: &mut TableReader<'_>) -> Option<LatencyDist> {
+    let floats = |v: Val<'_>, range: Interval| {
+        let Value::Array(items) = &v.node.value else {
+            v.expected("a non-empty array of numbers");
+            return None;
+        };
+        if items.is_empty() {
+            v.expected("a non-empty array of numbers");
+            return None;
+        }
+        let read: Vec<Option<f64>> = items.iter().enumerate().map(|(i, n)| v.item(i, n).float(range)).collect();
+        read.into_iter().collect::<Option<Vec<f64>>>()
+    };
+    let ms = t.req("ms", |v| floats(v, LATENCY_MS));
+    let weights = t.req("weights", |v| floats(v, Interval::NON_NEGATIVE));
+    let (ms, weights) = (ms?, weights?);
+    if ms.len() != weights.len() {
+        let message = format!("ms has {} values and weights {}: give one weight per value", ms.len(), weights.len());
+        t.fail_at(&["weights", "ms"], message);
+        return None;
+    }
+    if weights.iter().sum::<f64>() <= 0.0 {
+        t.fail_at(&["weights"], "weights must not all be 0".into());
+        return None;
+    }
+    Some(LatencyDist::Discrete { ms, weights })
 }
 
 /// A reader for one variant of a tagged table.

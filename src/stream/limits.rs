@@ -120,6 +120,27 @@ pub const KPL_RECORD_MAX_BUFFERED_TIME_DEFAULT_MS: f64 = 100.0;
 /// KPL `RecordTtl` default and minimum (§8.1).
 pub const KPL_RECORD_TTL_DEFAULT_MS: f64 = 30_000.0;
 pub const KPL_RECORD_TTL_MIN_MS: f64 = 100.0;
+/// KPL `MaxConnections` default and range (§8.1).
+pub const KPL_MAX_CONNECTIONS_DEFAULT: u32 = 24;
+pub const KPL_MAX_CONNECTIONS_MAX: u32 = 256;
+/// KPL `RequestTimeout` default and range, ms (§8.1).
+pub const KPL_REQUEST_TIMEOUT_DEFAULT_MS: f64 = 6_000.0;
+pub const KPL_REQUEST_TIMEOUT_MIN_MS: f64 = 100.0;
+pub const KPL_REQUEST_TIMEOUT_MAX_MS: f64 = 600_000.0;
+/// The AWS SDK for Java 2.x's socket read timeout, which bounds a put
+/// call's wait for its response (`SdkHttpConfigurationOption`
+/// `DEFAULT_SOCKET_READ_TIMEOUT`, 30 s), ms.
+pub const SDK_REQUEST_TIMEOUT_DEFAULT_MS: f64 = 30_000.0;
+/// Default put request round trip, ms: lognormal with this median and 99th
+/// percentile. AWS publishes no figure; shardsim's choice (README,
+/// *Request latency*).
+pub const REQUEST_LATENCY_MEDIAN_MS: f64 = 25.0;
+pub const REQUEST_LATENCY_P99_MS: f64 = 100.0;
+/// Longest round trip a latency distribution draws, ms (one hour): a
+/// lognormal's tail is cut there.
+pub const REQUEST_LATENCY_MAX_MS: f64 = 3_600_000.0;
+/// Most requests one SDK instance may have in flight.
+pub const SDK_MAX_CONCURRENT_REQUESTS_MAX: u32 = 10_000;
 /// The KPL limiter's buckets per shard: 1,000 records and 10 MiB deep,
 /// refilled at `RateLimit` % of 1,000 records/s and 1 MiB/s, starting empty
 /// (§8.4).

@@ -339,6 +339,26 @@ pub struct ShardLog {
     /// whole run so a Lambda lane can look a record up after the log let
     /// it go.
     misrouted: Vec<Misrouted>,
+    /// Runs of records stored a second time because the request that
+    /// stored them first timed out on the client (see `producer::request`),
+    /// in sequence order; kept for the whole run, like `misrouted`.
+    timeout_copies: Vec<CopyRun>,
+}
+
+/// Consecutive sequence numbers holding stored copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CopyRun {
+    first_seq: u64,
+    records: u64,
+}
+
+/// Why a reader delivers a stored record a second time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredCopy {
+    /// The KPL sent it again with error "Wrong Shard" (see [`Misrouted`]).
+    WrongShard,
+    /// Its first put timed out on the client, which sent it again.
+    Timeout,
 }
 
 /// A KPL aggregate a shard accepted for a stale prediction (see
@@ -445,6 +465,49 @@ impl ShardLog {
         c
     }
 
+    /// Notes that stored record `seq` (at or after the last one noted) is
+    /// a copy of one already stored (its first put timed out on the
+    /// client).
+    pub fn note_timeout_copy(&mut self, seq: u64) {
+        debug_assert!(
+            seq < self.end_seq() && self.timeout_copies.last().is_none_or(|r| r.first_seq + r.records <= seq)
+        );
+        match self.timeout_copies.last_mut() {
+            Some(run) if run.first_seq + run.records == seq => run.records += 1,
+            _ => self.timeout_copies.push(CopyRun { first_seq: seq, records: 1 }),
+        }
+    }
+
+    /// Timeout copies among sequence numbers `from..to`.
+    #[inline]
+    pub fn timeout_copies_in(&self, from: u64, to: u64) -> u64 {
+        if self.timeout_copies.is_empty() {
+            return 0;
+        }
+        let first = self.timeout_copies.partition_point(|r| r.first_seq + r.records <= from);
+        let runs = self.timeout_copies[first..].iter().take_while(|r| r.first_seq < to);
+        runs.map(|r| (r.first_seq + r.records).min(to).saturating_sub(r.first_seq.max(from))).sum()
+    }
+
+    /// Whether record `seq` is a stored copy, and why.
+    pub fn copy_at(&self, seq: u64) -> Option<StoredCopy> {
+        if self.timeout_copies_in(seq, seq + 1) > 0 {
+            return Some(StoredCopy::Timeout);
+        }
+        let m = self.misrouted_in(seq, seq + 1);
+        (m.retried_copies + m.retried_in_foreign > 0).then_some(StoredCopy::WrongShard)
+    }
+
+    /// Whether any record among `from..to` is a stored copy.
+    #[inline]
+    pub fn holds_copy(&self, from: u64, to: u64) -> bool {
+        if self.misrouted.is_empty() && self.timeout_copies.is_empty() {
+            return false;
+        }
+        let m = self.misrouted_in(from, to);
+        m.retried_copies + m.retried_in_foreign + self.timeout_copies_in(from, to) > 0
+    }
+
     /// Sequence number of the oldest record still stored.
     pub fn first_seq(&self) -> u64 {
         self.first_seq
@@ -510,6 +573,24 @@ mod tests {
             true
         });
         out
+    }
+
+    #[test]
+    fn timeout_copies_are_counted_by_their_overlap_with_the_read() {
+        let mut log = ShardLog::default();
+        for seq in 0..20u64 {
+            log.push(rec(0));
+            // Copies at 3, 4, 5 (one run), 9 and 15.
+            if [3, 4, 5, 9, 15].contains(&seq) {
+                log.note_timeout_copy(seq);
+            }
+        }
+        assert_eq!(log.timeout_copies.len(), 3);
+        let c = |from, to| log.timeout_copies_in(from, to);
+        assert_eq!((c(0, 20), c(0, 4), c(4, 9), c(4, 10), c(10, 15), c(16, 20)), (5, 1, 2, 3, 0, 0));
+        assert_eq!(log.copy_at(9), Some(StoredCopy::Timeout));
+        assert_eq!(log.copy_at(10), None);
+        assert!(log.holds_copy(15, 16) && !log.holds_copy(16, 20));
     }
 
     #[test]

@@ -216,6 +216,22 @@ impl Stream {
         }
     }
 
+    /// Notes that record `seq` of `shard` is a copy of one stored before
+    /// (see [`log::StoredCopy::Timeout`]).
+    pub fn note_timeout_copy(&mut self, shard: u32, seq: u64) {
+        if self.keep_records {
+            self.logs[shard as usize].note_timeout_copy(seq);
+        }
+    }
+
+    /// [`Self::note_timeout_copy`] for the record `shard` just accepted.
+    pub fn note_last_timeout_copy(&mut self, shard: u32) {
+        if self.keep_records {
+            let log = &mut self.logs[shard as usize];
+            log.note_timeout_copy(log.end_seq() - 1);
+        }
+    }
+
     /// Notes the key fingerprint of the record `shard` just accepted, for
     /// readers that check key order across a resharding.
     #[inline]

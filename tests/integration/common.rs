@@ -62,27 +62,34 @@ pub fn shardsim_outside_a_scheduler() -> assert_cmd::Command {
     cmd
 }
 
+/// `[producers.sdk]` or `[producers.kpl]` lines making every request
+/// answered the instant it is sent, so a test of the shards' limits or the
+/// read path sees them alone (each client's own tests set latencies).
+pub const INSTANT_REQUESTS: &str = "request_latency_ms = { dist = \"fixed\", ms = 0 }";
+
 /// A one-producer scenario running `duration_s`, with the given `[stream]`,
-/// producer and `[producers.sdk]` lines (TOML).
+/// producer and `[producers.sdk]` lines (TOML); requests are answered
+/// instantly unless `sdk` sets `request_latency_ms`.
 pub fn one_producer(stream: &str, duration_s: u32, producer: &str, sdk: &str) -> String {
+    let instant = if sdk.contains("request_latency_ms") { "" } else { INSTANT_REQUESTS };
     format!(
         "[scenario]\nname = \"t\"\nseed = 11\nduration_s = {duration_s}\n\
          [stream]\n{stream}\n\
          [[producers]]\nname = \"p\"\n{producer}\n\
-         [producers.sdk]\n{sdk}\n"
+         [producers.sdk]\n{sdk}\n{instant}\n"
     )
 }
 
 /// `shards` shards, one constant producer through PutRecord (no client-side
-/// buffering, 200-byte records over 10,000 uniform keys), and the given
-/// `[[consumers]]` tables.
+/// buffering, requests answered instantly, 200-byte records over 10,000
+/// uniform keys), and the given `[[consumers]]` tables.
 pub fn consumer_scenario(shards: u32, records_per_s: u32, duration_s: u32, retention: &str, consumers: &str) -> String {
     format!(
         "[scenario]\nname = \"c\"\nseed = 3\nduration_s = {duration_s}\n\
          [stream]\nshard_count = {shards}\n{retention}\n\
          [[producers]]\nname = \"p\"\nrecords_per_s = {records_per_s}\narrival = \"constant\"\n\
          record_bytes = {{ dist = \"fixed\", bytes = 200 }}\n\
-         [producers.sdk]\napi = \"put_record\"\n{consumers}"
+         [producers.sdk]\napi = \"put_record\"\n{INSTANT_REQUESTS}\n{consumers}"
     )
 }
 

@@ -8,7 +8,7 @@ use std::fs;
 use shardsim::cost::{LineItem, ModeCost};
 use shardsim::report::{CostReport, Report};
 
-use crate::common::{report, shardsim};
+use crate::common::{INSTANT_REQUESTS, report, shardsim};
 
 /// Dollar amounts agree to a millionth of a cent.
 const EPS_USD: f64 = 1e-8;
@@ -26,14 +26,14 @@ fn close(a: f64, b: f64, eps: f64) -> bool {
 }
 
 /// `shards` shards for `duration_s`, one PutRecord producer (no buffering,
-/// so every record is put within the run) with the given extra lines, and
-/// the given trailing tables.
+/// requests answered instantly, so every record is put within the run)
+/// with the given extra lines, and the given trailing tables.
 fn stream(shards: u32, duration_s: u64, producer: &str, rest: &str) -> String {
     format!(
         "[scenario]\nname = \"cost\"\nseed = 5\nduration_s = {duration_s}\n\
          [stream]\nshard_count = {shards}\n\
          [[producers]]\nname = \"p\"\narrival = \"constant\"\n{producer}\n\
-         [producers.sdk]\napi = \"put_record\"\n{rest}"
+         [producers.sdk]\napi = \"put_record\"\n{INSTANT_REQUESTS}\n{rest}"
     )
 }
 

@@ -19,6 +19,7 @@ mod lambda;
 mod on_demand;
 mod partition;
 mod replay;
+mod requests;
 mod reshard;
 mod scenarios;
 mod sweep;
