@@ -897,7 +897,7 @@ impl<'a> Sim<'a> {
         let i = batch.instance;
         let client = self.instances[i as usize].sdk_client();
         if client.requests.instant() {
-            let trip = Trip { departs: now, reaches_shards: now, answered: now, timed_out: false };
+            let trip = Trip::instant(now);
             self.requests[client.group as usize].count(&trip, now, self.scenario.warmup);
             return self.put(batch, trip, now);
         }
@@ -1200,13 +1200,14 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn into_outcome(mut self) -> RunOutcome {
+    fn into_outcome(self) -> RunOutcome {
         // Stored copies awaiting another try were put already.
         let travelling: u64 = self.calls.iter().map(|c| c.batch.unstored()).sum();
         let waiting: u64 = travelling
-            + (self.instances.iter_mut())
+            + (self.instances.iter())
                 .filter_map(|i| match i {
-                    Instance::Sdk(_) | Instance::Fed(_) => Some(i.sdk_client()),
+                    Instance::Sdk(s) => Some(&s.client),
+                    Instance::Fed(c) => Some(c),
                     Instance::Kpl(_) => None,
                 })
                 .flat_map(|c| c.waiting.iter())

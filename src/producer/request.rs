@@ -27,9 +27,7 @@ use crate::rng::SimRng;
 use crate::scenario::model::{LatencyDist, RequestSpec};
 use crate::stream::limits::REQUEST_LATENCY_MAX_MS;
 use crate::time::SimTime;
-
-/// z-score of the 99th percentile of the standard normal distribution.
-const Z_P99: f64 = 2.326_347_874_040_841;
+use crate::workload::size::lognormal_from_median_p99;
 
 /// Draws request round trips.
 #[derive(Clone, Debug)]
@@ -52,8 +50,8 @@ impl LatencyGen {
         match dist {
             LatencyDist::Fixed { ms } => LatencyGen::Fixed(SimTime::from_millis_f64(*ms)),
             LatencyDist::LogNormal { median, p99 } => {
-                let mu = median.ln();
-                LatencyGen::LogNormal { mu, sigma: (p99.ln() - mu) / Z_P99 }
+                let (mu, sigma) = lognormal_from_median_p99(*median, *p99);
+                LatencyGen::LogNormal { mu, sigma }
             }
             LatencyDist::Discrete { ms, weights } => LatencyGen::Discrete {
                 values: ms.iter().map(|m| SimTime::from_millis_f64(*m)).collect(),
@@ -102,6 +100,11 @@ pub struct Trip {
 }
 
 impl Trip {
+    /// A request answered the instant it leaves at `now`.
+    pub fn instant(now: SimTime) -> Trip {
+        Trip { departs: now, reaches_shards: now, answered: now, timed_out: false }
+    }
+
     /// What the client saw of the round trip: until the response or the
     /// timeout.
     pub fn latency(&self) -> SimTime {

@@ -733,14 +733,7 @@ fn fixed_latency(t: &mut TableReader<'_>) -> Option<LatencyDist> {
 }
 
 fn lognormal_latency(t: &mut TableReader<'_>) -> Option<LatencyDist> {
-    let positive = Interval { min_open: true, ..LATENCY_MS };
-    let median = t.req("median", |v| v.float(positive));
-    let p99 = t.req("p99", |v| v.float(positive));
-    let (median, p99) = (median?, p99?);
-    if median >= p99 {
-        t.fail_at(&["p99", "median"], format!("median ({}) must be < p99 ({})", fmt_float(median), fmt_float(p99)));
-        return None;
-    }
+    let (median, p99) = median_and_p99(t, Interval { min_open: true, ..LATENCY_MS })?;
     Some(LatencyDist::LogNormal { median, p99 })
 }
 
@@ -800,14 +793,20 @@ fn uniform_size(t: &mut TableReader<'_>) -> Option<SizeDist> {
 }
 
 fn lognormal_size(t: &mut TableReader<'_>) -> Option<SizeDist> {
-    let median = t.req("median", |v| v.float(Interval::POSITIVE));
-    let p99 = t.req("p99", |v| v.float(Interval::POSITIVE));
+    let (median, p99) = median_and_p99(t, Interval::POSITIVE)?;
+    Some(SizeDist::LogNormal { median, p99 })
+}
+
+/// A lognormal's `median` and `p99` keys, both within `range`, median < p99.
+fn median_and_p99(t: &mut TableReader<'_>, range: Interval) -> Option<(f64, f64)> {
+    let median = t.req("median", |v| v.float(range));
+    let p99 = t.req("p99", |v| v.float(range));
     let (median, p99) = (median?, p99?);
     if median >= p99 {
         t.fail_at(&["p99", "median"], format!("median ({}) must be < p99 ({})", fmt_float(median), fmt_float(p99)));
         return None;
     }
-    Some(SizeDist::LogNormal { median, p99 })
+    Some((median, p99))
 }
 
 /// A trace replaces `records_per_s`, which then holds the trace's mean.

@@ -13,6 +13,13 @@ use crate::stream::limits::MAX_RECORD_DATA_BYTES;
 /// z-score of the 99th percentile of the standard normal distribution.
 const Z_P99: f64 = 2.326_347_874_040_841;
 
+/// The `(mu, sigma)` of the lognormal distribution with this median and
+/// 99th percentile (`0 < median < p99`).
+pub fn lognormal_from_median_p99(median: f64, p99: f64) -> (f64, f64) {
+    let mu = median.ln();
+    (mu, (p99.ln() - mu) / Z_P99)
+}
+
 /// Draws data sizes for one client instance.
 #[derive(Clone, Debug)]
 pub enum SizeGen {
@@ -31,8 +38,8 @@ impl SizeGen {
             SizeDist::Fixed { bytes } => SizeGen::Fixed(bytes),
             SizeDist::Uniform { min, max } => SizeGen::Uniform { min, max },
             SizeDist::LogNormal { median, p99 } => {
-                let mu = median.ln();
-                SizeGen::LogNormal { mu, sigma: (p99.ln() - mu) / Z_P99 }
+                let (mu, sigma) = lognormal_from_median_p99(median, p99);
+                SizeGen::LogNormal { mu, sigma }
             }
         }
     }
