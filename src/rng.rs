@@ -28,6 +28,8 @@ pub enum Purpose {
     Bursts = 6,
     /// Put request round trips.
     Requests = 7,
+    /// `[[faults]]` draws: which records, calls and reads fail.
+    Faults = 8,
 }
 
 /// Identifies one random stream inside one run.

@@ -17,6 +17,10 @@
 //! change is routed again by the service when it is put (records keep their
 //! hash keys only in runs that can reshard, so other runs pay nothing).
 
+use std::rc::Rc;
+
+use rand::RngExt;
+
 use crate::consumer::kcl::CONTROL;
 use crate::consumer::{Consumer, ConsumerMeter, ShardView, Wake};
 use crate::cost::meter::{UsageCounters, reads_by_kind};
@@ -28,11 +32,12 @@ use crate::producer::kpl::{KplInstance, Landing};
 use crate::producer::request::Trip;
 use crate::producer::sdk::{SdkClient, SdkInstance};
 use crate::producer::{Batch, InstanceSources, Rec, VecPool};
-use crate::rng::{Purpose, StreamId, rng_for};
+use crate::rng::{Purpose, SimRng, StreamId, rng_for};
 use crate::scaling::{Autoscaler, Decision, MinuteSums, OpenShard, Outcome, Request, View};
 use crate::scenario::model::{
     CapacityMode, ClientSpec, KeyDist, Ordering, ProducerSpec, RatePattern, ReshardRequest, Scenario, SplitKey,
 };
+use crate::stream::faults::{ErrorCodes, Faults, PutFaults};
 use crate::stream::limits::ON_DEMAND_CHECK_INTERVAL_S;
 use crate::stream::log::Misrouted;
 use crate::stream::on_demand::OnDemandService;
@@ -123,8 +128,28 @@ struct Put {
     bytes: u64,
     /// Records rejected (throttled).
     rejected: u64,
+    /// Records failed with `InternalFailure`, and with the whole call's
+    /// `ServiceUnavailable` (`[[faults]]`).
+    internal: u64,
+    unavailable: u64,
     /// Of those accepted, stored copies (see `Batch::copies`).
     copies: u64,
+}
+
+impl Put {
+    /// What the client was told of a call of `sent` records: each failed
+    /// record's error code, or, when it `timed_out`, a timeout for all.
+    fn errors(&self, timed_out: bool, sent: u64) -> ErrorCodes {
+        match timed_out {
+            true => ErrorCodes { request_timeout: sent, ..ErrorCodes::default() },
+            false => ErrorCodes {
+                throttled: self.rejected,
+                internal_failure: self.internal,
+                service_unavailable: self.unavailable,
+                request_timeout: 0,
+            },
+        }
+    }
 }
 
 /// Queue payloads.
@@ -281,6 +306,12 @@ struct Sim<'a> {
     mode_periods: Vec<ModePeriod>,
     /// The SDK calls built on another thread, when they are.
     feed: Option<Feed>,
+    /// The `[[faults]]` windows (shared, so that a call can hold the
+    /// faults open at its time while the run changes).
+    faults: Rc<Faults>,
+    /// Each client instance's and each consumer's draws of what fails.
+    fault_rngs: Vec<SimRng>,
+    read_fault_rngs: Vec<SimRng>,
 }
 
 impl<'a> Sim<'a> {
@@ -300,7 +331,10 @@ impl<'a> Sim<'a> {
                 KeySpace::salted(&p.partition_key, salt, &p.name, &stream.map, reshards)
             })
             .collect();
+        let faults = Faults::new(&scenario.faults);
+        let slowdowns = faults.slowdowns();
         let mut instances = Vec::new();
+        let mut fault_rngs = Vec::new();
         for (g, p) in scenario.producers.iter().enumerate() {
             let group = |purpose| StreamId { replication, producer: g as u32, instance: 0, purpose };
             let multiplier =
@@ -332,13 +366,18 @@ impl<'a> Sim<'a> {
                 instances.push(match &p.client {
                     ClientSpec::Sdk(sdk) => {
                         let rngs = (rng_for(seed, id(Purpose::Backoff)), rng_for(seed, id(Purpose::Requests)));
-                        Instance::Sdk(SdkInstance::new(g as u32, sdk, src, rngs, (space, map), reshards))
+                        let mut sdk = SdkInstance::new(g as u32, sdk, src, rngs, (space, map), reshards);
+                        sdk.client.requests.slow_down(slowdowns.clone());
+                        Instance::Sdk(sdk)
                     }
                     ClientSpec::Kpl(kpl) => {
                         let src = (src, rng_for(seed, id(Purpose::Requests)));
-                        Instance::Kpl(KplInstance::new(g as u32, kpl, src, scenario.warmup, (space, map), reshards))
+                        let mut kpl = KplInstance::new(g as u32, kpl, src, scenario.warmup, (space, map), reshards);
+                        kpl.slow_down(slowdowns.clone());
+                        Instance::Kpl(kpl)
                     }
                 });
+                fault_rngs.push(rng_for(seed, id(Purpose::Faults)));
             }
         }
         let kpl = scenario
@@ -392,6 +431,14 @@ impl<'a> Sim<'a> {
             events: 0,
             in_flight_from_buffers: 0,
             feed: None,
+            faults: Rc::new(faults),
+            fault_rngs,
+            // Apart from every producer instance's stream.
+            read_fault_rngs: (0..scenario.consumers.len() as u32)
+                .map(|c| {
+                    rng_for(seed, StreamId { replication, producer: c, instance: u32::MAX, purpose: Purpose::Faults })
+                })
+                .collect(),
         }
     }
 
@@ -857,12 +904,17 @@ impl<'a> Sim<'a> {
         }
         let shard = shard as usize;
         self.trim_log(shard, now);
+        let fails = match self.faults.reads_at(now) {
+            Some(open) => fails(open.failure(shard as u32), &mut self.read_fault_rngs[c]),
+            None => false,
+        };
         let view = ShardView {
             log: &self.stream.logs[shard],
             read: &mut self.stream.readers[shard],
             counted: now >= self.scenario.warmup,
             closed_at: self.stream.topology.shards[shard].closed_at,
             logs: &self.stream.logs,
+            fails,
         };
         let before = self.consumers[c].meter_mut().get_records_since_start;
         self.consumers[c].wake(shard, tag, now, view, &mut self.wakes);
@@ -960,12 +1012,14 @@ impl<'a> Sim<'a> {
         };
         // Copies of the loop, so a run that cannot reshard never looks at
         // hash keys, and a small stream never asks for shard state ahead.
-        // Calls that timed out or carry stored copies are rare and take
-        // the general loop.
+        // Calls that timed out, carry stored copies or meet a fault are
+        // rare and take the general loop.
         let large = self.stream.shard_count() >= PREFETCH_MIN_SHARDS;
         let (records, hashes) = (batch.records.as_slice(), batch.hashes.as_slice());
-        let put = match (trip.timed_out || !batch.copies.is_empty(), hashes.is_empty(), large) {
-            (true, ..) => self.offer_again(&batch, trip.timed_out, at, &mut failed),
+        let faults = self.faults.puts_at(now).is_some().then(|| Rc::clone(&self.faults));
+        let open = faults.as_deref().and_then(|f| f.puts_at(now));
+        let put = match (trip.timed_out || !batch.copies.is_empty() || open.is_some(), hashes.is_empty(), large) {
+            (true, ..) => self.offer_again(&batch, (trip.timed_out, open), at, &mut failed),
             (false, true, false) => self.offer::<false, false>(i, records, hashes, at, &mut failed),
             (false, true, true) => self.offer::<false, true>(i, records, hashes, at, &mut failed),
             (false, false, false) => self.offer::<true, false>(i, records, hashes, at, &mut failed),
@@ -987,6 +1041,7 @@ impl<'a> Sim<'a> {
             c.bytes_put += put.bytes;
             c.write_throttled += rejected;
             c.requests_timed_out += trip.timed_out as u64;
+            c.errors_by_code += &put.errors(trip.timed_out, batch.records.len() as u64);
             if batch.attempt > 1 {
                 c.retries += batch.records.len() as u64;
             }
@@ -1016,13 +1071,23 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// [`Self::offer`] for a call that timed out on the client or carries
-    /// records already stored: every record goes to `failed` when
-    /// `timed_out` (the client never learns which the shards accepted),
-    /// and a stored copy accepted again is noted in the shard's log.
-    fn offer_again(&mut self, batch: &Batch, timed_out: bool, at: PutAt, failed: &mut Batch) -> Put {
+    /// [`Self::offer`] for a call that timed out on the client, carries
+    /// records already stored, or meets `faults`: every record goes to
+    /// `failed` when `timed_out` (the client never learns which the shards
+    /// accepted), and a stored copy accepted again is noted in the shard's
+    /// log. A call the faults make unavailable stores nothing; a record
+    /// they fail is not offered to its shard.
+    fn offer_again(
+        &mut self,
+        batch: &Batch,
+        (timed_out, faults): (bool, Option<PutFaults<'_>>),
+        at: PutAt,
+        failed: &mut Batch,
+    ) -> Put {
         let mut put = Put::default();
         let inst = self.instances[batch.instance as usize].sdk_client();
+        let rng = &mut self.fault_rngs[batch.instance as usize];
+        let unavailable = faults.is_some_and(|f| f.unavailable > 0.0 && rng.random::<f64>() < f.unavailable);
         let rerouted = !batch.hashes.is_empty();
         for (k, r) in batch.records.iter().enumerate() {
             let mut r = *r;
@@ -1031,8 +1096,11 @@ impl<'a> Sim<'a> {
             }
             let copy = batch.copies.get(k).copied().unwrap_or(false);
             let bytes = inst.charged_bytes(&r);
-            let ok = self.stream.put::<false>(r.shard, bytes, r.size, r.created, at);
-            if ok {
+            let fails = unavailable || faults.is_some_and(|f| fails(f.internal(r.shard), rng));
+            let ok = !fails && self.stream.put::<false>(r.shard, bytes, r.size, r.created, at);
+            if fails {
+                *(if unavailable { &mut put.unavailable } else { &mut put.internal }) += 1;
+            } else if ok {
                 put.kinesis_records += 1;
                 put.bytes += bytes;
                 if rerouted {
@@ -1099,7 +1167,7 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        Put { kinesis_records: ok_records, bytes: ok_bytes, rejected: failed.records.len() as u64, copies: 0 }
+        Put { kinesis_records: ok_records, bytes: ok_bytes, rejected: failed.records.len() as u64, ..Put::default() }
     }
 
     /// KPL instance `i` sends its ready PutRecords at `now`: it reaches the
@@ -1130,8 +1198,13 @@ impl<'a> Sim<'a> {
         let g = kpl.group as usize;
         let (records, trip) = kpl.take_flight(id);
         let mut landings = Vec::with_capacity(records.len());
-        let (mut ok_kinesis, mut ok_users, mut ok_bytes, mut rejected, mut copies) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut ok_kinesis, mut ok_users, mut ok_bytes, mut copies) = (0u64, 0u64, 0u64, 0u64);
+        let mut put = Put::default();
         let own_map = kpl.shard_map.is_some();
+        let faults = self.faults.puts_at(now).is_some().then(|| Rc::clone(&self.faults));
+        let open = faults.as_deref().and_then(|f| f.puts_at(now));
+        let rng = &mut self.fault_rngs[i as usize];
+        let unavailable = open.is_some_and(|f| f.unavailable > 0.0 && rng.random::<f64>() < f.unavailable);
         for rec in &records {
             let bytes = rec.charged_bytes();
             // A plain record goes where its key belongs, an aggregate where
@@ -1141,12 +1214,17 @@ impl<'a> Sim<'a> {
                 true => self.stream.map.shard_of(rec.users[0].hash_key()),
                 false => rec.shard,
             };
+            if unavailable || open.is_some_and(|f| fails(f.internal(shard), rng)) {
+                *(if unavailable { &mut put.unavailable } else { &mut put.internal }) += 1;
+                landings.push(Landing::Failed);
+                continue;
+            }
             let first_seq = self.stream.logs[shard as usize].end_seq();
             // Each user record with its key fingerprint: 32 bits of the hash
             // key above the tag's low byte.
             let users = rec.users.iter().map(|u| (u.created, (u.hash_key() >> 8) as u32));
             if !self.stream.put_kinesis(shard, bytes, rec.tag, users, at) {
-                rejected += 1;
+                put.rejected += 1;
                 landings.push(Landing::Rejected);
                 continue;
             }
@@ -1168,7 +1246,7 @@ impl<'a> Sim<'a> {
         }
         let sent = records.len() as u64;
         kpl.landed(id, records, landings);
-        self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, rejected);
+        self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, put.rejected);
         if let Some(cloudwatch) = &mut self.cloudwatch {
             cloudwatch.incoming(now, ok_kinesis, ok_bytes);
         }
@@ -1179,8 +1257,9 @@ impl<'a> Sim<'a> {
             c.kinesis_records_put += ok_kinesis;
             c.duplicates_put += copies;
             c.bytes_put += ok_bytes;
-            c.write_throttled += rejected;
+            c.write_throttled += put.rejected;
             c.requests_timed_out += trip.timed_out as u64;
+            c.errors_by_code += &put.errors(trip.timed_out, sent);
             let meter = self.kpl[g].as_mut().unwrap_or_else(|| unreachable!("KPL groups have KPL counters"));
             meter.put_records_requests += 1;
             meter.kinesis_records_sent += sent;
@@ -1242,6 +1321,13 @@ impl<'a> Sim<'a> {
             salted_keys: self.spaces.iter().map(|k| k.salted_keys().to_vec()).collect(),
         }
     }
+}
+
+/// Whether a draw from `rng` falls within probability `p` (no draw when
+/// `p` is 0).
+#[inline]
+fn fails(p: f64, rng: &mut SimRng) -> bool {
+    p > 0.0 && rng.random::<f64>() < p
 }
 
 /// The stream's one-minute CloudWatch sums, kept only for an autoscaling

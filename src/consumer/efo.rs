@@ -11,6 +11,11 @@
 //! finished processing the last event gets the next one only when it has
 //! (HTTP/2 flow control), so a slow consumer falls behind instead of
 //! buffering without bound.
+//!
+//! A `[[faults]]` read failure ends a subscription with an error at the
+//! push it falls on: nothing is pushed, and the consumer subscribes again
+//! at its next push (shardsim's choice; the KCL restarts a failed
+//! subscription, and AWS documents no delay before it does).
 
 use crate::consumer::polling::call_latency;
 use crate::consumer::{Scan, scan};
@@ -37,6 +42,9 @@ pub enum Push {
     Subscribed(SimTime),
     /// Records pushed.
     Delivered(Scan),
+    /// The subscription ended with an error; the next push at the time
+    /// subscribes again.
+    Failed(SimTime),
 }
 
 /// One consumer's subscription to one shard.
@@ -55,11 +63,16 @@ impl Default for Subscription {
 impl Subscription {
     /// The push due at `now` from sequence number `from`, its records
     /// passed to `each` a run at a time; subscribes first when the
-    /// subscription expired (or never existed).
-    pub fn push(&mut self, log: &ShardLog, from: u64, now: SimTime, each: impl FnMut(Chunk<'_>)) -> Push {
+    /// subscription expired (or never existed). When `fails`, a live
+    /// subscription ends with an error instead.
+    pub fn push(&mut self, log: &ShardLog, from: u64, now: SimTime, fails: bool, each: impl FnMut(Chunk<'_>)) -> Push {
         if now >= self.renew_at {
             self.renew_at = now + SimTime::from_secs(EFO_SUBSCRIPTION_S);
             return Push::Subscribed(now + call_latency());
+        }
+        if fails {
+            self.renew_at = now;
+            return Push::Failed(now + push_interval());
         }
         let budget = self.bytes.available(now).max(0) as u64;
         let propagation = SimTime::from_millis_f64(EFO_PROPAGATION_MS);

@@ -170,7 +170,7 @@ impl FirehoseConsumer {
             get_records(&mut view, self.shards[shard].fetched.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |chunk| {
                 take(&mut read, log, chunk, (arrived, shard as u32, counted))
             });
-        self.meter.read(counted, now, got.as_ref());
+        self.meter.read(counted, now, &got);
         out.push(Wake { at: now + POLL_INTERVAL, shard: shard as u32, tag: 0 });
         let reader = &mut self.shards[shard];
         reader.fetched.take(read.len() as u64);

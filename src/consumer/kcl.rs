@@ -38,7 +38,9 @@ use std::collections::{HashSet, VecDeque};
 use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
-use crate::consumer::polling::{SDK_MAX_ATTEMPTS, call_latency, get_records, sdk_throttle_delay};
+use crate::consumer::polling::{
+    Read, SDK_MAX_ATTEMPTS, call_latency, get_records, sdk_error_delay, sdk_throttle_delay,
+};
 use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
 use crate::scenario::model::{KclSpec, Ordering, PollingSpec, WorkerFailure};
@@ -80,8 +82,9 @@ struct Lease {
     delivered: u64,
     /// Where a new owner resumes.
     checkpoint: u64,
-    /// Throttled attempts of the GetRecords call in progress.
-    throttled: u32,
+    /// Failed attempts (throttled or failed) of the GetRecords call in
+    /// progress.
+    failed_attempts: u32,
     checkpointed_at: SimTime,
     /// The batch being processed: when it ends and the position after it.
     in_progress: Option<(SimTime, u64)>,
@@ -347,29 +350,37 @@ impl KclConsumer {
             Source::Polling { limit, idle } => {
                 worker.busy_until = start;
                 let got = get_records(&mut view, from, now, limit, first_delivery);
-                meter.read(counted, now, got.as_ref());
-                let Some(scan) = got else {
-                    // The SDK retries a throttled call after its back-off;
-                    // once its attempts are spent the KCL gets the exception
-                    // and sleeps its whole idle time (`PrefetchRecordsPublisher`:
+                meter.read(counted, now, &got);
+                let Read::Got(scan) = got else {
+                    // The SDK retries a failed call after its back-off (the
+                    // throttling one, or the one for other errors); once its
+                    // attempts are spent the KCL gets the exception and
+                    // sleeps its whole idle time (`PrefetchRecordsPublisher`:
                     // no successful call to count the idle time from).
-                    lease.throttled += 1;
-                    let wait = match lease.throttled < SDK_MAX_ATTEMPTS {
-                        true => sdk_throttle_delay(lease.throttled - 1, &mut self.rng),
+                    lease.failed_attempts += 1;
+                    let retries = lease.failed_attempts - 1;
+                    let wait = match lease.failed_attempts < SDK_MAX_ATTEMPTS {
+                        true if got == Read::Throttled => sdk_throttle_delay(retries, &mut self.rng),
+                        true => sdk_error_delay(retries, &mut self.rng),
                         false => {
-                            lease.throttled = 0;
+                            lease.failed_attempts = 0;
                             idle
                         }
                     };
                     out.push(Wake { at: start + wait, shard: shard as u32, tag: epoch });
                     return;
                 };
-                lease.throttled = 0;
+                lease.failed_attempts = 0;
                 scan
             }
-            Source::Efo => match lease.sub.push(view.log, from, now, first_delivery) {
+            Source::Efo => match lease.sub.push(view.log, from, now, view.fails, first_delivery) {
                 Push::Subscribed(resume) => {
                     meter.subscribed(counted);
+                    out.push(Wake { at: resume, shard: shard as u32, tag: epoch });
+                    return;
+                }
+                Push::Failed(resume) => {
+                    meter.subscription_failed(counted);
                     out.push(Wake { at: resume, shard: shard as u32, tag: epoch });
                     return;
                 }

@@ -213,16 +213,23 @@ impl LambdaConsumer {
                 let got = get_records(view, poller.fetched.cursor, now, GET_RECORDS_MAX_RECORDS as u64, |chunk| {
                     enqueue(lanes, chunk, arrive)
                 });
-                self.meter.read(view.counted, now, got.as_ref());
-                // Full calls mean more is waiting: read again at once.
+                self.meter.read(view.counted, now, &got);
+                // Full calls mean more is waiting: read again at once (a
+                // failed call waits for the next poll).
+                let got = got.scan().copied();
                 let full =
                     got.is_some_and(|s| s.kinesis_records == GET_RECORDS_MAX_RECORDS as u64 || s.blocked_by.is_some());
                 (got, arrive, if full { arrive } else { now + Self::poll_interval() })
             }
             Retrieval::Efo => {
-                match poller.sub.push(view.log, poller.fetched.cursor, now, |chunk| enqueue(lanes, chunk, now)) {
+                let cursor = poller.fetched.cursor;
+                match poller.sub.push(view.log, cursor, now, view.fails, |chunk| enqueue(lanes, chunk, now)) {
                     Push::Subscribed(resume) => {
                         self.meter.subscribed(view.counted);
+                        (None, now, resume)
+                    }
+                    Push::Failed(resume) => {
+                        self.meter.subscription_failed(view.counted);
                         (None, now, resume)
                     }
                     Push::Delivered(s) => {

@@ -15,6 +15,7 @@ pub mod polling;
 
 use hdrhistogram::Histogram;
 
+use crate::consumer::polling::Read;
 use crate::metrics::latency::LatencyCounts;
 use crate::rng::SimRng;
 use crate::scenario::model::{ConsumerKind, ConsumerSpec};
@@ -56,6 +57,9 @@ pub struct ConsumerMeter {
     /// GetRecords calls rejected (ReadProvisionedThroughputExceeded counts
     /// calls, not records).
     pub read_throttled: u64,
+    /// Failed reads by error code: GetRecords calls, and SubscribeToShard
+    /// subscriptions ended by an error.
+    pub read_errors_by_code: ReadErrorCodes,
     /// GetRecords calls that succeeded.
     pub get_records_calls: u64,
     /// Kinesis records and bytes GetRecords returned since the start of
@@ -87,6 +91,19 @@ pub struct ConsumerMeter {
     age_bucket_ns: u64,
 }
 
+/// A consumer's failed reads by the error code the service returned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReadErrorCodes {
+    /// GetRecords calls over the shard's 5 calls/s or 2 MiB/s
+    /// (`read_throttled`).
+    #[serde(rename = "ProvisionedThroughputExceededException")]
+    pub throttled: u64,
+    /// GetRecords calls and SubscribeToShard subscriptions a `[[faults]]`
+    /// read failure failed.
+    #[serde(rename = "InternalFailure")]
+    pub internal_failure: u64,
+}
+
 /// A consumer's duplicate deliveries by cause.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DuplicateCauses {
@@ -112,6 +129,7 @@ impl Default for ConsumerMeter {
             records_lost: 0,
             out_of_order_records: 0,
             read_throttled: 0,
+            read_errors_by_code: ReadErrorCodes::default(),
             get_records_calls: 0,
             get_records_since_start: (0, 0),
             subscribe_calls: 0,
@@ -176,9 +194,9 @@ impl ConsumerMeter {
         }
     }
 
-    /// Counts a GetRecords call at `now`: throttled (`None`) or what it got.
-    pub fn read(&mut self, counted: bool, now: SimTime, got: Option<&Scan>) {
-        if let Some(s) = got {
+    /// Counts a GetRecords call at `now` and what it got.
+    pub fn read(&mut self, counted: bool, now: SimTime, got: &Read) {
+        if let Read::Got(s) = got {
             self.get_records_since_start.0 += s.kinesis_records;
             self.get_records_since_start.1 += s.bytes;
         }
@@ -186,12 +204,23 @@ impl ConsumerMeter {
             return;
         }
         match got {
-            None => self.read_throttled += 1,
-            Some(s) => {
+            Read::Throttled => {
+                self.read_throttled += 1;
+                self.read_errors_by_code.throttled += 1;
+            }
+            Read::Failed => self.read_errors_by_code.internal_failure += 1,
+            Read::Got(s) => {
                 self.get_records_calls += 1;
                 self.bytes_read += s.bytes;
                 self.age(now, s.last_put);
             }
+        }
+    }
+
+    /// Counts a subscription ended by a read failure.
+    pub fn subscription_failed(&mut self, counted: bool) {
+        if counted {
+            self.read_errors_by_code.internal_failure += 1;
         }
     }
 
@@ -379,6 +408,9 @@ pub struct ShardView<'a> {
     /// Every shard's stored records, by index (for key order across a
     /// resharding).
     pub logs: &'a [ShardLog],
+    /// Whether a read made at this event fails (a `[[faults]]` read
+    /// failure drawn for it).
+    pub fails: bool,
 }
 
 impl ShardView<'_> {

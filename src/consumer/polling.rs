@@ -42,6 +42,9 @@ pub const SDK_MAX_ATTEMPTS: u32 = 4;
 /// (`THROTTLED_BASE_DELAY` = 500 ms, `MAX_BACKOFF` = 20 s).
 const SDK_THROTTLED_BASE_DELAY_MS: u64 = 500;
 const SDK_MAX_BACKOFF_MS: u64 = 20_000;
+/// The SDK's base of the back-off after any other retryable error, such
+/// as a 500 (`BASE_DELAY` = 100 ms in the legacy mode).
+const SDK_BASE_DELAY_MS: u64 = 100;
 
 /// The propagation delay as a simulated time.
 pub fn propagation() -> SimTime {
@@ -62,22 +65,52 @@ pub fn sdk_throttle_delay(retries: u32, rng: &mut SimRng) -> SimTime {
     SimTime((ceil_ms / 2 + rng.random_range(0..=ceil_ms / 2)) * 1_000_000)
 }
 
+/// The SDK's wait before retrying a call that failed `retries` times
+/// before with an error other than throttling: "full jitter", a uniform
+/// draw of whole milliseconds below min(100 ms · 2^retries, 20 s), as
+/// `FullJitterBackoffStrategy` computes it.
+pub fn sdk_error_delay(retries: u32, rng: &mut SimRng) -> SimTime {
+    let ceil_ms = (SDK_BASE_DELAY_MS << retries.min(16)).min(SDK_MAX_BACKOFF_MS);
+    SimTime(rng.random_range(0..ceil_ms) * 1_000_000)
+}
+
+/// What one GetRecords call got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Records (perhaps none).
+    Got(Scan),
+    /// `ProvisionedThroughputExceededException`: the shard's 5 calls/s or
+    /// 2 MiB/s were spent.
+    Throttled,
+    /// `InternalFailure`: a `[[faults]]` read failure. The call never
+    /// reached the shard's limits (shardsim's choice), so it spends none
+    /// of its allowance.
+    Failed,
+}
+
+impl Read {
+    /// What the call returned, if it succeeded.
+    pub fn scan(&self) -> Option<&Scan> {
+        match self {
+            Read::Got(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 /// One GetRecords call at `now` from sequence number `from` with `Limit`
-/// `limit`: `None` when throttled, else what it returned, its records
-/// passed to `each` a run at a time. The response arrives [`call_latency`] later.
-pub fn get_records(
-    view: &mut ShardView<'_>,
-    from: u64,
-    now: SimTime,
-    limit: u64,
-    each: impl FnMut(Chunk<'_>),
-) -> Option<Scan> {
+/// `limit`: what it got, its records passed to `each` a run at a time.
+/// The response arrives [`call_latency`] later.
+pub fn get_records(view: &mut ShardView<'_>, from: u64, now: SimTime, limit: u64, each: impl FnMut(Chunk<'_>)) -> Read {
+    if view.fails {
+        return Read::Failed;
+    }
     if !view.read.admit(now) {
-        return None;
+        return Read::Throttled;
     }
     let s = scan(view.log, from, now, propagation(), limit, GET_RECORDS_MAX_BYTES, each);
     view.read.record(now, s.bytes);
-    Some(s)
+    Read::Got(s)
 }
 
 #[cfg(test)]
@@ -99,6 +132,19 @@ mod tests {
             // Uniform over the upper half: mean 3/4 of the ceiling (±1 %).
             let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
             assert!((mean / (0.75 * high_ms as f64) - 1.0).abs() < 0.01, "retry {retries}: mean {mean} ms");
+        }
+    }
+
+    #[test]
+    fn other_errors_back_off_with_full_jitter_from_100_ms_up_to_20_s() {
+        let mut rng = SimRng::seed_from_u64(8);
+        for (retries, ceil_ms) in [(0, 100), (1, 200), (3, 800), (9, 20_000)] {
+            let draws: Vec<u64> =
+                (0..10_000).map(|_| sdk_error_delay(retries, &mut rng).as_nanos() / 1_000_000).collect();
+            assert!(draws.iter().all(|ms| *ms < ceil_ms), "retry {retries}");
+            // Uniform below the ceiling: mean (ceil − 1) / 2 (±2 %).
+            let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+            assert!((mean / ((ceil_ms - 1) as f64 / 2.0) - 1.0).abs() < 0.02, "retry {retries}: mean {mean} ms");
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod shard;
 pub use series::{SeriesPoint, StreamSeries};
 pub use shard::{ShardMeter, WriteTotals};
 
+use crate::stream::faults::ErrorCodes;
 use crate::time::SimTime;
 use latency::LatencyCounts;
 
@@ -118,6 +119,9 @@ pub struct ProducerCounters {
     pub duplicates_put: u64,
     /// Requests the client gave up waiting for (`request_timeout_ms`).
     pub requests_timed_out: u64,
+    /// Failed record attempts by the error code the client was told (a
+    /// timed-out call's records all count as `RequestTimeout`).
+    pub errors_by_code: ErrorCodes,
 }
 
 impl std::ops::AddAssign<&ProducerCounters> for ProducerCounters {
@@ -133,6 +137,7 @@ impl std::ops::AddAssign<&ProducerCounters> for ProducerCounters {
         self.put_calls += o.put_calls;
         self.duplicates_put += o.duplicates_put;
         self.requests_timed_out += o.requests_timed_out;
+        self.errors_by_code += &o.errors_by_code;
     }
 }
 

@@ -408,8 +408,11 @@ pub enum Landing {
     /// shard's range as the instance's map gave it then (see
     /// [`KplInstance::landing`]).
     Elsewhere { shard: u32, known: Option<HashRange> },
-    /// Its shard rejected it.
+    /// Its shard rejected it (throttled).
     Rejected,
+    /// It failed with `InternalFailure` or `ServiceUnavailable`, unstored;
+    /// the KPL retries such errors whatever `fail_if_throttled` says.
+    Failed,
 }
 
 /// Derived constants of an instance.
@@ -634,6 +637,12 @@ impl KplInstance {
         }
     }
 
+    /// Requests leaving within one of `slowdowns` take its factor times
+    /// their round trip.
+    pub fn slow_down(&mut self, slowdowns: crate::stream::faults::Slowdowns) {
+        self.requests.slow_down(slowdowns);
+    }
+
     /// Flight `id`'s records back, with what the shards did with each, in
     /// order; the retrier reads it when the response arrives.
     pub fn landed(&mut self, id: u32, records: Vec<KinesisRec>, landings: Vec<Landing>) {
@@ -652,7 +661,7 @@ impl KplInstance {
             if flight.trip.timed_out {
                 // No response: every record goes again, and those the
                 // shards stored are stored again.
-                let stored = landing != Landing::Rejected;
+                let stored = matches!(landing, Landing::Predicted | Landing::Elsewhere { .. });
                 for mut u in rec.users.drain(..) {
                     u.stored |= stored;
                     self.retry(u, true);
@@ -664,6 +673,7 @@ impl KplInstance {
                 Landing::Predicted => self.recycle(rec),
                 Landing::Elsewhere { shard, known } => self.landed_elsewhere(rec, shard, known, flight.trip.departs),
                 Landing::Rejected => self.rejected(rec),
+                Landing::Failed => self.failed(rec),
             }
         }
         if let Some(own) = self.shard_map.as_mut() {
@@ -683,6 +693,13 @@ impl KplInstance {
     fn rejected(&mut self, mut rec: KinesisRec) {
         let throttled = !self.spec.fail_if_throttled;
         rec.users.drain(..).for_each(|u| self.retry(u, throttled));
+        self.pool.push(rec.users);
+    }
+
+    /// The retrier: the user records of `rec`, which failed with a
+    /// retryable error other than throttling, are retried.
+    fn failed(&mut self, mut rec: KinesisRec) {
+        rec.users.drain(..).for_each(|u| self.retry(u, true));
         self.pool.push(rec.users);
     }
 
@@ -784,7 +801,7 @@ impl KplInstance {
                     .zip(landed)
                     .map(|(r, l)| match l {
                         Landing::Predicted => 0,
-                        Landing::Rejected => users([r]),
+                        Landing::Rejected | Landing::Failed => users([r]),
                         // Records that did not fit go again (and were not counted
                         // as put), unless the request timed out.
                         Landing::Elsewhere { known, .. } if !f.trip.timed_out => {

@@ -25,6 +25,7 @@ use rand_distr::StandardNormal;
 
 use crate::rng::SimRng;
 use crate::scenario::model::{LatencyDist, RequestSpec};
+use crate::stream::faults::{Slowdowns, slowdown_at};
 use crate::stream::limits::REQUEST_LATENCY_MAX_MS;
 use crate::time::SimTime;
 use crate::workload::size::lognormal_from_median_p99;
@@ -127,6 +128,8 @@ pub struct Requests {
     busy_until: BinaryHeap<Reverse<SimTime>>,
     max_concurrent: usize,
     rng: SimRng,
+    /// `[[faults]]` latency windows (usually none).
+    slowdowns: Slowdowns,
 }
 
 impl Requests {
@@ -138,7 +141,14 @@ impl Requests {
             busy_until: BinaryHeap::new(),
             max_concurrent: spec.max_concurrent as usize,
             rng,
+            slowdowns: Slowdowns::new(),
         }
+    }
+
+    /// Requests leaving within one of `slowdowns` take its factor times
+    /// their drawn round trip.
+    pub fn slow_down(&mut self, slowdowns: Slowdowns) {
+        self.slowdowns = slowdowns;
     }
 
     /// Whether every request is answered the instant it is sent (a fixed
@@ -163,7 +173,11 @@ impl Requests {
         if self.busy_until.len() >= self.max_concurrent {
             self.busy_until.pop();
         }
-        let latency = self.latency.draw(&mut self.rng);
+        let mut latency = self.latency.draw(&mut self.rng);
+        if !self.slowdowns.is_empty() {
+            let factor = slowdown_at(&self.slowdowns, departs);
+            latency = SimTime::from_millis_f64((latency.as_millis_f64() * factor).min(REQUEST_LATENCY_MAX_MS));
+        }
         let timed_out = latency > self.timeout;
         let answered = departs + latency.min(self.timeout);
         self.busy_until.push(Reverse(answered));

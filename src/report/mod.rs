@@ -15,7 +15,7 @@ pub mod skeleton;
 pub mod slo;
 pub mod table;
 
-use crate::consumer::DuplicateCauses;
+use crate::consumer::{DuplicateCauses, ReadErrorCodes};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,7 @@ use crate::scenario::model::{
     SdkSpec, SplitKey, WriteLimitModel,
 };
 use crate::sim::{AutoscalingOutcome, RunOutcome};
+use crate::stream::faults::ErrorCodes;
 use crate::stream::limits::MIB;
 use crate::stream::names::ShardNames;
 use crate::stream::topology::{OperationLog, Status};
@@ -358,6 +359,12 @@ pub struct ProducerFigures {
     pub duplicates_put: u64,
     /// Requests the client gave up waiting for (`request_timeout_ms`).
     pub requests_timed_out: u64,
+    /// Failed record attempts (Kinesis records, for the KPL) by the error
+    /// code the client was told: `ProvisionedThroughputExceededException`,
+    /// `InternalFailure`, `ServiceUnavailable`, `RequestTimeout` (every
+    /// record of a call the client gave up on).
+    #[serde(default)]
+    pub errors_by_code: ErrorCodes,
 }
 
 impl From<&ProducerCounters> for ProducerFigures {
@@ -375,6 +382,7 @@ impl From<&ProducerCounters> for ProducerFigures {
             put_calls: c.put_calls,
             duplicates_put: c.duplicates_put,
             requests_timed_out: c.requests_timed_out,
+            errors_by_code: c.errors_by_code,
         }
     }
 }
@@ -761,6 +769,11 @@ pub struct ConsumerReport {
     pub records_lost: u64,
     /// GetRecords calls rejected (ReadProvisionedThroughputExceeded).
     pub read_throttled: u64,
+    /// Failed reads by error code: GetRecords calls throttled
+    /// (`ProvisionedThroughputExceededException`) or failed
+    /// (`InternalFailure`), and subscriptions a failure ended.
+    #[serde(default)]
+    pub read_errors_by_code: ReadErrorCodes,
     /// GetRecords calls that succeeded.
     pub get_records_calls: u64,
     /// SubscribeToShard calls (enhanced fan-out; renewed every 5 minutes).
@@ -1210,6 +1223,7 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
                 records_discarded: m.records_discarded,
                 records_lost: m.records_lost,
                 read_throttled: m.read_throttled,
+                read_errors_by_code: m.read_errors_by_code,
                 get_records_calls: m.get_records_calls,
                 subscribe_calls: m.subscribe_calls,
                 invocations: m.invocations,

@@ -417,6 +417,13 @@ fn consumer_section(p: &Point) -> Section {
                 causes.iter().filter(|(n, _)| *n > 0).map(|(n, why)| format!("{} {why}", thousands(*n))).collect();
             notes.push(format!("{}: duplicates: {}", c.name, listed.join(", ")));
         }
+        if c.read_errors_by_code.internal_failure > 0 {
+            notes.push(format!(
+                "{}: {} reads failed with InternalFailure (GetRecords calls, or subscriptions ended)",
+                c.name,
+                thousands(c.read_errors_by_code.internal_failure)
+            ));
+        }
         if c.records_failed > 0 {
             notes.push(format!("{}: {} records failed after retries", c.name, thousands(c.records_failed)));
         }
@@ -631,6 +638,13 @@ fn producer_section(p: &Point) -> Section {
                 thousands(f.requests_timed_out),
                 thousands(f.duplicates_put)
             ));
+        }
+        let e = &f.errors_by_code;
+        let failed = [(e.internal_failure, "InternalFailure"), (e.service_unavailable, "ServiceUnavailable")];
+        let failed: Vec<String> =
+            failed.iter().filter(|(n, _)| *n > 0).map(|(n, code)| format!("{} {code}", thousands(*n))).collect();
+        if !failed.is_empty() {
+            line.push_str(&format!(" · records failed: {}", failed.join(", ")));
         }
         notes.push(line);
         if let Some(k) = &r.kpl {

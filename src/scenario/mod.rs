@@ -234,6 +234,7 @@ records_per_s = 100
             consumers: vec![],
             pricing: PricingSpec::default(),
             slo: None,
+            faults: Vec::new(),
         };
         assert_eq!(load_ok(MINIMAL, &[]), expected);
     }
@@ -474,7 +475,7 @@ kind = "lambda"
         assert_eq!(
             errors(&text, &[]),
             [
-                "x.toml:12:2: sweeps: unknown key; did you mean `sweep`? valid keys: scenario, stream, producers, consumers, pricing, sweep, slo"
+                "x.toml:12:2: sweeps: unknown key; did you mean `sweep`? valid keys: scenario, stream, producers, consumers, pricing, sweep, slo, faults"
             ]
         );
     }
@@ -621,6 +622,57 @@ records_per_s = 1
                 "--set producers.0.kpl.request_timeout_ms=50: producers[0].kpl.request_timeout_ms: must be >= 100 and <= 600000, got 50"
             ]
         );
+    }
+
+    #[test]
+    fn fault_windows_are_read_and_checked_with_their_paths() {
+        let text = format!(
+            "{MINIMAL}\n[[faults]]\nkind = \"internal_failure\"\nfrom_s = 10\nto_s = 20\nrate = 0.02\n\
+             shards = [\"shardId-000000000001\"]\n\
+             [[faults]]\nkind = \"latency\"\nfrom_s = 0\nto_s = 5\nfactor = 3\n"
+        );
+        let s = load_ok(&text, &[]);
+        let ms = |m| SimTime::from_secs(m);
+        assert_eq!(
+            s.faults,
+            [
+                Fault {
+                    kind: FaultKind::InternalFailure { rate: 0.02, shards: ShardSet::Only(vec![1]) },
+                    from: ms(10),
+                    to: ms(20)
+                },
+                Fault { kind: FaultKind::Latency { factor: 3.0 }, from: ms(0), to: ms(5) },
+            ]
+        );
+        assert_eq!(
+            errors(&text.replace("shardId-000000000001", "shardId-000000000002"), &[]),
+            ["x.toml:17:10: faults[0].shards: \"shardId-000000000002\" is not a shard of this stream (its shards: \
+              \"shardId-000000000000\", \"shardId-000000000001\")"]
+        );
+        assert_eq!(
+            errors(
+                &text.replace("to_s = 20", "to_s = 5").replace("factor = 3", "factor = 0.5"),
+                &["faults.0.shards=3"]
+            ),
+            [
+                "x.toml:15:8: faults[0].to_s: to_s (5.0 s) must be after from_s (10.0 s)",
+                "x.toml:22:10: faults[1].factor: must be >= 1 and <= 1000, got 0.5",
+                "--set faults.0.shards=3: faults[0].shards: expected \"all\" or a non-empty array of shard ids like \
+                 [\"shardId-000000000003\"], got integer 3",
+            ]
+        );
+        assert_eq!(
+            errors(&text, &["faults.1.from_s=60", "faults.1.to_s=70"]),
+            ["--set faults.1.from_s=60: faults[1].from_s: the window starts at 60.0 s, after the run ends (60.0 s): \
+              it would never take effect"]
+        );
+        let unknown = errors(&text, &["faults.1.kind=\"brownout\""]);
+        assert!(
+            unknown[0].contains("valid: \"internal_failure\", \"service_unavailable\", \"latency\", \"read_failure\"")
+        );
+        // A key of another kind is refused, not ignored.
+        let rate = errors(&text, &["faults.1.rate=0.5"]);
+        assert!(rate[0].starts_with("--set faults.1.rate=0.5: faults[1].rate: unknown key"), "{rate:?}");
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct Scenario {
     pub pricing: PricingSpec,
     /// `[slo]`: the objectives a run must meet (none by default).
     pub slo: Option<Slo>,
+    /// `[[faults]]`: windows of service trouble (none by default).
+    pub faults: Vec<Fault>,
 }
 
 /// `[slo]`: service-level objectives, each an upper limit; at least one.
@@ -929,4 +931,54 @@ pub struct LambdaSpec {
     /// `maximum_retry_attempts`: -1 (default: retry until the records
     /// expire) or 0..=10,000; `None` stands for -1.
     pub maximum_retry_attempts: Option<u32>,
+}
+
+/// `[[faults]]`: one window `[from, to)` of service trouble.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    /// `kind` and its keys.
+    pub kind: FaultKind,
+    /// `from_s`: when it starts, within the run.
+    pub from: SimTime,
+    /// `to_s`: when it ends, after `from`.
+    pub to: SimTime,
+}
+
+/// What goes wrong during a fault window.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    /// `internal_failure`: each record a put call offers to one of
+    /// `shards` fails with `InternalFailure` (HTTP 500 inside a 200
+    /// PutRecords response) with probability `rate`, before the shard
+    /// counts it; a PutRecord call, one record, fails whole.
+    InternalFailure { rate: f64, shards: ShardSet },
+    /// `service_unavailable`: each put call fails whole with
+    /// `ServiceUnavailable` (HTTP 503) with probability `rate`.
+    ServiceUnavailable { rate: f64 },
+    /// `latency`: put requests leaving in the window take `factor` times
+    /// their drawn round trip.
+    Latency { factor: f64 },
+    /// `read_failure`: each GetRecords call on one of `shards`, and each
+    /// SubscribeToShard event pushed from one, fails with
+    /// `InternalFailure` with probability `rate`.
+    ReadFailure { rate: f64, shards: ShardSet },
+}
+
+/// The shards a fault touches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShardSet {
+    /// `shards = "all"` (the default).
+    All,
+    /// `shards = ["shardId-…", …]`: shard indices, sorted, distinct.
+    Only(Vec<u32>),
+}
+
+impl ShardSet {
+    /// Whether the set holds the shard with index `shard`.
+    pub fn contains(&self, shard: u32) -> bool {
+        match self {
+            ShardSet::All => true,
+            ShardSet::Only(v) => v.binary_search(&shard).is_ok(),
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! to a simulator type or reporting why it cannot.
 
 mod autoscaling;
+mod faults;
 mod on_demand;
 mod pricing;
 mod reshard;
@@ -76,6 +77,7 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             Some(v) => v.read_table(slo).map(Some),
             None => Some(None),
         };
+        let faults = top.opt("faults", Vec::new(), faults::faults);
         let header = header?;
         let consumers = consumers?;
         if !failures_within(&consumers, header.duration, top) {
@@ -89,6 +91,10 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
         if !on_demand::check_warm_schedule(&stream, header.duration, top)
             || !on_demand::check_mode_switches(&stream, header.duration, top)
         {
+            return None;
+        }
+        let mut faults = faults?;
+        if !faults::check(&mut faults, header.duration, &stream, top) {
             return None;
         }
         let producers = producers?;
@@ -117,6 +123,7 @@ pub(crate) fn scenario(root: &Node, sink: &Sink) -> Option<Scenario> {
             consumers,
             pricing: pricing?,
             slo,
+            faults,
         })
     })
 }

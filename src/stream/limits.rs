@@ -139,6 +139,9 @@ pub const REQUEST_LATENCY_P99_MS: f64 = 100.0;
 /// Longest round trip a latency distribution draws, ms (one hour): a
 /// lognormal's tail is cut there.
 pub const REQUEST_LATENCY_MAX_MS: f64 = 3_600_000.0;
+/// Largest `[[faults]]` latency `factor` (shardsim's bound: a thousandfold
+/// slowdown already turns a 25 ms round trip into 25 s).
+pub const FAULT_LATENCY_FACTOR_MAX: f64 = 1_000.0;
 /// Most requests one SDK instance may have in flight.
 pub const SDK_MAX_CONCURRENT_REQUESTS_MAX: u32 = 10_000;
 /// The KPL limiter's buckets per shard: 1,000 records and 10 MiB deep,

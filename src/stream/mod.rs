@@ -5,6 +5,7 @@
 //! and grows as reshardings create shards; closed shards keep theirs, so
 //! their records stay readable until retention expires them.
 
+pub mod faults;
 pub mod hash;
 pub mod limiter;
 pub mod limits;

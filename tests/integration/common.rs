@@ -126,7 +126,7 @@ pub fn shipped_plan(path: &std::path::Path, text: &str, overrides: &[String]) ->
 /// `--set` overrides that run scenario `full` on a short horizon: 10 s
 /// without warm-up; an on-demand stream gets 150 s, since its service
 /// judges whole minutes, with a 5-s split delay; a resharding schedule is
-/// squeezed in, one call a second with 1-s steps.
+/// squeezed in, one call a second with 1-s steps; fault windows too.
 pub fn short_horizon(full: &Scenario) -> Vec<String> {
     let mut short = vec!["scenario.duration_s=10".to_string(), "scenario.warmup_s=0".to_string()];
     if full.stream.on_demand.is_some() {
@@ -135,6 +135,11 @@ pub fn short_horizon(full: &Scenario) -> Vec<String> {
     } else if full.stream.reshards() {
         short.push("stream.reshard_op_s=1".to_string());
         short.extend((0..full.stream.reshard.len()).map(|k| format!("stream.reshard.{k}.at_s={}", k + 1)));
+    }
+    // Fault windows from 2 s to 8 s, so that the short run meets them.
+    for k in 0..full.faults.len() {
+        short.push(format!("faults.{k}.from_s=2"));
+        short.push(format!("faults.{k}.to_s=8"));
     }
     short
 }

@@ -12,6 +12,7 @@ mod cost;
 mod deploy;
 mod determinism;
 mod fan_out;
+mod faults;
 mod firehose;
 mod hashing;
 mod kpl;

@@ -38,11 +38,12 @@ fn every_scenario_runs_on_a_short_horizon() {
                 path.display()
             );
             // Every stored (user) record — each put once, plus the
-            // copies the KPL's "Wrong Shard" retries stored again — is
+            // copies the KPL's "Wrong Shard" retries and timed-out calls
+            // stored again — is
             // delivered (once, or again as a stored copy), dropped by the
             // deaggregator, expired or unread, for each consumer.
             let copies: u64 = o.kpl.iter().flatten().map(|k| k.wrong_shard_retries).sum();
-            let stored: u64 = o.producers.iter().map(|c| c.records_put).sum::<u64>() + copies;
+            let stored: u64 = o.producers.iter().map(|c| c.records_put + c.duplicates_put).sum::<u64>() + copies;
             for c in &o.consumers {
                 let m = &c.meter;
                 assert_eq!(

@@ -98,7 +98,7 @@ fn merge(t: &mut TableReader<'_>) -> Option<ScheduledReshard> {
 }
 
 /// A shard id as AWS spells it: `shardId-` and 12 digits.
-fn shard_index(v: Val<'_>) -> Option<u32> {
+pub(super) fn shard_index(v: Val<'_>) -> Option<u32> {
     let text = v.text(64)?;
     let index = text
         .strip_prefix("shardId-")
