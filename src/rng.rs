@@ -30,6 +30,8 @@ pub enum Purpose {
     Requests = 7,
     /// `[[faults]]` draws: which records, calls and reads fail.
     Faults = 8,
+    /// Where in its cycle a staggered agent's first buffer closes.
+    Phase = 9,
 }
 
 /// Identifies one random stream inside one run.

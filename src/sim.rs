@@ -234,12 +234,12 @@ pub fn simulate_observed(
 }
 
 /// Whether a run of `scenario` can build its calls on a second thread:
-/// every producer uses the SDK (the KPL's batching follows how its calls
+/// every producer uses the SDK or the agent (the KPL's batching follows how its calls
 /// fare), and the stream's shards never change (so neither does any key's
 /// shard).
 pub fn can_pipeline(scenario: &Scenario) -> bool {
     let fixed = !scenario.stream.reshards() && scenario.stream.mode_switches.is_empty();
-    fixed && scenario.producers.iter().all(|p| matches!(p.client, ClientSpec::Sdk(_)))
+    fixed && scenario.producers.iter().all(|p| matches!(p.client, ClientSpec::Sdk(_) | ClientSpec::Agent(_)))
 }
 
 /// One client instance of either kind.
@@ -328,7 +328,12 @@ impl<'a> Sim<'a> {
             .iter()
             .map(|p| {
                 let salt = p.key_salt.as_ref().map(|s| (s, hot_rule(scenario, p)));
-                KeySpace::salted(&p.partition_key, salt, &p.name, &stream.map, reshards)
+                match &p.client {
+                    ClientSpec::Agent(a) => {
+                        KeySpace::agent(a.partition_key_option, &p.partition_key, &stream.map, reshards)
+                    }
+                    _ => KeySpace::salted(&p.partition_key, salt, &p.name, &stream.map, reshards),
+                }
             })
             .collect();
         let faults = Faults::new(&scenario.faults);
@@ -375,6 +380,16 @@ impl<'a> Sim<'a> {
                         let mut kpl = KplInstance::new(g as u32, kpl, src, scenario.warmup, (space, map), reshards);
                         kpl.slow_down(slowdowns.clone());
                         Instance::Kpl(kpl)
+                    }
+                    ClientSpec::Agent(agent) => {
+                        let rngs = (rng_for(seed, id(Purpose::Backoff)), rng_for(seed, id(Purpose::Requests)));
+                        let mut sdk = SdkInstance::new(g as u32, &agent.sdk, src, rngs, (space, map), reshards);
+                        sdk.client.requests.slow_down(slowdowns.clone());
+                        sdk.client.pace_as_agent();
+                        if agent.staggered {
+                            sdk.batcher.stagger(rng_for(seed, id(Purpose::Phase)).random::<f64>());
+                        }
+                        Instance::Sdk(sdk)
                     }
                 });
                 fault_rngs.push(rng_for(seed, id(Purpose::Faults)));
@@ -948,17 +963,21 @@ impl<'a> Sim<'a> {
     fn send_call(&mut self, batch: Batch, now: SimTime) {
         let i = batch.instance;
         let client = self.instances[i as usize].sdk_client();
-        if client.requests.instant() {
+        if client.requests.instant() && client.sends_at_once(now) {
             let trip = Trip::instant(now);
             self.requests[client.group as usize].count(&trip, now, self.scenario.warmup);
             return self.put(batch, trip, now);
         }
-        if client.waiting.is_empty() && client.requests.free_at(now) == now {
+        if client.waiting.is_empty() && client.free_at(now) == now {
             return self.depart(batch, now);
         }
-        client.waiting.push_back((batch, now));
+        match client.is_agent() && batch.attempt > 1 {
+            // The agent's retry queue goes before its new buffers.
+            true => client.waiting.push_front((batch, now)),
+            false => client.waiting.push_back((batch, now)),
+        }
         if client.waiting.len() == 1 {
-            let at = client.requests.free_at(now);
+            let at = client.free_at(now);
             self.queue.schedule(at, Ev::SlotFree(i));
         }
     }
@@ -971,18 +990,25 @@ impl<'a> Sim<'a> {
             Some(feed) => feed.give(v),
             None => pool.give(v),
         };
+        if client.paused_until() > now {
+            // An agent's publisher went to sleep since: wake it then.
+            let at = client.free_at(now);
+            return self.queue.schedule(at, Ev::SlotFree(i));
+        }
         let Some((batch, ready)) = client.next_waiting(spent) else { return };
         if !client.waiting.is_empty() {
-            let at = client.requests.free_at(now);
+            let at = client.free_at(now);
             self.queue.schedule(at, Ev::SlotFree(i));
         }
         self.depart(batch, ready);
     }
 
-    /// Call `batch`, ready at `ready`, leaves on a free slot.
+    /// Call `batch`, ready at `ready`, leaves on a free slot (once an
+    /// agent's publisher is awake).
     fn depart(&mut self, batch: Batch, ready: SimTime) {
         let client = self.instances[batch.instance as usize].sdk_client();
-        let trip = client.requests.send(ready);
+        let dispatched = client.dispatch(ready);
+        let trip = client.requests.send(dispatched);
         self.requests[client.group as usize].count(&trip, ready, self.scenario.warmup);
         let slot = self.store_call(Call { batch, trip });
         self.queue.schedule(trip.reaches_shards, Ev::Arrive(slot));
@@ -1031,7 +1057,10 @@ impl<'a> Sim<'a> {
         if let Some(cloudwatch) = &mut self.cloudwatch {
             cloudwatch.incoming(now, put.kinesis_records, put.bytes);
         }
-        let retry = !failed.records.is_empty() && inst.may_retry(batch.attempt);
+        let whole = trip.timed_out || put.unavailable > 0;
+        let sizes = (batch.records.len(), failed.records.len());
+        let backoff = inst.answered(batch.attempt, sizes, whole);
+        let retry = backoff.is_some();
         let c = &mut self.counters[inst.group as usize];
         if counted {
             c.put_calls += 1;
@@ -1055,8 +1084,7 @@ impl<'a> Sim<'a> {
             Some(feed) => feed.give(records),
             None => self.pool.give(records),
         }
-        if retry {
-            let delay = inst.backoff(batch.attempt);
+        if let Some(delay) = backoff {
             // A throttled call keeps a few of its records for seconds of
             // back-off, and a hot shard keeps thousands of calls waiting:
             // hold them in a copy of their size, and reuse the batch-sized

@@ -1,9 +1,12 @@
 //! Producer clients: how user records become put calls. `sdk` is an
 //! application calling PutRecord/PutRecords directly, with its own batching
 //! and retry loop; `kpl` is the Kinesis Producer Library, which aggregates,
-//! collects, rate-limits and retries on its own. Both send their requests
-//! through `request`: a round trip, a few slots, a timeout.
+//! collects, rate-limits and retries on its own; the Kinesis Agent is the
+//! SDK client with the agent's buffers and its publisher's back-off
+//! (`agent`). All send their requests through `request`: a round trip, a
+//! few slots, a timeout.
 
+pub mod agent;
 pub mod feed;
 pub mod kpl;
 pub mod kpl_map;

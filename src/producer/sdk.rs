@@ -10,17 +10,22 @@
 //! its round trip; a closed batch waits for a free slot, and a call that
 //! timed out is retried whole by the same loop (folding the SDK's own
 //! retries of failed requests into the application's).
+//!
+//! The Kinesis Agent is this client with the agent's settings (see
+//! [`crate::scenario::model::AgentSpec`]) and its publisher's [`Throttle`]
+//! in place of the per-call back-off: it sends its buffers as they are
+//! (waiting calls are not merged), retries first, and never gives up.
 
 use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use crate::producer::agent::Throttle;
 use crate::producer::request::Requests;
 use crate::producer::{Batch, InstanceSources, Rec};
 use crate::rng::SimRng;
 use crate::scenario::model::{SdkApi, SdkSpec};
 use crate::stream::hash::ShardMap;
-use crate::stream::limits::PUT_RECORDS_MAX_BYTES;
 use crate::stream::log::SizeTag;
 use crate::time::SimTime;
 use crate::workload::keys::KeySpace;
@@ -58,6 +63,7 @@ impl SdkInstance {
                 requests: Requests::new(&spec.requests, latency),
                 waiting: VecDeque::new(),
                 spec: spec.clone(),
+                throttle: None,
             },
             batcher: SdkBatcher::new(spec, src, (space, map), rerouted),
         }
@@ -79,6 +85,8 @@ pub struct SdkClient {
     /// in that order.
     pub waiting: VecDeque<(Batch, SimTime)>,
     spec: SdkSpec,
+    /// The Kinesis Agent's publisher back-off, for an agent.
+    throttle: Option<Throttle>,
 }
 
 impl SdkClient {
@@ -98,7 +106,8 @@ impl SdkClient {
     pub fn next_waiting(&mut self, mut spent: impl FnMut(Vec<Rec>)) -> Option<(Batch, SimTime)> {
         let (mut head, ready) = self.waiting.pop_front()?;
         let alone = |b: &Batch| b.attempt > 1 || !b.copies.is_empty();
-        if alone(&head) {
+        // The agent sends each buffer as it closed.
+        if alone(&head) || self.throttle.is_some() {
             return Some((head, ready));
         }
         let max_records = match self.spec.api {
@@ -111,7 +120,7 @@ impl SdkClient {
             let next_bytes = bytes(next);
             if alone(next)
                 || head.records.len() + next.records.len() > max_records
-                || head_bytes + next_bytes > PUT_RECORDS_MAX_BYTES
+                || head_bytes + next_bytes > self.spec.batch_max_bytes
             {
                 break;
             }
@@ -122,6 +131,58 @@ impl SdkClient {
             spent(next.records);
         }
         Some((head, ready))
+    }
+
+    /// Makes this client a Kinesis Agent: its publisher backs off as a
+    /// whole after failures (see [`Throttle`]).
+    pub fn pace_as_agent(&mut self) {
+        self.throttle = Some(Throttle::new(self.spec.backoff_base, self.spec.backoff_max));
+    }
+
+    /// Whether this client is a Kinesis Agent.
+    pub fn is_agent(&self) -> bool {
+        self.throttle.is_some()
+    }
+
+    /// When a call ready at `now` could leave: a slot must be free, and an
+    /// agent's publisher awake.
+    pub fn free_at(&self, now: SimTime) -> SimTime {
+        self.requests.free_at(now).max(self.paused_until())
+    }
+
+    /// When an agent's publisher may send again (the start of time for an
+    /// SDK loop).
+    pub fn paused_until(&self) -> SimTime {
+        self.throttle.as_ref().map_or(SimTime::ZERO, Throttle::paused_until)
+    }
+
+    /// Whether a call ready at `now` may leave at once, as far as the
+    /// client goes (an agent's publisher awake and not due to sleep).
+    pub fn sends_at_once(&self, now: SimTime) -> bool {
+        self.throttle.as_ref().is_none_or(|t| !t.sleeps() && t.paused_until() <= now)
+    }
+
+    /// When a call ready at `ready` is handed to a slot: then for an SDK
+    /// loop; after the publisher's sleep for an agent.
+    pub fn dispatch(&mut self, ready: SimTime) -> SimTime {
+        match &mut self.throttle {
+            Some(t) => t.dispatch(ready, &mut self.backoff),
+            None => ready,
+        }
+    }
+
+    /// The answer to attempt `attempt` of a call of `sent` records arrived,
+    /// `failed` of them failed (`whole`: the call failed as a
+    /// whole): the back-off before they are sent again, or `None` when
+    /// nothing is retried (none failed, or the attempts are spent).
+    pub fn answered(&mut self, attempt: u32, (sent, failed): (usize, usize), whole: bool) -> Option<SimTime> {
+        if let Some(t) = &mut self.throttle {
+            // Failed records go to the retry queue at once; the publisher
+            // sleeps before it dispatches them (see `dispatch`).
+            t.answered(sent, failed, whole);
+            return (failed > 0).then_some(SimTime::ZERO);
+        }
+        (failed > 0 && self.may_retry(attempt)).then(|| self.backoff(attempt))
     }
 
     /// Whether records that failed attempt `attempt` get another try.
@@ -147,7 +208,13 @@ pub struct SdkBatcher {
     src: InstanceSources,
     /// Records per call: 1 for PutRecord.
     max_records: usize,
+    /// Bytes per call (5 MiB but for an agent's smaller buffers).
+    max_bytes: u64,
     linger: SimTime,
+    /// The open batch's record limit and linger: `max_records` and
+    /// `linger` but for a staggered agent's first buffer.
+    open_max: usize,
+    open_linger: SimTime,
     /// The next record to arrive, already drawn (`None`: past the horizon).
     next: Option<Rec>,
     /// Its hash key, when kept.
@@ -174,7 +241,10 @@ impl SdkBatcher {
         SdkBatcher {
             src,
             max_records,
+            max_bytes: spec.batch_max_bytes,
             linger: spec.linger,
+            open_max: max_records,
+            open_linger: spec.linger,
             next,
             next_hash,
             batch: Vec::new(),
@@ -182,6 +252,14 @@ impl SdkBatcher {
             rerouted,
             hashes: Vec::new(),
         }
+    }
+
+    /// Makes the first batch close at `share` (0–1) of the way through a
+    /// full one, by records and by linger: an agent of a fleet that was
+    /// already running has its buffer partly filled when the run starts.
+    pub fn stagger(&mut self, share: f64) {
+        self.open_max = ((self.max_records as f64 * share).ceil() as usize).clamp(1, self.max_records);
+        self.open_linger = SimTime((self.linger.as_nanos() as f64 * share) as u64);
     }
 
     /// Fills the batch until it closes and returns when it is sent, or
@@ -196,17 +274,17 @@ impl SdkBatcher {
     /// [`Self::next_send`], keeping hash keys when `REROUTED`.
     #[inline]
     fn fill<const REROUTED: bool>(&mut self, space: &KeySpace, map: &ShardMap) -> Option<SimTime> {
-        let max = self.max_records;
+        let max = self.open_max;
         loop {
             let Some(rec) = self.next else {
-                return self.batch.first().map(|f| f.created + self.linger);
+                return self.batch.first().map(|f| f.created + self.open_linger);
             };
             if let Some(first) = self.batch.first() {
-                let deadline = first.created + self.linger;
+                let deadline = first.created + self.open_linger;
                 if rec.created > deadline {
                     return Some(deadline);
                 }
-                if self.batch_bytes + rec.bytes() as u64 > PUT_RECORDS_MAX_BYTES {
+                if self.batch_bytes + rec.bytes() as u64 > self.max_bytes {
                     // The record that does not fit flushes the batch.
                     return Some(rec.created);
                 }
@@ -229,6 +307,7 @@ impl SdkBatcher {
     /// with its hash keys (empty unless kept).
     pub fn take_batch(&mut self, spare: Vec<Rec>) -> (Vec<Rec>, Vec<u128>) {
         self.batch_bytes = 0;
+        (self.open_max, self.open_linger) = (self.max_records, self.linger);
         (std::mem::replace(&mut self.batch, spare), std::mem::take(&mut self.hashes))
     }
 }

@@ -404,7 +404,7 @@ pub struct ProducersReport {
 pub struct ProducerReport {
     /// Group name.
     pub name: String,
-    /// `sdk` or `kpl`.
+    /// `sdk`, `kpl` or `agent`.
     #[serde(deserialize_with = "crate::report::label::one")]
     pub client: Label,
     /// `put_record` or `put_records` (the KPL always uses PutRecords).

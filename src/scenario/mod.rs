@@ -190,6 +190,7 @@ records_per_s = 100
         SdkSpec {
             api: SdkApi::PutRecords,
             batch_max_records: 500,
+            batch_max_bytes: 5 * 1024 * 1024,
             linger: SimTime::from_millis_f64(50.0),
             max_attempts: 10,
             backoff_base: SimTime::from_millis_f64(100.0),
@@ -398,6 +399,7 @@ kind = "lambda"
             client: ClientSpec::Sdk(SdkSpec {
                 api: SdkApi::PutRecords,
                 batch_max_records: 100,
+                batch_max_bytes: 5 * 1024 * 1024,
                 linger: SimTime(500_000),
                 max_attempts: 3,
                 backoff_base: SimTime(20_000_000),
@@ -558,7 +560,7 @@ records_per_s = 1
             "x.toml:6:1: scenario.colour: unknown key; valid keys: name, seed, duration_s, warmup_s",
             "x.toml:9:17: stream.capacity_mode: unknown value \"serverless\"; valid: \"provisioned\", \"on_demand\", \"on_demand_advantage\"",
             "x.toml:10:15: stream.shard_count: must be between 1 and 10000, got 0",
-            "x.toml:14:10: producers[0].client: unknown value \"grpc\"; valid: \"sdk\", \"kpl\"",
+            "x.toml:14:10: producers[0].client: unknown value \"grpc\"; valid: \"sdk\", \"kpl\", \"agent\"",
             "x.toml:15:17: producers[0].records_per_s: must be > 0, got 0",
             "x.toml:16:11: producers[0].arrival: unknown value \"possion\"; valid: \"constant\", \"poisson\"",
             "x.toml:17:52: producers[0].record_bytes.max: min (10) must be <= max (5)",
@@ -620,6 +622,50 @@ records_per_s = 1
             kpl,
             [
                 "--set producers.0.kpl.request_timeout_ms=50: producers[0].kpl.request_timeout_ms: must be >= 100 and <= 600000, got 50"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_agent_takes_its_own_defaults_and_key_rules() {
+        let s = load_ok(MINIMAL, &["producers.0.client=\"agent\""]);
+        let ClientSpec::Agent(a) = &s.producers[0].client else { panic!("agent client") };
+        assert_eq!(a.partition_key_option, PartitionKeyOption::Random);
+        assert_eq!(s.producers[0].partition_key, KeyDist::RandomHash);
+        let sdk = &a.sdk;
+        assert_eq!((sdk.batch_max_records, sdk.batch_max_bytes, sdk.max_attempts), (500, 5 << 20, u32::MAX));
+        assert_eq!(
+            (sdk.linger, sdk.backoff_base, sdk.backoff_max),
+            (SimTime::from_secs(60), SimTime(100_000_000), SimTime::from_secs(10))
+        );
+        assert_eq!((sdk.requests.max_concurrent, sdk.requests.timeout), (24, SimTime::from_secs(50)));
+        let text =
+            format!("{MINIMAL}client = \"agent\"\npartition_key = {{ dist = \"zipf\", keys = 100, exponent = 1.1 }}\n");
+        assert_eq!(
+            errors(&text, &[]),
+            [
+                "x.toml:12:17: producers[0].partition_key: the agent's partition_key_option = \"random\" keys each record at \
+              random: remove partition_key, or set agent.partition_key_option = \"deterministic\" (then partition_key \
+              says how often records repeat)"
+            ]
+        );
+        let s = load_ok(&text, &["producers.0.agent.partition_key_option=\"deterministic\""]);
+        assert!(matches!(s.producers[0].partition_key, KeyDist::Zipf { keys: 100, .. }));
+        let unique = errors(
+            &text,
+            &[
+                "producers.0.agent.partition_key_option=\"deterministic\"",
+                "producers.0.partition_key={ dist = \"unique\" }",
+            ],
+        );
+        assert!(
+            unique[0].contains("not \"unique\"; for records that never repeat use partition_key_option = \"random\""),
+            "{unique:?}"
+        );
+        assert_eq!(
+            errors(MINIMAL, &["producers.0.agent.max_buffer_age_ms=500"]),
+            [
+                "--set producers.0.agent.max_buffer_age_ms=500: producers[0].agent.max_buffer_age_ms: must be >= 1000 and <= 900000, got 500"
             ]
         );
     }

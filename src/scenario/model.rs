@@ -676,6 +676,10 @@ pub struct SdkSpec {
     pub api: SdkApi,
     /// 1..=500, default 500 (PutRecords only).
     pub batch_max_records: u32,
+    /// Most bytes (data + partition keys) of one call: 5 MiB for
+    /// `[producers.sdk]` (not a key: the PutRecords limit the batcher keeps
+    /// to, reference §1.4); the agent's `max_buffer_size_bytes`.
+    pub batch_max_bytes: u64,
     /// `linger_ms`: the longest a record waits for its batch to fill,
     /// >= 0, default 50 ms (PutRecords only).
     pub linger: SimTime,
@@ -766,6 +770,43 @@ pub enum ClientSpec {
     Sdk(SdkSpec),
     /// `client = "kpl"` with `[producers.kpl]` (all keys optional).
     Kpl(KplSpec),
+    /// `client = "agent"` with `[producers.agent]` (all keys optional).
+    Agent(AgentSpec),
+}
+
+/// `[producers.agent]`: the Kinesis Agent tailing log files on a host
+/// (awslabs/amazon-kinesis-agent: `KinesisFileFlow`, `KinesisSender`,
+/// `AsyncPublisherThrottler`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentSpec {
+    /// `partition_key_option`: `random` (default) or `deterministic`.
+    pub partition_key_option: PartitionKeyOption,
+    /// `fleet_start`: `staggered` (default: the agents were running before
+    /// the run starts, so each instance's first buffer closes at a random
+    /// point of its cycle) or `together` (all started at 0, as after a
+    /// fleet-wide deploy: equal servers then send in step).
+    pub staggered: bool,
+    /// The agent's sending loop in the SDK client's terms: PutRecords of
+    /// up to `max_buffer_size_records` (default 500) and
+    /// `max_buffer_size_bytes` (default 5 MiB), closed `max_buffer_age_ms`
+    /// (default 60,000, 1,000–900,000) after their first record; every
+    /// attempt retried (`max_attempts` unlimited); `retry_initial_backoff_ms`
+    /// (100) and `retry_max_backoff_ms` (10,000) bound the publisher's
+    /// back-off; `max_sending_threads` (default 24) calls in flight, each
+    /// timing out after `request_timeout_ms` (default 50,000: the AWS SDK
+    /// for Java 1.x socket timeout the agent keeps).
+    pub sdk: SdkSpec,
+}
+
+/// How the agent keys its records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionKeyOption {
+    /// A random number per record (`"" + nextDouble(1000000)`): records
+    /// spread evenly over the shards.
+    Random,
+    /// The MD5 of the record's data in hex: identical records share a key,
+    /// and the group's `partition_key` says how often records repeat.
+    Deterministic,
 }
 
 impl ClientSpec {
@@ -774,6 +815,7 @@ impl ClientSpec {
         match self {
             ClientSpec::Sdk(_) => "sdk",
             ClientSpec::Kpl(_) => "kpl",
+            ClientSpec::Agent(_) => "agent",
         }
     }
 }

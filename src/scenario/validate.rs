@@ -22,10 +22,10 @@ pub use reshard::warnings as reshard_warnings;
 
 use super::errors::Sink;
 use super::model::{
-    Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, FirehoseSpec, KclSpec, KeyDist, KeySalt, KplSpec,
-    LambdaSpec, LatencyDist, OnDemandSpec, Ordering, PollingSpec, PricingSpec, ProducerSpec, RatePattern,
-    ReadLimitModel, RequestSpec, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo, StreamSpec, TraceSpec,
-    WorkerFailure, WriteLimitModel,
+    AgentSpec, Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, FirehoseSpec, KclSpec, KeyDist, KeySalt,
+    KplSpec, LambdaSpec, LatencyDist, OnDemandSpec, Ordering, PartitionKeyOption, PollingSpec, PricingSpec,
+    ProducerSpec, RatePattern, ReadLimitModel, RequestSpec, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo,
+    StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -431,11 +431,14 @@ fn check_unique_names(v: &Val<'_>, items: &[Node], noun: &str) -> bool {
 enum Client {
     Sdk,
     Kpl,
+    Agent,
 }
 
 fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
     let name = t.req("name", |v| v.text(NAME_MAX_CHARS));
-    let client = t.opt("client", Client::Sdk, |v| v.choice(&[("sdk", Client::Sdk), ("kpl", Client::Kpl)], &[]));
+    let client = t.opt("client", Client::Sdk, |v| {
+        v.choice(&[("sdk", Client::Sdk), ("kpl", Client::Kpl), ("agent", Client::Agent)], &[])
+    });
     let rate_pattern = t.opt("rate_pattern", None, |v| rate_pattern(v).map(Some));
     let records_per_s = match &rate_pattern {
         Some(Some(RatePattern::Trace(spec))) => trace_rate(t, spec),
@@ -454,16 +457,21 @@ fn producer(t: &mut TableReader<'_>) -> Option<ProducerSpec> {
     let record_bytes = t.opt("record_bytes", default_size, size_dist);
     let default_keys = KeyDist::Uniform { keys: DEFAULT_PARTITION_KEYS };
     let partition_key = t.opt("partition_key", (default_keys, None), key_dist);
-    // Both clients' tables are read and checked, so a scenario can switch
+    // Every client's table is read and checked, so a scenario can switch
     // clients with `--set` or a sweep; the one `client` names is used.
     let sdk = t.section("sdk", sdk);
     let kpl = t.section("kpl", kpl);
+    let agent = t.section("agent", agent);
     let client = match client {
         Some(Client::Sdk) => sdk.map(ClientSpec::Sdk),
         Some(Client::Kpl) => kpl.map(ClientSpec::Kpl),
+        Some(Client::Agent) => agent.map(ClientSpec::Agent),
         None => None,
     };
-    let (partition_key, key_salt) = partition_key?;
+    let (mut partition_key, key_salt) = partition_key?;
+    if let Some(ClientSpec::Agent(a)) = &client {
+        partition_key = agent_keys(t, a.partition_key_option, partition_key, key_salt.is_some())?;
+    }
     Some(ProducerSpec {
         key_salt,
         name: name?,
@@ -665,6 +673,89 @@ fn firehose_spec(t: &mut TableReader<'_>) -> Option<FirehoseSpec> {
     Some(FirehoseSpec { buffering_interval: interval?, buffering_size_mib: size? })
 }
 
+/// `[producers.agent]`, in the SDK client's terms (see [`AgentSpec`]).
+fn agent(t: &mut TableReader<'_>) -> Option<AgentSpec> {
+    let option = t.opt("partition_key_option", PartitionKeyOption::Random, |v| {
+        v.choice(&[("random", PartitionKeyOption::Random), ("deterministic", PartitionKeyOption::Deterministic)], &[])
+    });
+    let staggered = t.opt("fleet_start", true, |v| v.choice(&[("staggered", true), ("together", false)], &[]));
+    let ms = SimTime::from_millis_f64;
+    let ages = Interval { min: 1_000.0, min_open: false, max: 900_000.0, max_open: false };
+    let age = t.opt("max_buffer_age_ms", ms(limits::AGENT_MAX_BUFFER_AGE_DEFAULT_MS), |v| v.millis(ages));
+    let max_records = limits::PUT_RECORDS_MAX_RECORDS;
+    let records = t.opt("max_buffer_size_records", max_records, |v| v.int(1, max_records));
+    let max_bytes = limits::PUT_RECORDS_MAX_BYTES;
+    let bytes = t.opt("max_buffer_size_bytes", max_bytes, |v| v.int(1, max_bytes));
+    let initial = ms(limits::AGENT_RETRY_INITIAL_BACKOFF_MS);
+    let initial = t.opt("retry_initial_backoff_ms", initial, |v| v.millis(Interval::NON_NEGATIVE));
+    let max = ms(limits::AGENT_RETRY_MAX_BACKOFF_MS);
+    let max = t.opt("retry_max_backoff_ms", max, |v| v.millis(Interval::NON_NEGATIVE));
+    let (initial, max) = (initial?, max?);
+    if max < initial {
+        let message = format!(
+            "retry_max_backoff_ms ({} ms) must be >= retry_initial_backoff_ms ({} ms)",
+            fmt_float(max.as_millis_f64()),
+            fmt_float(initial.as_millis_f64())
+        );
+        t.fail_at(&["retry_max_backoff_ms", "retry_initial_backoff_ms"], message);
+        return None;
+    }
+    let threads =
+        ("max_sending_threads", limits::AGENT_MAX_SENDING_THREADS_DEFAULT, limits::AGENT_MAX_SENDING_THREADS_MAX);
+    let requests = requests(t, threads, Interval::POSITIVE, limits::AGENT_SOCKET_TIMEOUT_DEFAULT_MS);
+    Some(AgentSpec {
+        partition_key_option: option?,
+        staggered: staggered?,
+        sdk: SdkSpec {
+            api: SdkApi::PutRecords,
+            batch_max_records: records?,
+            batch_max_bytes: bytes?,
+            linger: age?,
+            // The agent never gives up a retriable record.
+            max_attempts: u32::MAX,
+            backoff_base: initial,
+            backoff_max: max,
+            requests: requests?,
+        },
+    })
+}
+
+/// The key distribution of an agent group: random keys, or with
+/// `deterministic` keys the group's `partition_key` — how often records
+/// repeat — which must then be a finite population of keys.
+fn agent_keys(t: &TableReader<'_>, option: PartitionKeyOption, keys: KeyDist, salted: bool) -> Option<KeyDist> {
+    if salted {
+        t.fail_at(&["partition_key"], "the Kinesis Agent does not salt keys: remove partition_key.salt".into());
+        return None;
+    }
+    match option {
+        PartitionKeyOption::Random if t.has("partition_key") => {
+            t.fail_at(
+                &["partition_key"],
+                "the agent's partition_key_option = \"random\" keys each record at random: remove partition_key, \
+                 or set agent.partition_key_option = \"deterministic\" (then partition_key says how often records \
+                 repeat)"
+                    .into(),
+            );
+            None
+        }
+        PartitionKeyOption::Random => Some(KeyDist::RandomHash),
+        PartitionKeyOption::Deterministic if matches!(keys, KeyDist::Unique | KeyDist::RandomHash) => {
+            t.fail_at(
+                &["partition_key"],
+                format!(
+                    "with partition_key_option = \"deterministic\" the key is the MD5 of the record's data, so \
+                     partition_key must say how records repeat (uniform, zipf, hot, fixed or empirical), not {}; \
+                     for records that never repeat use partition_key_option = \"random\"",
+                    quote(keys.label())
+                ),
+            );
+            None
+        }
+        PartitionKeyOption::Deterministic => Some(keys),
+    }
+}
+
 /// `[producers.sdk]`.
 fn sdk(t: &mut TableReader<'_>) -> Option<SdkSpec> {
     let api = t.opt("api", SdkApi::PutRecords, |v| {
@@ -705,6 +796,7 @@ fn sdk(t: &mut TableReader<'_>) -> Option<SdkSpec> {
     Some(SdkSpec {
         api,
         batch_max_records: batch_max_records?,
+        batch_max_bytes: limits::PUT_RECORDS_MAX_BYTES,
         linger: linger?,
         max_attempts: max_attempts?,
         backoff_base,

@@ -139,6 +139,27 @@ pub const REQUEST_LATENCY_P99_MS: f64 = 100.0;
 /// Longest round trip a latency distribution draws, ms (one hour): a
 /// lognormal's tail is cut there.
 pub const REQUEST_LATENCY_MAX_MS: f64 = 3_600_000.0;
+/// The Kinesis Agent's defaults (awslabs/amazon-kinesis-agent `Constants`,
+/// `KinesisConstants`, `AgentConfiguration`): a buffer is sent one minute
+/// after its first record at the latest; the publisher backs off from
+/// 100 ms up to 10 s.
+pub const AGENT_MAX_BUFFER_AGE_DEFAULT_MS: f64 = 60_000.0;
+pub const AGENT_RETRY_INITIAL_BACKOFF_MS: f64 = 100.0;
+pub const AGENT_RETRY_MAX_BACKOFF_MS: f64 = 10_000.0;
+/// Sending threads: the agent's default is 12 per core
+/// (`maxSendingThreadsPerCore`), at least 2; shardsim assumes a 2-vCPU
+/// host (its choice: the agent runs beside the log-writing service).
+pub const AGENT_MAX_SENDING_THREADS_DEFAULT: u32 = 24;
+pub const AGENT_MAX_SENDING_THREADS_MAX: u32 = 10_000;
+/// The AWS SDK for Java 1.x socket timeout the agent keeps by default
+/// (`ClientConfiguration.DEFAULT_SOCKET_TIMEOUT`, 50 s), ms.
+pub const AGENT_SOCKET_TIMEOUT_DEFAULT_MS: f64 = 50_000.0;
+/// Length of the agent's random partition key, `"" + nextDouble(1000000)`
+/// (a Java double printed in full, e.g. `483726.12345678912`): 17 bytes on
+/// average (mean of 200,000 shortest round-trip spellings of such draws).
+pub const AGENT_RANDOM_KEY_BYTES: u16 = 17;
+/// Length of the agent's deterministic key: an MD5 digest in hex.
+pub const AGENT_DETERMINISTIC_KEY_BYTES: u16 = 32;
 /// Largest `[[faults]]` latency `factor` (shardsim's bound: a thousandfold
 /// slowdown already turns a 25 ms round trip into 25 s).
 pub const FAULT_LATENCY_FACTOR_MAX: f64 = 1_000.0;

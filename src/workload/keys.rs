@@ -21,9 +21,9 @@ use std::fmt::Write as _;
 use rand::{Rng, RngExt};
 
 use crate::rng::SimRng;
-use crate::scenario::model::{EmpiricalKeys, KeyDist, KeySalt, SaltedKeys};
+use crate::scenario::model::{EmpiricalKeys, KeyDist, KeySalt, PartitionKeyOption, SaltedKeys};
 use crate::stream::hash::{ShardMap, hash_key};
-use crate::stream::limits::MAX_RECORD_DATA_BYTES;
+use crate::stream::limits::{self, MAX_RECORD_DATA_BYTES};
 
 /// Partition key sent alongside an explicit hash key: the one byte the KPL
 /// sends with its aggregated records.
@@ -108,8 +108,10 @@ pub enum KeySpace {
     Fixed(KeyDraw, u128),
     /// `{prefix}-{n}`, hashed per record.
     Unique { prefix: String },
-    /// Explicit hash keys, uniform over the hash space.
-    RandomHash { key_bytes: u16 },
+    /// Hash keys uniform over the hash space: explicit hash keys sent with
+    /// a `key_bytes` partition key when `explicit`, else random partition
+    /// keys of `key_bytes` (the Kinesis Agent's).
+    RandomHash { key_bytes: u16, explicit: bool },
 }
 
 /// How an index into a key table is drawn.
@@ -216,7 +218,9 @@ impl KeySpace {
                 KeySpace::Fixed(route_hash(hash, key.len(), map), hash)
             }
             KeyDist::Unique => KeySpace::Unique { prefix: format!("{producer_name}-") },
-            KeyDist::RandomHash => KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16 },
+            KeyDist::RandomHash => {
+                KeySpace::RandomHash { key_bytes: EXPLICIT_HASH_PARTITION_KEY.len() as u16, explicit: true }
+            }
             // Empirical and Zipf tables, and any salted population.
             _ => {
                 let t = Table::build(weighted_keys(dist), salt, map, rerouted);
@@ -224,6 +228,30 @@ impl KeySpace {
                     true => KeySpace::Table(t),
                     false => KeySpace::Detailed(t),
                 }
+            }
+        }
+    }
+
+    /// The Kinesis Agent's key space: random keys, or with
+    /// `deterministic` the population of `dist` (how often records repeat),
+    /// each key an MD5 digest in hex (validation refuses populations
+    /// without repeats).
+    pub fn agent(option: PartitionKeyOption, dist: &KeyDist, map: &ShardMap, rerouted: bool) -> Self {
+        let digest_bytes = limits::AGENT_DETERMINISTIC_KEY_BYTES;
+        match option {
+            PartitionKeyOption::Random => {
+                KeySpace::RandomHash { key_bytes: limits::AGENT_RANDOM_KEY_BYTES, explicit: false }
+            }
+            PartitionKeyOption::Deterministic => {
+                let mut space = KeySpace::new(dist, "", map, rerouted);
+                match &mut space {
+                    KeySpace::Table(t) | KeySpace::Detailed(t) => {
+                        t.entries.iter_mut().for_each(|e| e.key_bytes = digest_bytes as u8);
+                    }
+                    KeySpace::Fixed(key, _) => key.key_bytes = digest_bytes,
+                    KeySpace::Unique { .. } | KeySpace::RandomHash { .. } => {}
+                }
+                space
             }
         }
     }
@@ -269,14 +297,14 @@ impl KeySpace {
                 state.last_hash = hash_key(state.buf.as_bytes());
                 KeyDraw { id: KEY_ALWAYS_NEW, ..route_hash(state.last_hash, state.buf.len(), map) }
             }
-            KeySpace::RandomHash { key_bytes } => {
+            KeySpace::RandomHash { key_bytes, explicit } => {
                 let hash = ((state.rng.next_u64() as u128) << 64) | state.rng.next_u64() as u128;
                 state.last_hash = hash;
                 KeyDraw {
                     shard: map.shard_of(hash),
                     id: 0,
                     key_bytes: *key_bytes,
-                    explicit_hash_key_bytes: decimal_digits(hash),
+                    explicit_hash_key_bytes: if *explicit { decimal_digits(hash) } else { 0 },
                     tag: hash as u8,
                     data_bytes: 0,
                 }

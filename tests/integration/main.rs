@@ -2,6 +2,7 @@
 //! against AWS's published values, determinism, the CLI and the shipped
 //! scenarios.
 
+mod agent;
 mod autoscaling;
 mod charts;
 mod cli;
