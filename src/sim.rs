@@ -408,7 +408,8 @@ impl<'a> Sim<'a> {
             .enumerate()
             .map(|(c, spec)| {
                 let id = StreamId { replication, producer: c as u32, instance: 0, purpose: Purpose::ConsumerStart };
-                let mut consumer = Consumer::new(spec, shards, retention, rng_for(seed, id));
+                let mut consumer =
+                    Consumer::new(spec, shards, (retention, (scenario.warmup, scenario.duration)), rng_for(seed, id));
                 consumer.meter_mut().keep_ages(series.bucket_s(), series.points().len());
                 consumer
             })
@@ -953,6 +954,9 @@ impl<'a> Sim<'a> {
             for consumer in &mut self.consumers {
                 consumer.skip_expired(shard, &self.stream.logs[shard], true);
             }
+        }
+        for consumer in &mut self.consumers {
+            consumer.close(horizon);
         }
     }
 

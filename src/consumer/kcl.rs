@@ -38,6 +38,7 @@ use std::collections::{HashSet, VecDeque};
 use rand::RngExt;
 
 use crate::consumer::efo::{Push, Subscription, push_interval};
+use crate::consumer::lease_table::LeaseTable;
 use crate::consumer::polling::{
     Read, SDK_MAX_ATTEMPTS, call_latency, get_records, sdk_error_delay, sdk_throttle_delay,
 };
@@ -86,8 +87,9 @@ struct Lease {
     /// progress.
     failed_attempts: u32,
     checkpointed_at: SimTime,
-    /// The batch being processed: when it ends and the position after it.
-    in_progress: Option<(SimTime, u64)>,
+    /// The batch being processed: when it ends (its checkpoint written),
+    /// the position after it, and whether that position is saved then.
+    in_progress: Option<(SimTime, u64, bool)>,
     sub: Subscription,
     /// Whether the lease exists (a child's is created when a parent ends,
     /// unless parents are ignored).
@@ -147,6 +149,8 @@ pub struct KclConsumer {
     leases: Vec<Lease>,
     workers: Vec<Worker>,
     rng: SimRng,
+    /// Its DynamoDB lease table.
+    lease_table: LeaseTable,
     /// What it observed.
     pub meter: ConsumerMeter,
 }
@@ -154,11 +158,11 @@ pub struct KclConsumer {
 impl KclConsumer {
     /// An application reading through `source`, with workers and leases
     /// as `kcl` says, treating children as `ordering` says, on `shards`
-    /// shards.
+    /// shards, metering its lease table over `window`.
     pub fn new(
         source: Source,
         kcl: &KclSpec,
-        (processing, ordering): (Processing, Ordering),
+        (processing, ordering, window): (Processing, Ordering, (SimTime, SimTime)),
         shards: usize,
         rng: SimRng,
     ) -> Self {
@@ -175,6 +179,7 @@ impl KclConsumer {
             leases: vec![Lease::created(); shards],
             workers: vec![Worker::fresh(SimTime::ZERO); workers as usize],
             rng,
+            lease_table: LeaseTable::new(kcl.lease_table, kcl.failover_time, window),
             meter: ConsumerMeter::default(),
         };
         if let Some(f) = &app.failure {
@@ -284,6 +289,9 @@ impl KclConsumer {
     /// `shard` was read and processed to its end: SHARD_END is checkpointed,
     /// its lease released, and its children's leases created.
     fn end_shard(&mut self, shard: usize, owner: usize, now: SimTime, out: &mut Vec<Wake>) {
+        // The SHARD_END checkpoint is a write too (its wait is not modelled).
+        self.close(now);
+        let _ = self.lease_table.checkpoint(now, &mut self.rng);
         let lease = &mut self.leases[shard];
         lease.ended = true;
         lease.checkpoint = lease.cursor;
@@ -324,6 +332,8 @@ impl KclConsumer {
             Ordering::IgnoreParents => self.ancestor_keys(shard, &view),
             Ordering::ParentFirst => None,
         };
+        let alive_workers = self.workers.iter().filter(|w| w.alive).count() as u32;
+        let table = (self.workers.iter().map(|w| w.leases).sum(), alive_workers, self.leases.len() as u32);
         let worker = &mut self.workers[owner];
         let lease = &mut self.leases[shard];
         let meter = &mut self.meter;
@@ -395,11 +405,20 @@ impl KclConsumer {
             // hands the lease on.
             return;
         }
-        let end = start + processing.time(scan.n);
+        let mut end = start + processing.time(scan.n);
         if scan.n > 0 {
+            // The processor checkpoints when the interval has passed, and
+            // waits for the write (longer when the lease table throttles).
+            let due = lease.checkpointed_at == SimTime::ZERO || end - lease.checkpointed_at >= self.checkpoint_interval;
+            let saves = due && {
+                self.lease_table.advance(end, table);
+                let (wait, saved) = self.lease_table.checkpoint(end, &mut self.rng);
+                end += wait;
+                saved
+            };
             worker.busy_until = end;
             lease.cursor += scan.n;
-            lease.in_progress = Some((end, lease.cursor));
+            lease.in_progress = Some((end, lease.cursor, saves));
             let again = delivered.saturating_sub(from).min(scan.n);
             lease.delivered = lease.delivered.max(lease.cursor);
             if counted {
@@ -452,9 +471,9 @@ impl KclConsumer {
     /// Checkpoints `shard`'s batch in progress if it ended by `now`.
     fn settle(&mut self, shard: usize, now: SimTime) {
         let lease = &mut self.leases[shard];
-        if let Some((end, position)) = lease.in_progress.filter(|(end, _)| *end <= now) {
+        if let Some((end, position, saves)) = lease.in_progress.filter(|(end, ..)| *end <= now) {
             lease.in_progress = None;
-            if lease.checkpointed_at == SimTime::ZERO || end - lease.checkpointed_at >= self.checkpoint_interval {
+            if saves {
                 lease.checkpoint = position;
                 lease.checkpointed_at = end;
             }
@@ -518,6 +537,21 @@ impl KclConsumer {
     pub fn unread(&self, shard: usize, log: &ShardLog) -> u64 {
         let lease = &self.leases[shard];
         log.end_seq().saturating_sub(lease.cursor.max(lease.delivered))
+    }
+
+    /// Brings the lease table's meters up to `horizon` (the end of the
+    /// run, or a checkpoint outside a read).
+    pub fn close(&mut self, horizon: SimTime) {
+        let alive = self.workers.iter().filter(|w| w.alive).count() as u32;
+        let held = self.workers.iter().map(|w| w.leases).sum();
+        self.lease_table.advance(horizon, (held, alive, self.leases.len() as u32));
+    }
+
+    /// What it measured, its lease table's use included.
+    pub fn into_meter(self) -> ConsumerMeter {
+        let mut meter = self.meter;
+        meter.lease_table = Some(Box::new(self.lease_table.finish()));
+        meter
     }
 
     /// Shards whose lease exists and no worker holds.

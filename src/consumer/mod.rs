@@ -11,6 +11,7 @@ pub mod efo;
 pub mod firehose;
 pub mod kcl;
 pub mod lambda;
+pub mod lease_table;
 pub mod polling;
 
 use hdrhistogram::Histogram;
@@ -77,6 +78,8 @@ pub struct ConsumerMeter {
     pub records_failed: u64,
     /// A Firehose stream's deliveries (`kind = "firehose"` only).
     pub firehose: Option<Box<firehose::FirehoseMeter>>,
+    /// A KCL application's lease table (`polling` and `efo` only).
+    pub lease_table: Option<Box<lease_table::LeaseTableMeter>>,
     /// Records that expired before this consumer read them.
     pub records_expired: u64,
     /// Largest age of the last record of a read when it was read
@@ -137,6 +140,7 @@ impl Default for ConsumerMeter {
             invocations: 0,
             records_failed: 0,
             firehose: None,
+            lease_table: None,
             records_expired: 0,
             iterator_age_max: SimTime::ZERO,
             latency_us: LatencyCounts::new(LATENCY_MAX_US),
@@ -434,10 +438,17 @@ pub enum Consumer {
 
 impl Consumer {
     /// The consumer `spec` describes, on a stream of `shards` shards with
-    /// `retention`; `rng` draws its start phases (and Lambda failures).
-    pub fn new(spec: &ConsumerSpec, shards: usize, retention: SimTime, rng: SimRng) -> Self {
+    /// `retention`, metering over `window` (warm-up end, run end); `rng`
+    /// draws its start phases
+    /// (and Lambda failures).
+    pub fn new(
+        spec: &ConsumerSpec,
+        shards: usize,
+        (retention, window): (SimTime, (SimTime, SimTime)),
+        rng: SimRng,
+    ) -> Self {
         let processing = Processing::of(spec);
-        let kcl = |source, k, rng| kcl::KclConsumer::new(source, k, (processing, spec.ordering), shards, rng);
+        let kcl = |source, k, rng| kcl::KclConsumer::new(source, k, (processing, spec.ordering, window), shards, rng);
         match &spec.kind {
             ConsumerKind::Polling(p, k) => Consumer::Kcl(kcl(kcl::Source::polling(p), k, rng)),
             ConsumerKind::Efo(k) => Consumer::Kcl(kcl(kcl::Source::Efo, k, rng)),
@@ -526,9 +537,16 @@ impl Consumer {
     /// What it measured, at the end of the run.
     pub fn into_meter(self) -> ConsumerMeter {
         match self {
-            Consumer::Kcl(c) => c.meter,
+            Consumer::Kcl(c) => c.into_meter(),
             Consumer::Lambda(c) => c.meter,
             Consumer::Firehose(c) => c.into_meter(),
+        }
+    }
+
+    /// Brings its meters up to the end of the run, `horizon`.
+    pub fn close(&mut self, horizon: SimTime) {
+        if let Consumer::Kcl(c) = self {
+            c.close(horizon);
         }
     }
 

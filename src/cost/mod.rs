@@ -1,7 +1,9 @@
 //! Cost: the [`Usage`] a run metered, priced with a [`PriceTable`], in each
 //! capacity mode — provisioned, on-demand Standard and on-demand Advantage —
 //! as line items anyone can audit (quantity × rate = amount), totalled per
-//! hour and per 720-hour month. Pure: the table is loaded by the caller.
+//! hour and per 720-hour month; and the services billed beside the stream
+//! whatever its mode (the KCL applications' DynamoDB lease tables). Pure:
+//! the table is loaded by the caller.
 
 pub mod meter;
 pub mod prices;
@@ -11,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use meter::{HOURS_PER_MONTH, INCLUDED_RETENTION_HOURS, LONG_TERM_AFTER_HOURS, Usage, gb, mib_per_s_as_gb};
 use prices::{PriceTable, Rate};
 
+use crate::consumer::lease_table::LeaseTableMeter;
 use crate::report::label::Label;
+use crate::scenario::model::LeaseTableSpec;
 
 /// One billed item of one mode.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +36,68 @@ pub struct LineItem {
     pub usd: f64,
     /// The amount per hour.
     pub usd_per_hour: f64,
+}
+
+impl LineItem {
+    /// `quantity` of `unit` at `rate` from `prices`, over `hours` metered.
+    fn priced(item: Label, (quantity, unit): (f64, Label), rate: Rate, prices: &PriceTable, hours: f64) -> Self {
+        let usd_per_unit = prices[rate];
+        let usd = quantity * usd_per_unit;
+        LineItem { item, quantity, unit, rate_key: rate.path(), usd_per_unit, usd, usd_per_hour: per_hour(usd, hours) }
+    }
+}
+
+/// The services billed beside the stream, the same whatever its capacity
+/// mode, so not in the modes' totals: each KCL application's DynamoDB
+/// lease table.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServicesCost {
+    /// Total per hour.
+    pub usd_per_hour: f64,
+    /// Total per 30-day month.
+    pub usd_per_month: f64,
+    /// Total for the metered window.
+    pub usd_for_run: f64,
+    /// Every item, with the consumer it serves.
+    pub line_items: Vec<ServiceItem>,
+}
+
+/// One item of [`ServicesCost`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceItem {
+    /// The `[[consumers]]` name.
+    pub consumer: String,
+    /// The item.
+    #[serde(flatten)]
+    pub item: LineItem,
+}
+
+/// The lease tables' bill: each `(consumer, table, what it consumed)` over
+/// `hours` metered. A provisioned table is billed for its capacity, used
+/// or not; an on-demand one for the request units it consumed.
+pub fn lease_tables(tables: &[(&str, LeaseTableSpec, &LeaseTableMeter)], hours: f64, p: &PriceTable) -> ServicesCost {
+    let mut line_items = Vec::new();
+    for &(consumer, spec, used) in tables {
+        let mut item = |name, quantity, unit, rate| {
+            let item = LineItem::priced(name, (quantity, unit), rate, p, hours);
+            line_items.push(ServiceItem { consumer: consumer.to_string(), item });
+        };
+        match spec {
+            LeaseTableSpec::Provisioned { wcu, rcu } => {
+                item("lease_table_write_capacity", wcu as f64 * hours, "WCU-hours", Rate::DynamoDbWcuHour);
+                item("lease_table_read_capacity", rcu as f64 * hours, "RCU-hours", Rate::DynamoDbRcuHour);
+            }
+            LeaseTableSpec::OnDemand => {
+                let million = |units: f64| units / 1e6;
+                let (w, r) = (Rate::DynamoDbMillionWriteRequestUnits, Rate::DynamoDbMillionReadRequestUnits);
+                item("lease_table_write_requests", million(used.write_units), "million WRU", w);
+                item("lease_table_read_requests", million(used.read_units), "million RRU", r);
+            }
+        }
+    }
+    let usd_for_run: f64 = line_items.iter().map(|i| i.item.usd).sum();
+    let usd_per_hour = per_hour(usd_for_run, hours);
+    ServicesCost { usd_per_hour, usd_per_month: usd_per_hour * HOURS_PER_MONTH, usd_for_run, line_items }
 }
 
 /// One capacity mode's bill for the workload.
@@ -119,10 +185,7 @@ impl<'a> Bill<'a> {
     }
 
     fn item(&mut self, item: &'static str, quantity: f64, unit: &'static str, rate: Rate) -> &mut Self {
-        let usd_per_unit = self.prices[rate];
-        let usd = quantity * usd_per_unit;
-        let usd_per_hour = per_hour(usd, self.usage.metered_hours);
-        self.items.push(LineItem { item, quantity, unit, rate_key: rate.path(), usd_per_unit, usd, usd_per_hour });
+        self.items.push(LineItem::priced(item, (quantity, unit), rate, self.prices, self.usage.metered_hours));
         self
     }
 

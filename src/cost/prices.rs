@@ -59,17 +59,26 @@ pub enum Rate {
     AdvantageCommitmentRetrievalMibPerS,
     /// On-demand Advantage: the share of the commitment this stream carries.
     AdvantageCommitmentShare,
+    /// DynamoDB (KCL lease tables), provisioned: per write capacity unit-hour.
+    DynamoDbWcuHour,
+    /// DynamoDB, provisioned: per read capacity unit-hour.
+    DynamoDbRcuHour,
+    /// DynamoDB, on-demand: per million write request units.
+    DynamoDbMillionWriteRequestUnits,
+    /// DynamoDB, on-demand: per million read request units.
+    DynamoDbMillionReadRequestUnits,
 }
 
 /// How many rates a table has.
 pub const RATE_COUNT: usize = Rate::ALL.len();
 
-/// Table sections, in file order: the report's capacity-mode names.
-pub const SECTIONS: [&str; 3] = ["provisioned", "on_demand", "on_demand_advantage"];
+/// Table sections, in file order: the report's capacity-mode names, then
+/// the services billed beside the stream whatever its mode.
+pub const SECTIONS: [&str; 4] = ["provisioned", "on_demand", "on_demand_advantage", "dynamodb"];
 
 impl Rate {
     /// Every rate, in table order.
-    pub const ALL: [Rate; 20] = [
+    pub const ALL: [Rate; 24] = [
         Rate::ShardHour,
         Rate::MillionPutPayloadUnits,
         Rate::ProvisionedEfoConsumerShardHour,
@@ -90,11 +99,15 @@ impl Rate {
         Rate::AdvantageCommitmentIngestMibPerS,
         Rate::AdvantageCommitmentRetrievalMibPerS,
         Rate::AdvantageCommitmentShare,
+        Rate::DynamoDbWcuHour,
+        Rate::DynamoDbRcuHour,
+        Rate::DynamoDbMillionWriteRequestUnits,
+        Rate::DynamoDbMillionReadRequestUnits,
     ];
 
     /// Its table section and key: `("provisioned", "usd_per_shard_hour")`.
     pub fn section_key(self) -> (&'static str, &'static str) {
-        let [prov, od, oda] = SECTIONS;
+        let [prov, od, oda, ddb] = SECTIONS;
         match self {
             Rate::ShardHour => (prov, "usd_per_shard_hour"),
             Rate::MillionPutPayloadUnits => (prov, "usd_per_million_put_payload_units"),
@@ -116,6 +129,10 @@ impl Rate {
             Rate::AdvantageCommitmentIngestMibPerS => (oda, "commitment_ingest_mib_per_s"),
             Rate::AdvantageCommitmentRetrievalMibPerS => (oda, "commitment_retrieval_mib_per_s"),
             Rate::AdvantageCommitmentShare => (oda, "commitment_share"),
+            Rate::DynamoDbWcuHour => (ddb, "usd_per_wcu_hour"),
+            Rate::DynamoDbRcuHour => (ddb, "usd_per_rcu_hour"),
+            Rate::DynamoDbMillionWriteRequestUnits => (ddb, "usd_per_million_write_request_units"),
+            Rate::DynamoDbMillionReadRequestUnits => (ddb, "usd_per_million_read_request_units"),
         }
     }
 

@@ -22,14 +22,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::cost::meter::{BYTES_PER_GB, HOURS_PER_MONTH, Usage};
 use crate::cost::prices::{PriceTable, Rate};
-use crate::cost::{Costs, bill};
+use crate::cost::{Costs, ServicesCost, bill};
 use crate::metrics::shard::ShardCell;
 use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
 
 use crate::scenario::model::{
-    CapacityMode, ClientSpec, KeyDist, ProducerSpec, RatePattern, ReadLimitModel, ReshardRequest, Scenario, SdkApi,
-    SdkSpec, SplitKey, WriteLimitModel,
+    CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, KeyDist, LeaseTableSpec, ProducerSpec, RatePattern,
+    ReadLimitModel, ReshardRequest, Scenario, SdkApi, SdkSpec, SplitKey, WriteLimitModel,
 };
 use crate::sim::{AutoscalingOutcome, RunOutcome};
 use crate::stream::faults::ErrorCodes;
@@ -283,6 +283,10 @@ pub struct CostReport {
     /// The mode with the lowest `usd_per_hour`.
     #[serde(deserialize_with = "crate::report::label::one")]
     pub cheapest: Label,
+    /// The services billed beside the stream whatever its mode (the KCL
+    /// applications' lease tables): not in the modes' totals.
+    #[serde(default)]
+    pub services: ServicesCost,
     /// Assumptions behind these figures that depend on this run.
     pub notes: Vec<String>,
 }
@@ -803,6 +807,46 @@ pub struct ConsumerReport {
     /// for other kinds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firehose: Option<FirehoseReport>,
+    /// A KCL application's DynamoDB lease table (`polling` and `efo`
+    /// only; absent for other kinds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_table: Option<LeaseTableReport>,
+}
+
+/// What a KCL application's lease table carried and refused.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LeaseTableReport {
+    /// `provisioned` or `on_demand`.
+    #[serde(deserialize_with = "crate::report::label::one")]
+    pub billing: Label,
+    /// Provisioned write and read capacity units (null on-demand).
+    pub wcu: Option<u32>,
+    pub rcu: Option<u32>,
+    /// Checkpoints saved (writes), after the warm-up.
+    pub checkpoints: u64,
+    /// Checkpoints throttled at least once (the record processor waited).
+    pub checkpoints_throttled: u64,
+    /// Of those, the ones still throttled after the SDK's last retry
+    /// (not saved).
+    pub checkpoints_failed: u64,
+    /// Mean wait of a throttled checkpoint, ms.
+    pub checkpoint_wait_ms_mean: f64,
+    /// Lease renewals the table could not admit.
+    pub renewals_throttled: u64,
+    /// Write capacity units consumed per second: mean over the metered
+    /// window, and the busiest whole second.
+    pub write_units_per_s: MeanMax,
+    /// Read capacity units the lease taker's scans consumed per second.
+    pub read_units_per_s: MeanMax,
+}
+
+/// A rate's mean and maximum.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct MeanMax {
+    /// Mean.
+    pub mean: f64,
+    /// Maximum.
+    pub max: f64,
 }
 
 /// What a Firehose stream delivered. Its `end_to_end_latency_ms` runs to
@@ -1088,6 +1132,7 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
         prices[Rate::AdvantageCommitmentRetrievalMibPerS],
         share * 100.0
     ));
+    let services = services_cost(s, o, prices, usage.metered_hours);
     CostReport {
         price_table: PriceTableInfo {
             file: prices.source_file.clone(),
@@ -1103,8 +1148,20 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
         cheapest: modes.cheapest(),
         modes,
         simulated,
+        services,
         notes,
     }
+}
+
+/// The lease tables' bill, from each KCL consumer's meter.
+fn services_cost(s: &Scenario, o: &RunOutcome, prices: &PriceTable, hours: f64) -> ServicesCost {
+    let tables: Vec<_> = (s.consumers.iter().zip(&o.consumers))
+        .filter_map(|(spec, c)| {
+            let used = c.meter.lease_table.as_deref()?;
+            Some((spec.name.as_str(), lease_table_spec(spec)?, used))
+        })
+        .collect();
+    crate::cost::lease_tables(&tables, hours, prices)
 }
 
 fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {
@@ -1240,9 +1297,41 @@ fn consumer_reports(s: &Scenario, o: &RunOutcome) -> Vec<ConsumerReport> {
                     data_freshness_ms: LatencyReport::of(&f.freshness_us.histogram()),
                     ingested_gb_billed: f.ingested_bytes_billed as f64 / (1u64 << 30) as f64,
                 }),
+                lease_table: m.lease_table.as_ref().zip(lease_table_spec(spec)).map(|(t, spec)| {
+                    let per_s =
+                        |units: f64| if t.metered > SimTime::ZERO { units / t.metered.as_secs_f64() } else { 0.0 };
+                    let (billing, wcu, rcu) = match spec {
+                        LeaseTableSpec::Provisioned { wcu, rcu } => ("provisioned", Some(wcu), Some(rcu)),
+                        LeaseTableSpec::OnDemand => ("on_demand", None, None),
+                    };
+                    LeaseTableReport {
+                        billing,
+                        wcu,
+                        rcu,
+                        checkpoints: t.checkpoints,
+                        checkpoints_throttled: t.checkpoints_throttled,
+                        checkpoints_failed: t.checkpoints_failed,
+                        checkpoint_wait_ms_mean: if t.checkpoints_throttled > 0 {
+                            t.checkpoint_wait.as_millis_f64() / t.checkpoints_throttled as f64
+                        } else {
+                            0.0
+                        },
+                        renewals_throttled: t.renewals_throttled.round() as u64,
+                        write_units_per_s: MeanMax { mean: per_s(t.write_units), max: t.write_units_per_s_max },
+                        read_units_per_s: MeanMax { mean: per_s(t.read_units), max: t.read_units_per_s_max },
+                    }
+                }),
             }
         })
         .collect()
+}
+
+/// A KCL consumer's lease table settings (none for other kinds).
+fn lease_table_spec(spec: &ConsumerSpec) -> Option<LeaseTableSpec> {
+    match &spec.kind {
+        ConsumerKind::Polling(_, k) | ConsumerKind::Efo(k) => Some(k.lease_table),
+        ConsumerKind::Lambda(_) | ConsumerKind::Firehose(_) => None,
+    }
 }
 
 fn timeseries(s: &Scenario, o: &RunOutcome) -> Timeseries {

@@ -287,6 +287,26 @@ fn cost_section(p: &Point) -> Section {
             format!("USD for each stretch: {}", stretches.join(" · ")),
         ]);
     }
+    let services = &c.services;
+    if !services.line_items.is_empty() {
+        // One figure per application (its items are in report.json).
+        let mut per_consumer: Vec<(&str, f64)> = Vec::new();
+        for i in &services.line_items {
+            match per_consumer.last_mut() {
+                Some((name, sum)) if *name == i.consumer => *sum += i.item.usd_per_hour,
+                _ => per_consumer.push((&i.consumer, i.item.usd_per_hour)),
+            }
+        }
+        let items: Vec<String> = per_consumer.iter().map(|(name, sum)| format!("{name} {}", usd(*sum))).collect();
+        g.row(vec![
+            "lease tables".to_string(),
+            "besides".to_string(),
+            usd(services.usd_per_hour),
+            usd(services.usd_per_month),
+            String::new(),
+            items.join(" · "),
+        ]);
+    }
     let t = &c.price_table;
     let mut notes = vec![format!(
         "basis: \"simulated\" is the mode this run simulated; \"what-if\" prices the traffic it accepted in \
@@ -299,6 +319,13 @@ fn cost_section(p: &Point) -> Section {
     if !t.overridden.is_empty() {
         let changed: Vec<String> = t.overridden.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         notes.push(format!("changed by the scenario: {}", changed.join(", ")));
+    }
+    if !services.line_items.is_empty() {
+        notes.push(
+            "lease tables: the KCL applications' DynamoDB tables, billed beside the stream in every mode (not in \
+             the modes' totals)"
+                .into(),
+        );
     }
     notes.extend(c.notes.iter().cloned());
     ("Cost".to_string(), g, Some(notes.join("\n")))
@@ -416,6 +443,33 @@ fn consumer_section(p: &Point) -> Section {
             let listed: Vec<String> =
                 causes.iter().filter(|(n, _)| *n > 0).map(|(n, why)| format!("{} {why}", thousands(*n))).collect();
             notes.push(format!("{}: duplicates: {}", c.name, listed.join(", ")));
+        }
+        if let Some(t) = c.lease_table.as_ref().filter(|t| t.wcu.is_some() || t.checkpoints_throttled > 0) {
+            let capacity = match (t.wcu, t.rcu) {
+                (Some(w), Some(r)) => format!("provisioned {w} WCU / {r} RCU"),
+                _ => "on-demand".to_string(),
+            };
+            let mut line = format!(
+                "{} lease table ({capacity}): {:.1} WCU/s mean, {:.1} in the busiest second · {:.2} RCU/s · {} \
+                 checkpoints, {} throttled",
+                c.name,
+                t.write_units_per_s.mean,
+                t.write_units_per_s.max,
+                t.read_units_per_s.mean,
+                thousands(t.checkpoints),
+                thousands(t.checkpoints_throttled),
+            );
+            if t.checkpoints_throttled > 0 {
+                line.push_str(&format!(
+                    " (waiting {:.0} ms on average, {} never saved)",
+                    t.checkpoint_wait_ms_mean,
+                    thousands(t.checkpoints_failed)
+                ));
+            }
+            if t.renewals_throttled > 0 {
+                line.push_str(&format!(" · {} lease renewals throttled", thousands(t.renewals_throttled)));
+            }
+            notes.push(line);
         }
         if c.read_errors_by_code.internal_failure > 0 {
             notes.push(format!(

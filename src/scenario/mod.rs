@@ -341,6 +341,8 @@ kind = "lambda"
             checkpoint_interval: SimTime::ZERO,
             failure: None,
             parent_shard_poll_interval: SimTime::from_secs(10),
+            failover_time: SimTime::from_secs(10),
+            lease_table: LeaseTableSpec::OnDemand,
         };
         let lambda = |retrieval, batch_size, window_s, pf, error_rate, retries| LambdaSpec {
             retrieval,
@@ -356,6 +358,8 @@ kind = "lambda"
             checkpoint_interval: SimTime::from_secs(60),
             failure: Some(WorkerFailure { worker: 1, at: SimTime::from_secs(30), failover_time: ms(20_000.0) }),
             parent_shard_poll_interval: SimTime::from_secs(10),
+            failover_time: ms(20_000.0),
+            lease_table: LeaseTableSpec::OnDemand,
         };
         assert_eq!(
             s.consumers,
@@ -900,8 +904,19 @@ records_per_s = 1
         );
         let index = errors(&efo("workers = 2\nworker_failure = { worker = 2, at_s = 1 }\n"), &[]);
         assert!(index[0].contains("worker_failure.worker must be < workers (2), got 2"), "{index:?}");
-        let alone = errors(&efo("failover_time_ms = 500\n"), &[]);
-        assert!(alone[0].contains("failover_time_ms applies only with worker_failure"), "{alone:?}");
+        // Without a failure the lease duration still sets the renewals.
+        let alone = load_ok(&efo("failover_time_ms = 500\n"), &[]);
+        let ConsumerKind::Efo(k) = &alone.consumers[0].kind else { panic!("efo") };
+        assert_eq!(k.failover_time, SimTime::from_millis_f64(500.0));
+        // The lease table: on-demand by default, provisioned with both units.
+        assert_eq!(k.lease_table, LeaseTableSpec::OnDemand);
+        let table = load_ok(&efo("lease_table = { billing = \"provisioned\", wcu = 5, rcu = 3 }\n"), &[]);
+        let ConsumerKind::Efo(k) = &table.consumers[0].kind else { panic!("efo") };
+        assert_eq!(k.lease_table, LeaseTableSpec::Provisioned { wcu: 5, rcu: 3 });
+        let missing = errors(&efo("lease_table = { billing = \"provisioned\", wcu = 5 }\n"), &[]);
+        assert!(missing[0].ends_with("consumers[0].lease_table.rcu: missing required key"), "{missing:?}");
+        let stray = errors(&efo("lease_table = { billing = \"on_demand\", wcu = 5 }\n"), &[]);
+        assert!(stray[0].contains("consumers[0].lease_table.wcu: unknown key"), "{stray:?}");
         let late = errors(&efo("workers = 2\nworker_failure = { worker = 1, at_s = 60 }\n"), &[]);
         assert!(
             late[0].contains("consumers[0].worker_failure.at_s: must be < duration_s (60.0 s), got 60.0"),

@@ -921,6 +921,22 @@ pub struct KclSpec {
     /// checks whether its parents reached SHARD_END, > 0, default 10,000 ms
     /// (KCL `parentShardPollIntervalMillis`).
     pub parent_shard_poll_interval: SimTime,
+    /// `failover_time_ms` (with or without a failure): the lease duration,
+    /// which sets how often leases are renewed (default 10,000 ms).
+    pub failover_time: SimTime,
+    /// `lease_table`: the application's DynamoDB lease table.
+    pub lease_table: LeaseTableSpec,
+}
+
+/// `lease_table = { billing = "provisioned", wcu = W, rcu = R }` or
+/// `{ billing = "on_demand" }` (the default: the KCL creates its table
+/// PAY_PER_REQUEST, reference §9.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaseTableSpec {
+    /// Provisioned capacity: write and read capacity units, 1–40,000 each.
+    Provisioned { wcu: u32, rcu: u32 },
+    /// On-demand: billed per request, never throttled in shardsim.
+    OnDemand,
 }
 
 /// One worker failing during the run.

@@ -23,9 +23,9 @@ pub use reshard::warnings as reshard_warnings;
 use super::errors::Sink;
 use super::model::{
     AgentSpec, Arrival, CapacityMode, ClientSpec, ConsumerKind, ConsumerSpec, FirehoseSpec, KclSpec, KeyDist, KeySalt,
-    KplSpec, LambdaSpec, LatencyDist, OnDemandSpec, Ordering, PartitionKeyOption, PollingSpec, PricingSpec,
-    ProducerSpec, RatePattern, ReadLimitModel, RequestSpec, Retrieval, Scenario, SdkApi, SdkSpec, SizeDist, Slo,
-    StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
+    KplSpec, LambdaSpec, LatencyDist, LeaseTableSpec, OnDemandSpec, Ordering, PartitionKeyOption, PollingSpec,
+    PricingSpec, ProducerSpec, RatePattern, ReadLimitModel, RequestSpec, Retrieval, Scenario, SdkApi, SdkSpec,
+    SizeDist, Slo, StreamSpec, TraceSpec, WorkerFailure, WriteLimitModel,
 };
 use super::tree::{Entry, Node, Origin, Value, fmt_float, index_path, key_path, quote};
 use crate::stream::limits;
@@ -605,12 +605,14 @@ fn kcl_spec(t: &mut TableReader<'_>) -> Option<KclSpec> {
     let failover = t.opt("failover_time_ms", failover_ms, |v| v.millis(Interval::POSITIVE));
     let parent_poll = SimTime::from_millis_f64(limits::KCL_PARENT_SHARD_POLL_INTERVAL_DEFAULT_MS);
     let parent_poll = t.opt("parent_shard_poll_interval_ms", parent_poll, |v| v.millis(Interval::POSITIVE));
+    let lease_table = t.opt("lease_table", LeaseTableSpec::OnDemand, |v| {
+        v.tagged(
+            "billing",
+            &[("provisioned", provisioned_lease_table), ("on_demand", |_| Some(LeaseTableSpec::OnDemand))],
+        )
+    });
     let (workers, failure, failover) = (workers?, failure?, failover?);
     let failure = match (failure, workers) {
-        (None, _) if t.has("failover_time_ms") => {
-            t.fail_at(&["failover_time_ms"], "failover_time_ms applies only with worker_failure".into());
-            return None;
-        }
         (None, _) => None,
         (Some(_), None) => {
             t.fail_at(&["worker_failure"], "worker_failure requires workers (the failing worker is an index)".into());
@@ -628,7 +630,17 @@ fn kcl_spec(t: &mut TableReader<'_>) -> Option<KclSpec> {
         checkpoint_interval: checkpoint?,
         failure,
         parent_shard_poll_interval: parent_poll?,
+        failover_time: failover,
+        lease_table: lease_table?,
     })
+}
+
+/// `lease_table = { billing = "provisioned", wcu, rcu }`.
+fn provisioned_lease_table(t: &mut TableReader<'_>) -> Option<LeaseTableSpec> {
+    let most = limits::DYNAMODB_TABLE_MAX_CAPACITY_UNITS;
+    let wcu = t.req("wcu", |v| v.int(1, most));
+    let rcu = t.req("rcu", |v| v.int(1, most));
+    Some(LeaseTableSpec::Provisioned { wcu: wcu?, rcu: rcu? })
 }
 
 /// `worker_failure = { worker, at_s }`.

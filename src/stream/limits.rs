@@ -73,6 +73,31 @@ pub const SHARD_QUOTA_DEFAULT: u32 = 10_000;
 /// KCL `failoverTimeMillis` default: a lease not renewed for this long is
 /// taken by another worker (§9.1).
 pub const KCL_FAILOVER_TIME_DEFAULT_MS: f64 = 10_000.0;
+/// The KCL renews its leases every `failoverTimeMillis / 3 − epsilon`
+/// (epsilon 25 ms: 3,308 ms by default), and its lease taker scans the
+/// lease table every `(failoverTimeMillis + epsilon) × 2` (20,050 ms)
+/// (§9.1, `DynamoDBLeaseCoordinator`, `CommonCalculations`).
+pub const KCL_EPSILON_MS: f64 = 25.0;
+/// A read unit covers 4 KB read strongly consistent; the lease taker's
+/// scan is eventually consistent (`DynamoDBLeaseRefresher` leaves
+/// `consistentRead` unset), half a unit per 4 KB of the items' sizes summed.
+pub const DYNAMODB_READ_UNIT_BYTES: f64 = 4_096.0;
+/// Bytes of one lease item: leaseKey, checkpoint and its sub-sequence
+/// number, leaseCounter, leaseOwner, ownerSwitchesSinceCheckpoint,
+/// parentShardId, childShardIds and the hash key range (§9.2) with their
+/// attribute names, about 400 bytes (shardsim's estimate); under 1 KB, so
+/// each write is one write unit.
+pub const KCL_LEASE_ITEM_BYTES: f64 = 400.0;
+/// DynamoDB keeps up to 300 seconds of unused provisioned capacity for
+/// bursts (the DynamoDB developer guide, "Burst capacity").
+pub const DYNAMODB_BURST_S: f64 = 300.0;
+/// Most capacity units one provisioned table may have by default (the
+/// per-table quota, 40,000 read and 40,000 write units).
+pub const DYNAMODB_TABLE_MAX_CAPACITY_UNITS: u32 = 40_000;
+/// The AWS SDK for Java 2.x retries a DynamoDB call up to 8 times
+/// (`DynamoDbRetryPolicy`, `MAX_ERROR_RETRY`), a throttled one after the
+/// SDK's throttling back-off ("equal jitter" from 500 ms up to 20 s).
+pub const DYNAMODB_SDK_MAX_RETRIES: u32 = 8;
 
 /// Lambda event-source mapping `BatchSize`: default and maximum (§10).
 pub const LAMBDA_BATCH_SIZE_DEFAULT: u32 = 100;

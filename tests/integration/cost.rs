@@ -260,6 +260,6 @@ fn unknown_pricing_keys_and_bad_price_tables_exit_2() {
     let bad = shardsim::cost::prices::BUILT_IN_TEXT.replace("efo_usd_per_gb = 0.013", "efo_usd_per_gb = \"cheap\"");
     let (code, _, stderr) = run_in_dir(&format!("pricing = \"bad.toml\"\n{SMALL}"), &[("bad.toml", &bad)], &[]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("bad.toml:23:18: provisioned.efo_usd_per_gb: expected a number"), "{stderr}");
+    assert!(stderr.contains("bad.toml:25:18: provisioned.efo_usd_per_gb: expected a number"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

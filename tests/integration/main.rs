@@ -18,6 +18,7 @@ mod firehose;
 mod hashing;
 mod kpl;
 mod lambda;
+mod lease_table;
 mod on_demand;
 mod partition;
 mod replay;

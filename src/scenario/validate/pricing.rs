@@ -38,7 +38,7 @@ pub(crate) fn price_table(root: &Node, sink: &Sink, source_file: &str) -> Option
     })
 }
 
-/// Reads the rate keys of the mode sections of `t` — every one when
+/// Reads the rate keys of the sections of `t` — every one when
 /// `required`, else those present — handing each valid value to `found`;
 /// returns whether all were valid (and present, when required).
 fn read_rates(t: &mut TableReader<'_>, required: bool, mut found: impl FnMut(Rate, f64)) -> bool {
@@ -173,12 +173,13 @@ mod tests {
     #[test]
     fn the_built_in_table_has_the_reference_rates_and_a_source_for_each() {
         let t = built_in_prices();
-        assert_eq!((t.region.as_str(), t.currency.as_str(), t.as_of.as_str()), ("us-east-1", "USD", "2026-03-09"));
+        assert_eq!((t.region.as_str(), t.currency.as_str(), t.as_of.as_str()), ("us-east-1", "USD", "2026-07-30"));
         // Reference §11.2.
         let expected = [
             0.015, 0.014, 0.015, 0.013, 0.02, 0.0, 0.023, // provisioned (closed shards: shardsim's 0)
             0.04, 0.08, 0.04, 0.05, 0.10, 0.023, // on-demand Standard
             0.032, 0.016, 0.016, 0.023, 25.0, 25.0, 1.0, // Advantage
+            0.00065, 0.00013, 0.625, 0.125, // DynamoDB lease tables
         ];
         assert_eq!(t.values, expected);
         for rate in Rate::ALL {
@@ -241,12 +242,12 @@ mod tests {
     #[test]
     fn a_price_table_file_must_be_complete_and_well_formed() {
         let broken = BUILT_IN_TEXT
-            .replace("as_of = \"2026-03-09\"", "as_of = \"9 March 2026\"")
+            .replace("as_of = \"2026-07-30\"", "as_of = \"30 July 2026\"")
             .replace("usd_per_stream_hour = 0.04\n", "")
             .replace("\"provisioned.usd_per_shard_hour\" =", "\"provisioned.usd_per_shard_hours\" =");
         let lines = errors(load_prices("eu.toml", &broken));
         assert_eq!(lines.len(), 3, "{lines:?}");
-        assert!(lines[0].contains("table.as_of: expected a date as \"YYYY-MM-DD\", got \"9 March 2026\""), "{lines:?}");
+        assert!(lines[0].contains("table.as_of: expected a date as \"YYYY-MM-DD\", got \"30 July 2026\""), "{lines:?}");
         assert!(lines[1].contains("on_demand.usd_per_stream_hour: missing required key"), "{lines:?}");
         assert!(lines[2].contains("unknown rate; valid keys: provisioned.usd_per_shard_hour, "), "{lines:?}");
         assert!(lines.iter().all(|l| l.starts_with("eu.toml:")), "{lines:?}");
