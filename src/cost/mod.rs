@@ -2,8 +2,8 @@
 //! capacity mode — provisioned, on-demand Standard and on-demand Advantage —
 //! as line items anyone can audit (quantity × rate = amount), totalled per
 //! hour and per 720-hour month; and the services billed beside the stream
-//! whatever its mode (the KCL applications' DynamoDB lease tables). Pure:
-//! the table is loaded by the caller.
+//! whatever its mode (the KCL applications' DynamoDB lease tables, Firehose
+//! streams' ingestion). Pure: the table is loaded by the caller.
 
 pub mod meter;
 pub mod prices;
@@ -49,7 +49,7 @@ impl LineItem {
 
 /// The services billed beside the stream, the same whatever its capacity
 /// mode, so not in the modes' totals: each KCL application's DynamoDB
-/// lease table.
+/// lease table, each Firehose stream's ingestion.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServicesCost {
     /// Total per hour.
@@ -72,15 +72,32 @@ pub struct ServiceItem {
     pub item: LineItem,
 }
 
-/// The lease tables' bill: each `(consumer, table, what it consumed)` over
-/// `hours` metered. A provisioned table is billed for its capacity, used
-/// or not; an on-demand one for the request units it consumed.
-pub fn lease_tables(tables: &[(&str, LeaseTableSpec, &LeaseTableMeter)], hours: f64, p: &PriceTable) -> ServicesCost {
+/// What one consumer used of a service beside the stream.
+#[derive(Clone, Copy, Debug)]
+pub enum ServiceUse<'a> {
+    /// A KCL application's lease table, and what it consumed.
+    LeaseTable(LeaseTableSpec, &'a LeaseTableMeter),
+    /// A Firehose stream's bytes ingested, each record rounded up to 5 KB.
+    FirehoseIngestion(u64),
+}
+
+/// The services' bill: each `(consumer, what it used)` over `hours`
+/// metered. A provisioned lease table is billed for its capacity, used or
+/// not; an on-demand one for the request units it consumed; a Firehose
+/// stream per GB ingested.
+pub fn services(uses: &[(&str, ServiceUse<'_>)], hours: f64, p: &PriceTable) -> ServicesCost {
     let mut line_items = Vec::new();
-    for &(consumer, spec, used) in tables {
+    for &(consumer, used) in uses {
         let mut item = |name, quantity, unit, rate| {
             let item = LineItem::priced(name, (quantity, unit), rate, p, hours);
             line_items.push(ServiceItem { consumer: consumer.to_string(), item });
+        };
+        let (spec, used) = match used {
+            ServiceUse::LeaseTable(spec, used) => (spec, used),
+            ServiceUse::FirehoseIngestion(bytes) => {
+                item("firehose_ingestion", gb(bytes), "GB", Rate::FirehoseGbIngested);
+                continue;
+            }
         };
         match spec {
             LeaseTableSpec::Provisioned { wcu, rcu } => {

@@ -67,6 +67,9 @@ pub enum Rate {
     DynamoDbMillionWriteRequestUnits,
     /// DynamoDB, on-demand: per million read request units.
     DynamoDbMillionReadRequestUnits,
+    /// Firehose: per GB ingested from a Kinesis data stream, each record
+    /// rounded up to 5 KB.
+    FirehoseGbIngested,
 }
 
 /// How many rates a table has.
@@ -74,11 +77,11 @@ pub const RATE_COUNT: usize = Rate::ALL.len();
 
 /// Table sections, in file order: the report's capacity-mode names, then
 /// the services billed beside the stream whatever its mode.
-pub const SECTIONS: [&str; 4] = ["provisioned", "on_demand", "on_demand_advantage", "dynamodb"];
+pub const SECTIONS: [&str; 5] = ["provisioned", "on_demand", "on_demand_advantage", "dynamodb", "firehose"];
 
 impl Rate {
     /// Every rate, in table order.
-    pub const ALL: [Rate; 24] = [
+    pub const ALL: [Rate; 25] = [
         Rate::ShardHour,
         Rate::MillionPutPayloadUnits,
         Rate::ProvisionedEfoConsumerShardHour,
@@ -103,11 +106,12 @@ impl Rate {
         Rate::DynamoDbRcuHour,
         Rate::DynamoDbMillionWriteRequestUnits,
         Rate::DynamoDbMillionReadRequestUnits,
+        Rate::FirehoseGbIngested,
     ];
 
     /// Its table section and key: `("provisioned", "usd_per_shard_hour")`.
     pub fn section_key(self) -> (&'static str, &'static str) {
-        let [prov, od, oda, ddb] = SECTIONS;
+        let [prov, od, oda, ddb, firehose] = SECTIONS;
         match self {
             Rate::ShardHour => (prov, "usd_per_shard_hour"),
             Rate::MillionPutPayloadUnits => (prov, "usd_per_million_put_payload_units"),
@@ -133,6 +137,7 @@ impl Rate {
             Rate::DynamoDbRcuHour => (ddb, "usd_per_rcu_hour"),
             Rate::DynamoDbMillionWriteRequestUnits => (ddb, "usd_per_million_write_request_units"),
             Rate::DynamoDbMillionReadRequestUnits => (ddb, "usd_per_million_read_request_units"),
+            Rate::FirehoseGbIngested => (firehose, "usd_per_gb_ingested"),
         }
     }
 

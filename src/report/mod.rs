@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cost::meter::{BYTES_PER_GB, HOURS_PER_MONTH, Usage};
 use crate::cost::prices::{PriceTable, Rate};
-use crate::cost::{Costs, ServicesCost, bill};
+use crate::cost::{Costs, ServiceUse, ServicesCost, bill};
 use crate::metrics::shard::ShardCell;
 use crate::metrics::{ProducerCounters, ratio};
 use hdrhistogram::Histogram;
@@ -284,7 +284,8 @@ pub struct CostReport {
     #[serde(deserialize_with = "crate::report::label::one")]
     pub cheapest: Label,
     /// The services billed beside the stream whatever its mode (the KCL
-    /// applications' lease tables): not in the modes' totals.
+    /// applications' lease tables, Firehose streams' ingestion): not in the
+    /// modes' totals.
     #[serde(default)]
     pub services: ServicesCost,
     /// Assumptions behind these figures that depend on this run.
@@ -1153,15 +1154,20 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
     }
 }
 
-/// The lease tables' bill, from each KCL consumer's meter.
+/// The services' bill, from each consumer's meter: KCL applications' lease
+/// tables, Firehose streams' ingestion.
 fn services_cost(s: &Scenario, o: &RunOutcome, prices: &PriceTable, hours: f64) -> ServicesCost {
-    let tables: Vec<_> = (s.consumers.iter().zip(&o.consumers))
+    let uses: Vec<_> = (s.consumers.iter().zip(&o.consumers))
         .filter_map(|(spec, c)| {
-            let used = c.meter.lease_table.as_deref()?;
-            Some((spec.name.as_str(), lease_table_spec(spec)?, used))
+            let used = match (&c.meter.lease_table, &c.meter.firehose) {
+                (Some(table), _) => ServiceUse::LeaseTable(lease_table_spec(spec)?, table),
+                (_, Some(f)) => ServiceUse::FirehoseIngestion(f.ingested_bytes_billed),
+                (None, None) => return None,
+            };
+            Some((spec.name.as_str(), used))
         })
         .collect();
-    crate::cost::lease_tables(&tables, hours, prices)
+    crate::cost::services(&uses, hours, prices)
 }
 
 fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {

@@ -299,7 +299,7 @@ fn cost_section(p: &Point) -> Section {
         }
         let items: Vec<String> = per_consumer.iter().map(|(name, sum)| format!("{name} {}", usd(*sum))).collect();
         g.row(vec![
-            "lease tables".to_string(),
+            "other services".to_string(),
             "besides".to_string(),
             usd(services.usd_per_hour),
             usd(services.usd_per_month),
@@ -322,8 +322,8 @@ fn cost_section(p: &Point) -> Section {
     }
     if !services.line_items.is_empty() {
         notes.push(
-            "lease tables: the KCL applications' DynamoDB tables, billed beside the stream in every mode (not in \
-             the modes' totals)"
+            "other services: the KCL applications' DynamoDB lease tables and Firehose streams' ingestion, billed \
+             beside the stream in every mode (not in the modes' totals)"
                 .into(),
         );
     }

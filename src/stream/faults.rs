@@ -8,7 +8,7 @@
 //! wake): [`Faults::puts_at`] and [`Faults::reads_at`] answer `None`
 //! outside every window.
 
-use crate::scenario::model::{Fault, FaultKind};
+use crate::scenario::model::{Fault, FaultKind, ShardSet};
 use crate::time::SimTime;
 
 /// The error codes a client can be told, in the order reports list them.
@@ -110,6 +110,16 @@ impl Faults {
             .then_some(ReadFaults { faults: self, now })
     }
 
+    /// The probability that something on `shard` fails at `now`, from the
+    /// open windows `of` gives a rate and shards for.
+    fn failing(&self, now: SimTime, shard: u32, of: fn(&FaultKind) -> Option<(f64, &ShardSet)>) -> f64 {
+        let ok: f64 = (self.open_at(now).filter_map(of))
+            .filter(|(_, shards)| shards.contains(shard))
+            .map(|(rate, _)| 1.0 - rate)
+            .product();
+        1.0 - ok
+    }
+
     /// The latency windows, for a client's requests.
     pub fn slowdowns(&self) -> Slowdowns {
         (self.windows.iter())
@@ -125,26 +135,20 @@ impl PutFaults<'_> {
     /// Probability that a record offered to `shard` fails with
     /// `InternalFailure`.
     pub fn internal(&self, shard: u32) -> f64 {
-        let ok: f64 = (self.faults.open_at(self.now))
-            .map(|k| match k {
-                FaultKind::InternalFailure { rate, shards } if shards.contains(shard) => 1.0 - rate,
-                _ => 1.0,
-            })
-            .product();
-        1.0 - ok
+        self.faults.failing(self.now, shard, |k| match k {
+            FaultKind::InternalFailure { rate, shards } => Some((*rate, shards)),
+            _ => None,
+        })
     }
 }
 
 impl ReadFaults<'_> {
     /// Probability that a read of `shard` fails with `InternalFailure`.
     pub fn failure(&self, shard: u32) -> f64 {
-        let ok: f64 = (self.faults.open_at(self.now))
-            .map(|k| match k {
-                FaultKind::ReadFailure { rate, shards } if shards.contains(shard) => 1.0 - rate,
-                _ => 1.0,
-            })
-            .product();
-        1.0 - ok
+        self.faults.failing(self.now, shard, |k| match k {
+            FaultKind::ReadFailure { rate, shards } => Some((*rate, shards)),
+            _ => None,
+        })
     }
 }
 
@@ -156,7 +160,6 @@ pub fn slowdown_at(slowdowns: &[(SimTime, SimTime, f64)], now: SimTime) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::model::ShardSet;
 
     fn s(secs: u64) -> SimTime {
         SimTime::from_secs(secs)

@@ -3,8 +3,7 @@
 //! the MD5 of the data (32 bytes), and it never gives a record up — under
 //! throttling its publisher backs off instead.
 
-use crate::common::{INSTANT_REQUESTS, report};
-use shardsim::report::Point;
+use crate::common::{INSTANT_REQUESTS, assert_conserved, point};
 
 /// `instances` log servers writing `per_instance` 300-byte lines a second,
 /// evenly spaced, for `duration_s`, into `shards` shards, with the agent's
@@ -19,18 +18,6 @@ fn servers(instances: u32, per_instance: u32, shards: u32, duration_s: u32, agen
          [[consumers]]\nname = \"r\"\nkind = \"polling\"\nidle_time_between_reads_ms = 200\n",
         instances * per_instance
     )
-}
-
-fn point(text: &str) -> Point {
-    report(text).points.remove(0)
-}
-
-fn assert_conserved(p: &Point) {
-    let f = &p.producers.total;
-    assert_eq!(f.user_records, f.records_put + f.records_dropped + p.producers.records_in_flight, "{f:?}");
-    let c = &p.consumers[0];
-    let stored = f.records_put + f.duplicates_put;
-    assert_eq!(c.records_delivered + c.duplicates_stored + c.records_expired + c.records_unread, stored, "{c:?}");
 }
 
 #[test]

@@ -27,6 +27,23 @@ pub fn report(text: &str) -> Report {
     Report::single(&s, s.seed, &o, &prices(&s))
 }
 
+/// The one point of a scenario's report.
+pub fn point(text: &str) -> shardsim::report::Point {
+    report(text).points.remove(0)
+}
+
+/// Every record of a point is accounted for: put, dropped or in flight on
+/// the producers' side; delivered (stored copies apart), expired or unread
+/// on each reader's.
+pub fn assert_conserved(p: &shardsim::report::Point) {
+    let f = &p.producers.total;
+    assert_eq!(f.user_records, f.records_put + f.records_dropped + p.producers.records_in_flight, "{f:?}");
+    let stored = f.records_put + f.duplicates_put;
+    for c in &p.consumers {
+        assert_eq!(c.records_delivered + c.duplicates_stored + c.records_expired + c.records_unread, stored, "{c:?}");
+    }
+}
+
 /// The built-in price table with the scenario's `[pricing]` rates.
 pub fn prices(s: &Scenario) -> PriceTable {
     assert!(s.pricing.file.is_none(), "tests with a price table file go through app::prices_for");

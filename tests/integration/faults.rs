@@ -4,8 +4,7 @@
 //! trips by its factor, and read failures cost a reader calls but no
 //! records. Every test checks conservation on both sides.
 
-use crate::common::{INSTANT_REQUESTS, report, shardsim};
-use shardsim::report::Point;
+use crate::common::{INSTANT_REQUESTS, assert_conserved, point, shardsim};
 
 /// One SDK instance offering `records_per_s` 200-byte records, evenly
 /// spaced, over 10,000 uniform keys on 8 shards for `duration_s`, with its
@@ -22,22 +21,6 @@ fn scenario(records_per_s: u32, duration_s: u32, sdk: &str, faults: &str, consum
 }
 
 const POLLING: &str = "[[consumers]]\nname = \"r\"\nkind = \"polling\"\nidle_time_between_reads_ms = 200\n";
-
-fn point(text: &str) -> Point {
-    report(text).points.remove(0)
-}
-
-/// Every record is accounted for: put, dropped or in flight on the
-/// producer's side; delivered (copies apart), expired or unread on each
-/// reader's.
-fn assert_conserved(p: &Point) {
-    let f = &p.producers.total;
-    assert_eq!(f.user_records, f.records_put + f.records_dropped + p.producers.records_in_flight, "{f:?}");
-    for c in &p.consumers {
-        let stored = f.records_put + f.duplicates_put;
-        assert_eq!(c.records_delivered + c.duplicates_stored + c.records_expired + c.records_unread, stored, "{c:?}");
-    }
-}
 
 /// `|observed − expected| < k·sd` for a binomial count of `n` trials of
 /// probability `p`.

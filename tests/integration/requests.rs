@@ -4,8 +4,7 @@
 //! stores its records twice — counted once by the producer as put, once
 //! as a duplicate, and delivered twice by every reader.
 
-use crate::common::{report, run};
-use shardsim::report::Point;
+use crate::common::{assert_conserved, point, run};
 
 /// One instance of `client` offering `records_per_s` 200-byte records,
 /// evenly spaced, on 8 shards for `duration_s`, with the client's extra
@@ -19,21 +18,6 @@ fn scenario(client: &str, records_per_s: u32, duration_s: u32, extra: &str) -> S
          [producers.{client}]\n{extra}\n\
          [[consumers]]\nname = \"r\"\nkind = \"polling\"\nidle_time_between_reads_ms = 200\n"
     )
-}
-
-fn point(text: &str) -> Point {
-    report(text).points.remove(0)
-}
-
-/// Every record is accounted for: put, dropped or in flight on the
-/// producer's side; delivered (copies apart), expired or unread on the
-/// reader's.
-fn assert_conserved(p: &Point) {
-    let f = &p.producers.total;
-    assert_eq!(f.user_records, f.records_put + f.records_dropped + p.producers.records_in_flight, "{f:?}");
-    let c = &p.consumers[0];
-    let stored = f.records_put + f.duplicates_put;
-    assert_eq!(c.records_delivered + c.duplicates_stored + c.records_expired + c.records_unread, stored, "{c:?}");
 }
 
 #[test]

@@ -180,6 +180,7 @@ mod tests {
             0.04, 0.08, 0.04, 0.05, 0.10, 0.023, // on-demand Standard
             0.032, 0.016, 0.016, 0.023, 25.0, 25.0, 1.0, // Advantage
             0.00065, 0.00013, 0.625, 0.125, // DynamoDB lease tables
+            0.029, // Firehose ingestion
         ];
         assert_eq!(t.values, expected);
         for rate in Rate::ALL {

@@ -1,9 +1,11 @@
-//! KCL lease tables against closed forms: renewals every 3,308 ms per
-//! lease, a checkpoint per batch, scans every 20,050 ms per worker at half
-//! a read unit per 4 KB of 400-byte items; a provisioned table throttles
-//! checkpoints once they outrun its write capacity (and its 300 s of
-//! burst), and not before; throttled checkpoints lag, so a failover
-//! re-delivers more; the bill is capacity × hours or units × price.
+//! The services billed beside the stream, against closed forms. A KCL
+//! lease table: renewals every 3,308 ms per lease, a checkpoint per batch,
+//! scans every 20,050 ms per worker at half a read unit per 4 KB of
+//! 400-byte items; a provisioned table throttles checkpoints once they
+//! outrun its write capacity (and its 300 s of burst), and not before;
+//! throttled checkpoints lag, so a failover re-delivers more; the bill is
+//! capacity × hours or units × price. A Firehose stream is billed per GB
+//! ingested, each record in 5 KB steps.
 
 use crate::common::{consumer, consumer_scenario, report};
 use shardsim::report::{ConsumerReport, Point};
@@ -105,4 +107,26 @@ fn throttled_checkpoints_make_a_failover_deliver_more_again() {
     // The failed worker's shards resume from checkpoints that lag further
     // behind when the table throttles them.
     assert!(again(&tight) > again(&on_demand), "{} vs {}", again(&tight), again(&on_demand));
+}
+
+#[test]
+fn a_firehose_stream_is_billed_per_gb_ingested_in_5_kb_steps_beside_the_stream() {
+    // 200-byte records: each billed as 5 KB (5,120 bytes).
+    let text = consumer_scenario(2, 100, 120, "", &consumer("firehose", "archive", ""));
+    let p = report(&text).points.remove(0);
+    let f = p.consumers[0].firehose.as_ref().expect("a Firehose report");
+    let items = &p.cost.services.line_items;
+    assert_eq!(items.len(), 1, "{items:?}");
+    let ingestion = &items[0].item;
+    assert_eq!((items[0].consumer.as_str(), ingestion.rate_key.as_str()), ("archive", "firehose.usd_per_gb_ingested"));
+    assert!((ingestion.quantity - f.ingested_gb_billed).abs() < 1e-12);
+    // Every record read was billed 5,120 bytes.
+    let read = p.consumers[0].records_delivered + p.consumers[0].records_unread;
+    let billed = f.ingested_gb_billed * (1u64 << 30) as f64;
+    assert!(billed <= read as f64 * 5_120.0 + 0.5 && billed >= p.consumers[0].records_delivered as f64 * 5_120.0 - 0.5);
+    assert!((ingestion.usd - ingestion.quantity * 0.029).abs() < 1e-12);
+    // Beside the stream: the modes' totals are their own items alone.
+    let provisioned = &p.cost.modes.provisioned;
+    let sum: f64 = provisioned.line_items.iter().map(|i| i.usd).sum();
+    assert!((sum - provisioned.usd_for_run).abs() < 1e-12);
 }
