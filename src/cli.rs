@@ -102,7 +102,8 @@ pub struct ParallelArgs {
     /// build its SDK producers' calls ahead. Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_024))]
     pub threads: Option<u32>,
-    /// Print nothing on standard output or standard error except errors.
+    /// Print no progress, notes or summary; standard output stays empty
+    /// unless --format asks for the report.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -116,9 +117,10 @@ pub struct RunArgs {
     /// Folder for reports; each scenario writes <DIR>/<name>/report.json.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
-    /// What to print on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// What to print on standard output (default: table). Given, it is
+    /// printed even with --quiet.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Threads and quiet.
     #[command(flatten)]
     pub parallel: ParallelArgs,
@@ -151,14 +153,16 @@ pub struct MergeArgs {
     /// Folder for reports; each scenario writes <DIR>/<name>/report.json.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub out: PathBuf,
-    /// What to print on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// What to print on standard output (default: table). Given, it is
+    /// printed even with --quiet.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write no PNG charts (report.json, timeseries.csv and index.html are
     /// still written).
     #[arg(long)]
     pub no_charts: bool,
-    /// Print nothing on standard output or standard error except errors.
+    /// Print no progress, notes or summary; standard output stays empty
+    /// unless --format asks for the report.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -175,6 +179,11 @@ pub struct RecommendArgs {
     /// Largest shard count to try.
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_shards: u32,
+    /// What to print on standard output (default: table): the summary, the
+    /// recommend.json document, or the summary as Markdown. Given, it is
+    /// printed even with --quiet.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Threads and quiet.
     #[command(flatten)]
     pub parallel: ParallelArgs,
@@ -188,7 +197,7 @@ pub struct CheckArgs {
     pub load: LoadArgs,
 }
 
-/// Standard-output format of `run`.
+/// Standard-output format of `run`, `merge` and `recommend`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Aligned text tables.

@@ -482,16 +482,20 @@ pub struct Published<'a> {
 
 /// Writes each report's folder under `out` — `report.json`, the charts
 /// (unless `no_charts`), `timeseries.csv` for a single configuration and
-/// `index.html` — prints them in `format` unless quiet, and returns the
+/// `index.html` — prints them in `format` (a table when none is asked
+/// for), unless quiet and no format was asked for, and returns the
 /// exit code their SLO verdicts give. `run` and `merge` both write through
 /// it, so a merged folder is the folder a single run writes.
 pub fn publish(
     out: &Path,
     published: &[Published],
-    format: Format,
+    format: Option<Format>,
     no_charts: bool,
     quiet: bool,
 ) -> Result<ExitCode, String> {
+    // Asked for, the report is printed: --quiet silences the rest.
+    let print = format.is_some() || !quiet;
+    let format = format.unwrap_or(Format::Table);
     let mut stdout = String::new();
     for Published { report, text, arguments } in published {
         let name = &report.scenario.name;
@@ -506,6 +510,12 @@ pub fn publish(
         }
         let listed: Vec<(&str, &str)> = charts.iter().map(|c| (c.file, c.title.as_str())).collect();
         write_file(out, name, "index.html", &report::html::index(report, &listed, text, arguments, csv))?;
+        let mut written = vec!["report.json", "index.html"];
+        written.extend(charts.iter().map(|c| c.file));
+        if csv {
+            written.push("timeseries.csv");
+        }
+        remove_stale(&out.join(name), &written)?;
         match format {
             Format::Table => {
                 stdout.push_str(&render(report, Flavour::Text));
@@ -515,11 +525,28 @@ pub fn publish(
             Format::Json => stdout.push_str(&json::to_json(report)),
         }
     }
-    if !quiet {
+    if print {
         print!("{stdout}");
     }
     let broken = published.iter().any(|p| slo_broken(p.report));
     Ok(if broken { ExitCode::from(EXIT_SLO_BROKEN) } else { ExitCode::SUCCESS })
+}
+
+/// Removes the files of `dir` that this run did not write (`written`), so
+/// that every file in a report's folder belongs to that report; a
+/// partition's `report.part-K-of-N.json` files, which `merge` reads, are
+/// kept, and so are folders.
+fn remove_stale(dir: &Path, written: &[&str]) -> Result<(), String> {
+    let fail = |what: &str, p: &Path, e: std::io::Error| format!("{}: cannot {what}: {e}", p.display());
+    for entry in fs::read_dir(dir).map_err(|e| fail("list folder", dir, e))? {
+        let entry = entry.map_err(|e| fail("list folder", dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().map_err(|e| fail("inspect", &entry.path(), e))?.is_file();
+        if is_file && !written.contains(&name.as_str()) && !name.starts_with("report.part-") {
+            fs::remove_file(entry.path()).map_err(|e| fail("remove", &entry.path(), e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses files whose `jobs` together, or any one configuration's state,

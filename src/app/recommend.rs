@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::{EXIT_SLO_BROKEN, Job, Loaded, all_jobs, load_all, pool, refuse_absurd, reports, run_jobs, write_file};
-use crate::cli::RecommendArgs;
+use crate::cli::{Format, RecommendArgs};
 use crate::cost::Costs;
 use crate::recommend::{Step, Stop, Trial, next};
 use crate::report::slo::Objective;
@@ -249,9 +249,16 @@ pub(super) fn run(args: &RecommendArgs) -> Result<ExitCode, String> {
     };
     let text = json::to_json(&report);
     let path = write_file(&args.out, &base.name, "recommend.json", &text)?;
-    if !args.parallel.quiet {
-        print!("{}", summary(&base, &report));
-        println!("\nreport: {}", path.display());
+    match (args.format, args.parallel.quiet) {
+        (None, true) => {}
+        (None | Some(Format::Table), _) => {
+            print!("{}", summary(&base, &report));
+            println!("\nreport: {}", path.display());
+        }
+        (Some(Format::Json), _) => print!("{text}"),
+        (Some(Format::Markdown), _) => {
+            print!("## shardsim recommend: {}\n\n```text\n{}```\n", base.name, summary(&base, &report));
+        }
     }
     let met = report.recommendation.options.iter().any(|o| o.slo == "met");
     Ok(if met { ExitCode::SUCCESS } else { ExitCode::from(EXIT_SLO_BROKEN) })

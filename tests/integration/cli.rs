@@ -94,9 +94,11 @@ fn json_output_carries_the_interface_names_and_overrides() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    // --quiet silences standard output too.
-    assert!(out.stdout.is_empty());
+    // --quiet silences progress and notes, never the report --format asked
+    // for: standard output is exactly the report written.
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let written = fs::read_to_string(tmp.path().join("hot-key/report.json")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), written);
     let v: serde_json::Value = serde_json::from_str(&written).unwrap();
     let p = &v["points"][0];
     assert_eq!(p["shards"].as_array().unwrap().len(), 16);
@@ -146,4 +148,30 @@ fn kpl_state_beyond_memory_is_refused_up_front() {
         .replace("shard_count = 2", "shard_count = 10000")
         .replace("records_per_s = 100\n", "records_per_s = 100\nclient = \"kpl\"\ninstances = 10000\n");
     rejects(&text, &["run"], &["KPL instances × shards need about", "GiB", "--force"]);
+}
+
+#[test]
+fn a_run_owns_its_report_folder_and_leaves_only_its_own_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        shardsim()
+            .args(["run", "scenarios/hot-key.toml", "--set", "scenario.duration_s=10", "--quiet", "--out"])
+            .arg(tmp.path())
+            .args(extra)
+            .assert()
+            .success();
+    };
+    run(&[]);
+    let folder = tmp.path().join("hot-key");
+    assert!(folder.join("heatmap.png").exists());
+    // A part file (merge's input) and another scenario's folder stay.
+    fs::write(folder.join("report.part-1-of-2.json"), "{}").unwrap();
+    fs::create_dir_all(tmp.path().join("other")).unwrap();
+    fs::write(tmp.path().join("other/report.json"), "{}").unwrap();
+    run(&["--no-charts"]);
+    let mut names: Vec<String> =
+        fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["index.html", "report.json", "report.part-1-of-2.json", "timeseries.csv"]);
+    assert_eq!(fs::read_to_string(tmp.path().join("other/report.json")).unwrap(), "{}");
 }

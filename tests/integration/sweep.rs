@@ -137,6 +137,13 @@ fn recommend_finds_the_bandwidth_bound_and_the_next_smaller_count_breaks() {
     let smaller = text.replace("shard_count = 1", &format!("shard_count = {}", n - 1));
     let (code, out, _, _d) = cli("run", &smaller, &[]);
     assert_eq!(code, Some(1), "{out}");
+    // --format json prints recommend.json, even with --quiet.
+    let (code, out, err, dir) = cli("recommend", &text, &["--format", "json", "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(out, fs::read_to_string(dir.path().join("out/sweep/recommend.json")).unwrap());
+    let (_, out, _, _d) = cli("recommend", &text, &["--format", "markdown", "--quiet"]);
+    assert!(out.starts_with("## shardsim recommend: sweep\n\n```text\n") && out.ends_with("```\n"), "{out}");
     // Without an [slo] there is nothing to recommend.
     let (code, _, err, _d) = cli("recommend", &uniform(3_500, 5, ""), &[]);
     assert_eq!(code, Some(2));
