@@ -148,11 +148,31 @@ fn plot<'a, 'b>(
     c.configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .axis_desc_style(font(16))
         .label_style(font(14))
         .draw()
         .map_err(err)?;
     Ok(c)
+}
+
+/// An axis tick: a whole number with thousands set apart by spaces
+/// (`12 000`, not `12000.0`: at tick size a comma reads as a decimal point),
+/// anything else with the decimals it needs, up to three.
+fn tick(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        let sign = if *v < -0.5 { "-" } else { "" };
+        return format!("{sign}{}", super::table::thousands(v.abs().round() as u64).replace(',', " "));
+    }
+    let text = format!("{v:.3}");
+    text.trim_end_matches('0').to_string()
+}
+
+/// A tick on an axis of whole counts (shards, configurations): none
+/// between them.
+fn whole_tick(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 { tick(v) } else { String::new() }
 }
 
 // ---------------------------------------------------------------- data
@@ -903,9 +923,15 @@ fn panel(
         .y_label_area_size(70)
         .build_cartesian_2d(x.clone(), 0f64..high.max(0.01) * 1.15)
         .map_err(err)?;
+    // Swept values that are all whole (shard counts, instances) get whole
+    // ticks only.
+    let whole = bands.iter().flat_map(|b| &b.points).all(|p| (p.0 - p.0.round()).abs() < 1e-9);
+    let x_tick: &dyn Fn(&f64) -> String = if whole { &whole_tick } else { &tick };
     c.configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
+        .x_label_formatter(x_tick)
+        .y_label_formatter(&tick)
         .axis_desc_style(font(15))
         .label_style(font(13))
         .draw()
@@ -942,4 +968,16 @@ fn slo_limit(report: &Report, name: &str) -> Option<f64> {
         .flat_map(|v| &v.objectives)
         .find(|o| o.name == name)
         .map(|o| o.limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_read_as_numbers_people_write() {
+        assert_eq!([12_000.0, 6.0, 0.0, -1_500.0].map(|v| tick(&v)), ["12 000", "6", "0", "-1 500"]);
+        assert_eq!([0.25, 1.5, 0.0125].map(|v| tick(&v)), ["0.25", "1.5", "0.013"]);
+        assert_eq!([6.0, 6.5].map(|v| whole_tick(&v)), ["6", ""]);
+    }
 }
