@@ -108,6 +108,19 @@ pub struct ParallelArgs {
     pub quiet: bool,
 }
 
+/// Files beside the reports, as hyperfine exports its results.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Also write every configuration as a CSV row: scenario, swept
+    /// parameters, headline figures with their 95 % intervals, cheapest
+    /// mode, SLO verdict.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the reports as Markdown.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+}
+
 /// `shardsim run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -121,6 +134,9 @@ pub struct RunArgs {
     /// printed even with --quiet.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// CSV and Markdown exports.
+    #[command(flatten)]
+    pub export: ExportArgs,
     /// Threads and quiet.
     #[command(flatten)]
     pub parallel: ParallelArgs,
@@ -135,7 +151,7 @@ pub struct RunArgs {
     /// round-robin) and write <DIR>/<name>/report.part-K-of-N.json for
     /// `shardsim merge`; `auto` reads K and N from a Kubernetes Indexed
     /// Job, an AWS Batch array job or a Slurm job array.
-    #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["format", "no_charts"])]
+    #[arg(long, value_name = "K/N|auto", conflicts_with_all = ["format", "no_charts", "export_csv", "export_markdown"])]
     pub partition: Option<String>,
     /// With `--partition auto`: the number of slices (Kubernetes gives
     /// none; overrides SHARDSIM_PARTITIONS and the scheduler's count).
@@ -157,6 +173,9 @@ pub struct MergeArgs {
     /// printed even with --quiet.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// CSV and Markdown exports.
+    #[command(flatten)]
+    pub export: ExportArgs,
     /// Write no PNG charts (report.json, timeseries.csv and index.html are
     /// still written).
     #[arg(long)]

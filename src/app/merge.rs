@@ -55,6 +55,7 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, String> {
     let published: Vec<Published> =
         merged.iter().map(|m| Published { report: &m.report, text: &m.text, arguments: &m.arguments }).collect();
     let code = publish(&args.out, &published, args.format, args.no_charts, args.quiet)?;
+    super::export(&args.export, &merged.iter().map(|m| &m.report).collect::<Vec<_>>())?;
     if !args.quiet {
         let parts: usize = merged.iter().map(|m| m.parts).sum();
         eprintln!("merged {parts} part(s) into {} report(s) in {}", merged.len(), args.out.display());

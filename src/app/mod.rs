@@ -417,7 +417,9 @@ fn run(args: &RunArgs) -> Result<ExitCode, String> {
                 .zip(&loaded)
                 .map(|(report, l)| Published { report, text: &l.text, arguments: &arguments })
                 .collect();
-            publish(&args.out, &published, args.format, args.no_charts, quiet)?
+            let code = publish(&args.out, &published, args.format, args.no_charts, quiet)?;
+            export(&args.export, &reports.iter().collect::<Vec<_>>())?;
+            code
         }
     };
     if !quiet {
@@ -530,6 +532,23 @@ pub fn publish(
     }
     let broken = published.iter().any(|p| slo_broken(p.report));
     Ok(if broken { ExitCode::from(EXIT_SLO_BROKEN) } else { ExitCode::SUCCESS })
+}
+
+/// Writes the exports `args` asks for of `reports`.
+pub fn export(args: &crate::cli::ExportArgs, reports: &[&crate::report::Report]) -> Result<(), String> {
+    let write = |path: &Path, text: String| {
+        let tmp = path.with_extension("export.tmp");
+        let fail = |e: std::io::Error| format!("{}: cannot write: {e}", path.display());
+        fs::write(&tmp, text).map_err(fail)?;
+        fs::rename(&tmp, path).map_err(fail)
+    };
+    if let Some(path) = &args.export_csv {
+        write(path, report::export::configurations_csv(reports)?)?;
+    }
+    if let Some(path) = &args.export_markdown {
+        write(path, report::export::markdown(reports))?;
+    }
+    Ok(())
 }
 
 /// Removes the files of `dir` that this run did not write (`written`), so

@@ -5,6 +5,7 @@
 
 pub mod charts;
 pub mod csv;
+pub mod export;
 pub mod grid;
 pub mod html;
 pub mod json;

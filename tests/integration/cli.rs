@@ -175,3 +175,38 @@ fn a_run_owns_its_report_folder_and_leaves_only_its_own_files() {
     assert_eq!(names, ["index.html", "report.json", "report.part-1-of-2.json", "timeseries.csv"]);
     assert_eq!(fs::read_to_string(tmp.path().join("other/report.json")).unwrap(), "{}");
 }
+
+#[test]
+fn exports_write_a_csv_row_per_configuration_and_the_markdown_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (csv, md) = (tmp.path().join("sweep.csv"), tmp.path().join("sweep.md"));
+    let out = shardsim()
+        .args(["run", "scenarios/shard-sweep.toml", "--set", "scenario.duration_s=10", "--set", "scenario.warmup_s=0"])
+        .args(["--replications", "2", "--quiet", "--no-charts", "--out"])
+        .arg(tmp.path().join("out"))
+        .arg("--export-csv")
+        .arg(&csv)
+        .arg("--export-markdown")
+        .arg(&md)
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(tmp.path().join("out/shard-sweep/report.json")).unwrap()).unwrap();
+    let points = report["points"].as_array().unwrap();
+    let text = fs::read_to_string(&csv).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let header = &rows[0];
+    assert_eq!(&header[..4], ["scenario", "stream.shard_count", "replications", "shards"]);
+    assert!(header.contains(&"throttle_rate_ci95_low") && header.ends_with(&["cheapest_mode", "slo"]));
+    assert_eq!(rows.len(), points.len() + 1);
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for (row, p) in rows[1..].iter().zip(points) {
+        assert_eq!(row[col("shards")], p["stream"]["shard_count"].to_string());
+        let mean: f64 = row[col("throttle_rate")].parse().unwrap();
+        assert!((mean - p["estimates"]["producers.throttle_rate"]["mean"].as_f64().unwrap()).abs() < 1e-12);
+        assert_eq!(row[col("slo")], if p["slo"]["met"].as_bool().unwrap() { "met" } else { "broken" });
+    }
+    let markdown = fs::read_to_string(&md).unwrap();
+    assert!(markdown.contains("| stream.shard_count |"), "{markdown}");
+}
