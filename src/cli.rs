@@ -29,6 +29,19 @@ pub enum Command {
     /// Write a starting scenario that replays a stream's exports
     /// (CloudWatch metrics, a key table, a list-shards map).
     Import(ImportArgs),
+    /// Print a shell completion script (e.g. `shardsim completions bash >
+    /// ~/.local/share/bash-completion/completions/shardsim`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `shardsim man > shardsim.1`.
+    Man,
+}
+
+/// `shardsim completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `shardsim import`.

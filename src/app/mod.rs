@@ -51,6 +51,12 @@ pub fn main() -> ExitCode {
         Command::Recommend(args) => recommend::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Import(args) => import::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "shardsim", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => man_page(),
     };
     match result {
         Ok(code) => code,
@@ -532,6 +538,15 @@ pub fn publish(
     }
     let broken = published.iter().any(|p| slo_broken(p.report));
     Ok(if broken { ExitCode::from(EXIT_SLO_BROKEN) } else { ExitCode::SUCCESS })
+}
+
+/// Prints the man page, generated from the argument definitions.
+fn man_page() -> Result<ExitCode, String> {
+    let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    let mut roff = Vec::new();
+    page.render(&mut roff).map_err(|e| format!("cannot render the man page: {e}"))?;
+    std::io::Write::write_all(&mut std::io::stdout(), &roff).map_err(|e| format!("standard output: {e}"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes the exports `args` asks for of `reports`.

@@ -210,3 +210,20 @@ fn exports_write_a_csv_row_per_configuration_and_the_markdown_report() {
     let markdown = fs::read_to_string(&md).unwrap();
     assert!(markdown.contains("| stream.shard_count |"), "{markdown}");
 }
+
+#[test]
+fn completions_and_the_man_page_are_generated_from_the_arguments() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = shardsim().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("shardsim") && script.contains("recommend") && script.contains("export-csv"),
+            "{shell}"
+        );
+    }
+    let bad = shardsim().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let man = String::from_utf8(shardsim().arg("man").output().unwrap().stdout).unwrap();
+    assert!(man.contains(".TH shardsim 1") && man.contains("recommend") && man.contains("completions"), "{man}");
+}
