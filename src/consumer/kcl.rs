@@ -332,8 +332,6 @@ impl KclConsumer {
             Ordering::IgnoreParents => self.ancestor_keys(shard, &view),
             Ordering::ParentFirst => None,
         };
-        let alive_workers = self.workers.iter().filter(|w| w.alive).count() as u32;
-        let table = (self.workers.iter().map(|w| w.leases).sum(), alive_workers, self.leases.len() as u32);
         let worker = &mut self.workers[owner];
         let lease = &mut self.leases[shard];
         let meter = &mut self.meter;
@@ -406,16 +404,18 @@ impl KclConsumer {
             return;
         }
         let mut end = start + processing.time(scan.n);
+        // The processor checkpoints when the interval has passed, and waits
+        // for the write (longer when the lease table throttles).
+        let first = lease.checkpointed_at == SimTime::ZERO;
+        let due = scan.n > 0 && (first || end - lease.checkpointed_at >= self.checkpoint_interval);
+        let saves = due && {
+            self.lease_table.advance(end, table_state(&self.workers, self.leases.len()));
+            let (wait, saved) = self.lease_table.checkpoint(end, &mut self.rng);
+            end += wait;
+            saved
+        };
+        let (worker, lease) = (&mut self.workers[owner], &mut self.leases[shard]);
         if scan.n > 0 {
-            // The processor checkpoints when the interval has passed, and
-            // waits for the write (longer when the lease table throttles).
-            let due = lease.checkpointed_at == SimTime::ZERO || end - lease.checkpointed_at >= self.checkpoint_interval;
-            let saves = due && {
-                self.lease_table.advance(end, table);
-                let (wait, saved) = self.lease_table.checkpoint(end, &mut self.rng);
-                end += wait;
-                saved
-            };
             worker.busy_until = end;
             lease.cursor += scan.n;
             lease.in_progress = Some((end, lease.cursor, saves));
@@ -542,9 +542,7 @@ impl KclConsumer {
     /// Brings the lease table's meters up to `horizon` (the end of the
     /// run, or a checkpoint outside a read).
     pub fn close(&mut self, horizon: SimTime) {
-        let alive = self.workers.iter().filter(|w| w.alive).count() as u32;
-        let held = self.workers.iter().map(|w| w.leases).sum();
-        self.lease_table.advance(horizon, (held, alive, self.leases.len() as u32));
+        self.lease_table.advance(horizon, table_state(&self.workers, self.leases.len()));
     }
 
     /// What it measured, its lease table's use included.
@@ -558,4 +556,11 @@ impl KclConsumer {
     pub fn shards_unleased(&self) -> u32 {
         self.leases.iter().filter(|l| l.assignable() && l.owner.is_none()).count() as u32
     }
+}
+
+/// What the lease table serves: leases held, live workers (each scanning),
+/// and the `items` leases in it.
+fn table_state(workers: &[Worker], items: usize) -> (u32, u32, u32) {
+    let held = workers.iter().map(|w| w.leases).sum();
+    (held, workers.iter().filter(|w| w.alive).count() as u32, items as u32)
 }

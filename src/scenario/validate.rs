@@ -703,13 +703,8 @@ fn agent(t: &mut TableReader<'_>) -> Option<AgentSpec> {
     let max = ms(limits::AGENT_RETRY_MAX_BACKOFF_MS);
     let max = t.opt("retry_max_backoff_ms", max, |v| v.millis(Interval::NON_NEGATIVE));
     let (initial, max) = (initial?, max?);
-    if max < initial {
-        let message = format!(
-            "retry_max_backoff_ms ({} ms) must be >= retry_initial_backoff_ms ({} ms)",
-            fmt_float(max.as_millis_f64()),
-            fmt_float(initial.as_millis_f64())
-        );
-        t.fail_at(&["retry_max_backoff_ms", "retry_initial_backoff_ms"], message);
+    let (later, earlier) = (max.as_millis_f64(), initial.as_millis_f64());
+    if !t.ordered(("retry_max_backoff_ms", later), ("retry_initial_backoff_ms", earlier), (">=", "ms")) {
         return None;
     }
     let threads =
@@ -792,15 +787,8 @@ fn sdk(t: &mut TableReader<'_>) -> Option<SdkSpec> {
         );
         return None;
     }
-    if backoff_max < backoff_base {
-        t.fail_at(
-            &["backoff_max_ms", "backoff_base_ms"],
-            format!(
-                "backoff_max_ms ({} ms) must be >= backoff_base_ms ({} ms)",
-                fmt_float(backoff_max.as_millis_f64()),
-                fmt_float(backoff_base.as_millis_f64())
-            ),
-        );
+    let (later, earlier) = (backoff_max.as_millis_f64(), backoff_base.as_millis_f64());
+    if !t.ordered(("backoff_max_ms", later), ("backoff_base_ms", earlier), (">=", "ms")) {
         return None;
     }
     let concurrency = ("max_concurrent_requests", 1, limits::SDK_MAX_CONCURRENT_REQUESTS_MAX);
@@ -1335,6 +1323,24 @@ impl<'a> TableReader<'a> {
             None => (self.origin, keys.first().copied().unwrap_or_default()),
         };
         self.sink.report(origin, key_path(&self.path, key), message);
+    }
+
+    /// Whether `later` may follow `earlier` — not before it, or when
+    /// `relation` is `"after"` strictly after — each `(key, value in
+    /// unit)`; reports the rule at the keys otherwise.
+    fn ordered(&self, later: (&str, f64), earlier: (&str, f64), (relation, unit): (&str, &str)) -> bool {
+        let ok = if relation == "after" { later.1 > earlier.1 } else { later.1 >= earlier.1 };
+        if !ok {
+            let message = format!(
+                "{} ({} {unit}) must be {relation} {} ({} {unit})",
+                later.0,
+                fmt_float(later.1),
+                earlier.0,
+                fmt_float(earlier.1)
+            );
+            self.fail_at(&[later.0, earlier.0], message);
+        }
+        ok
     }
 
     /// Where entry `i`'s `key` of the array `node` (a key of this table)

@@ -35,16 +35,7 @@ fn window(t: &mut TableReader<'_>) -> Option<(SimTime, SimTime)> {
     let from = t.req("from_s", |v| v.secs(Interval::NON_NEGATIVE));
     let to = t.req("to_s", |v| v.secs(Interval::POSITIVE));
     let (from, to) = (from?, to?);
-    if to <= from {
-        let message = format!(
-            "to_s ({} s) must be after from_s ({} s)",
-            fmt_float(to.as_secs_f64()),
-            fmt_float(from.as_secs_f64())
-        );
-        t.fail_at(&["to_s", "from_s"], message);
-        return None;
-    }
-    Some((from, to))
+    t.ordered(("to_s", to.as_secs_f64()), ("from_s", from.as_secs_f64()), ("after", "s")).then_some((from, to))
 }
 
 fn rate(t: &mut TableReader<'_>) -> Option<f64> {
