@@ -124,8 +124,10 @@ struct Call {
 struct Put {
     /// Kinesis records accepted, stored copies included.
     kinesis_records: u64,
-    /// Their bytes as the limit counts them.
+    /// Their real bytes (data + key), and the bytes the write limit
+    /// charged for them (PutRecord rounds each up to a whole KiB).
     bytes: u64,
+    write_limit_bytes: u64,
     /// Records rejected (throttled).
     rejected: u64,
     /// Records failed with `InternalFailure`, and with the whole call's
@@ -1057,7 +1059,7 @@ impl<'a> Sim<'a> {
         };
         let inst = self.instances[i as usize].sdk_client();
         let rejected = put.rejected;
-        self.series.add_put(now, counted, put.kinesis_records, put.bytes, rejected);
+        self.series.add_put(now, counted, put.kinesis_records, (put.bytes, put.write_limit_bytes), rejected);
         if let Some(cloudwatch) = &mut self.cloudwatch {
             cloudwatch.incoming(now, put.kinesis_records, put.bytes);
         }
@@ -1134,7 +1136,8 @@ impl<'a> Sim<'a> {
                 *(if unavailable { &mut put.unavailable } else { &mut put.internal }) += 1;
             } else if ok {
                 put.kinesis_records += 1;
-                put.bytes += bytes;
+                put.bytes += r.bytes() as u64;
+                put.write_limit_bytes += bytes;
                 if rerouted {
                     self.stream.note_key(r.shard, (batch.hashes[k] >> 8) as u32);
                 }
@@ -1169,7 +1172,7 @@ impl<'a> Sim<'a> {
         at: PutAt,
         failed: &mut Batch,
     ) -> Put {
-        let (mut ok_records, mut ok_bytes) = (0u64, 0u64);
+        let (mut ok_records, mut ok_bytes, mut ok_limit_bytes) = (0u64, 0u64, 0u64);
         let inst = self.instances[i as usize].sdk_client();
         for (k, r) in records.iter().enumerate() {
             if PREFETCH {
@@ -1187,7 +1190,8 @@ impl<'a> Sim<'a> {
             let bytes = inst.charged_bytes(&r);
             if self.stream.put::<PREFETCH>(r.shard, bytes, r.size, r.created, at) {
                 ok_records += 1;
-                ok_bytes += bytes;
+                ok_bytes += r.bytes() as u64;
+                ok_limit_bytes += bytes;
                 if REROUTED {
                     // 32 bits of the hash key above the tag's low byte.
                     self.stream.note_key(r.shard, (hashes[k] >> 8) as u32);
@@ -1199,7 +1203,13 @@ impl<'a> Sim<'a> {
                 }
             }
         }
-        Put { kinesis_records: ok_records, bytes: ok_bytes, rejected: failed.records.len() as u64, ..Put::default() }
+        Put {
+            kinesis_records: ok_records,
+            bytes: ok_bytes,
+            write_limit_bytes: ok_limit_bytes,
+            rejected: failed.records.len() as u64,
+            ..Put::default()
+        }
     }
 
     /// KPL instance `i` sends its ready PutRecords at `now`: it reaches the
@@ -1278,7 +1288,8 @@ impl<'a> Sim<'a> {
         }
         let sent = records.len() as u64;
         kpl.landed(id, records, landings);
-        self.series.add_put(now, at.counted, ok_kinesis, ok_bytes, put.rejected);
+        // PutRecords: the limit charges records at their real sizes.
+        self.series.add_put(now, at.counted, ok_kinesis, (ok_bytes, ok_bytes), put.rejected);
         if let Some(cloudwatch) = &mut self.cloudwatch {
             cloudwatch.incoming(now, ok_kinesis, ok_bytes);
         }

@@ -108,7 +108,7 @@ impl UsageCounters {
         let totals: Vec<_> = meters.iter().map(ShardMeter::totals).collect();
         UsageCounters {
             kinesis_records: totals.iter().map(|t| t.incoming_records).sum(),
-            bytes: totals.iter().map(|t| t.payload_bytes).sum(),
+            bytes: totals.iter().map(|t| t.incoming_bytes).sum(),
             put_payload_units: totals.iter().map(|t| t.put_payload_units()).sum(),
             on_demand_kib: totals.iter().map(|t| t.on_demand_kib).sum(),
             bytes_read: reads,

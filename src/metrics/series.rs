@@ -16,8 +16,12 @@ pub struct SeriesPoint {
     pub user_records: u64,
     /// Records accepted by shards.
     pub incoming_records: u64,
-    /// Bytes accepted by shards.
+    /// Bytes accepted by shards: data + partition key, as CloudWatch's
+    /// `IncomingBytes` counts them.
     pub incoming_bytes: u64,
+    /// The same records' bytes as the write limit charged them (PutRecord
+    /// rounds each up to a whole KiB).
+    pub write_limit_bytes: u64,
     /// Record attempts rejected by shards.
     pub write_throttled: u64,
 }
@@ -99,12 +103,22 @@ impl StreamSeries {
         self.points[self.arrival_index].user_records += 1;
     }
 
-    /// Counts one put call's outcome at `now` (non-decreasing across calls);
-    /// `counted` is false during warm-up (excluded from peaks).
-    pub fn add_put(&mut self, now: SimTime, counted: bool, records: u64, bytes: u64, throttled: u64) {
+    /// Counts one put call's outcome at `now` (non-decreasing across calls):
+    /// `records` accepted, of `bytes` real and `write_limit_bytes` charged,
+    /// and `throttled` rejected; `counted` is false during warm-up
+    /// (excluded from peaks).
+    pub fn add_put(
+        &mut self,
+        now: SimTime,
+        counted: bool,
+        records: u64,
+        (bytes, write_limit_bytes): (u64, u64),
+        throttled: u64,
+    ) {
         let p = self.bucket(now);
         p.incoming_records += records;
         p.incoming_bytes += bytes;
+        p.write_limit_bytes += write_limit_bytes;
         p.write_throttled += throttled;
         let s = now.whole_secs();
         if s != self.second {
@@ -115,6 +129,7 @@ impl StreamSeries {
         self.second_counted |= counted;
         self.tally.incoming_records += records;
         self.tally.incoming_bytes += bytes;
+        self.tally.write_limit_bytes += write_limit_bytes;
         self.tally.write_throttled += throttled;
     }
 
@@ -129,6 +144,7 @@ impl StreamSeries {
             let (p, t) = (&mut self.peak, &self.tally);
             p.incoming_records = p.incoming_records.max(t.incoming_records);
             p.incoming_bytes = p.incoming_bytes.max(t.incoming_bytes);
+            p.write_limit_bytes = p.write_limit_bytes.max(t.write_limit_bytes);
             p.write_throttled = p.write_throttled.max(t.write_throttled);
         }
         self.second_counted = false;
@@ -151,10 +167,10 @@ mod tests {
     #[test]
     fn peaks_are_per_second_even_in_wide_buckets() {
         let mut s = StreamSeries::new(SimTime::from_secs(36_000));
-        s.add_put(SimTime::from_secs(0), true, 10, 100, 0);
-        s.add_put(SimTime::from_secs(1), true, 30, 300, 2);
-        s.add_put(SimTime::from_secs_f64(1.5), true, 5, 50, 1);
-        s.add_put(SimTime::from_secs(2), true, 20, 200, 0);
+        s.add_put(SimTime::from_secs(0), true, 10, (100, 100), 0);
+        s.add_put(SimTime::from_secs(1), true, 30, (300, 300), 2);
+        s.add_put(SimTime::from_secs_f64(1.5), true, 5, (50, 50), 1);
+        s.add_put(SimTime::from_secs(2), true, 20, (200, 200), 0);
         s.finish();
         assert_eq!(s.points()[0].incoming_records, 65);
         assert_eq!(s.peak.incoming_records, 35);

@@ -18,7 +18,8 @@ pub struct ShardCell {
     pub incoming_records: u32,
     /// Record attempts rejected.
     pub write_throttled: u32,
-    /// Bytes accepted (as the limit counts them).
+    /// Bytes accepted: data + partition key, as CloudWatch's
+    /// `IncomingBytes` counts them (the utilization uses the charged size).
     pub incoming_bytes: u64,
     /// Highest accepted load of one second in the cell, over the limit.
     pub write_utilization_max: f32,
@@ -69,13 +70,14 @@ pub struct ShardMeter {
 pub struct WriteTotals {
     /// Records accepted (CloudWatch IncomingRecords).
     pub incoming_records: u64,
-    /// Bytes accepted, data + partition key (IncomingBytes).
+    /// Accepted records' real sizes, data + partition key (CloudWatch's
+    /// IncomingBytes): what is stored and billed.
     pub incoming_bytes: u64,
+    /// The same records' sizes as the write limit charged them: PutRecord
+    /// rounds each up to a whole KiB.
+    pub write_limit_bytes: u64,
     /// Record attempts rejected (WriteProvisionedThroughputExceeded).
     pub write_throttled: u64,
-    /// Accepted records' real sizes (data + key, without PutRecord's 1 KB
-    /// rounding for the limit): what is stored and billed.
-    pub payload_bytes: u64,
     /// Accepted records' real sizes rounded up to whole KB each (on-demand
     /// billing), in KB.
     pub on_demand_kib: u64,
@@ -93,8 +95,8 @@ impl WriteTotals {
     fn add(&mut self, o: WriteTotals) {
         self.incoming_records += o.incoming_records;
         self.incoming_bytes += o.incoming_bytes;
+        self.write_limit_bytes += o.write_limit_bytes;
         self.write_throttled += o.write_throttled;
-        self.payload_bytes += o.payload_bytes;
         self.on_demand_kib += o.on_demand_kib;
         self.extra_put_payload_units += o.extra_put_payload_units;
     }
@@ -103,8 +105,8 @@ impl WriteTotals {
         WriteTotals {
             incoming_records: self.incoming_records - o.incoming_records,
             incoming_bytes: self.incoming_bytes - o.incoming_bytes,
+            write_limit_bytes: self.write_limit_bytes - o.write_limit_bytes,
             write_throttled: self.write_throttled - o.write_throttled,
-            payload_bytes: self.payload_bytes - o.payload_bytes,
             on_demand_kib: self.on_demand_kib - o.on_demand_kib,
             extra_put_payload_units: self.extra_put_payload_units - o.extra_put_payload_units,
         }
@@ -132,9 +134,9 @@ impl SecondTally {
     fn totals(&self) -> WriteTotals {
         WriteTotals {
             incoming_records: self.ok_records,
-            incoming_bytes: self.ok_bytes,
+            incoming_bytes: self.ok_real_bytes,
+            write_limit_bytes: self.ok_bytes,
             write_throttled: self.tried_records - self.ok_records,
-            payload_bytes: self.ok_real_bytes,
             on_demand_kib: self.ok_kib,
             extra_put_payload_units: 0,
         }
@@ -188,8 +190,8 @@ impl ShardMeter {
         let w = &mut self.warm;
         if accepted {
             w.incoming_records += 1;
-            w.incoming_bytes += bytes;
-            w.payload_bytes += real_bytes;
+            w.incoming_bytes += real_bytes;
+            w.write_limit_bytes += bytes;
             w.on_demand_kib += on_demand_kib(real_bytes);
         } else {
             w.write_throttled += 1;
@@ -230,7 +232,7 @@ impl ShardMeter {
         if let Some(c) = self.cells.get_mut((t.second / self.cell_s.max(1)) as usize) {
             c.incoming_records = c.incoming_records.saturating_add(t.ok_records as u32);
             c.write_throttled = c.write_throttled.saturating_add((t.tried_records - t.ok_records) as u32);
-            c.incoming_bytes += t.ok_bytes;
+            c.incoming_bytes += t.ok_real_bytes;
             c.write_utilization_max = c.write_utilization_max.max(accepted as f32);
         }
         self.write_demand_max = self.write_demand_max.max(load(t.tried_records, t.tried_bytes));
@@ -291,7 +293,8 @@ mod tests {
             m.finish(limits);
             m.totals()
         }] {
-            assert_eq!(t.payload_bytes, 1_500 * 100 + 524_288 + 25_600 + 1_000);
+            assert_eq!(t.incoming_bytes, 1_500 * 100 + 524_288 + 25_600 + 1_000);
+            assert_eq!(t.write_limit_bytes, 1_500 * 100 + 524_288 + 25_600 + 2_048);
             assert_eq!(t.put_payload_units(), 1_500 + 21 + 1 + 1);
             assert_eq!(t.on_demand_kib, 1_500 + 512 + 25 + 1);
         }
@@ -334,7 +337,7 @@ mod tests {
         (0..700).for_each(|i| m.attempt(4, true, (40_000, 30_000), i < 100, limits));
         let t = m.totals();
         assert_eq!((t.incoming_records, t.write_throttled), (100, 600));
-        assert_eq!((t.incoming_bytes, t.payload_bytes, t.put_payload_units()), (4_000_000, 3_000_000, 200));
+        assert_eq!((t.write_limit_bytes, t.incoming_bytes, t.put_payload_units()), (4_000_000, 3_000_000, 200));
         assert_eq!(t.on_demand_kib, 100 * 30);
         m.attempt(5, true, (1, 1), true, limits);
         m.finish(limits);

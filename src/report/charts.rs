@@ -259,23 +259,24 @@ pub enum Unit {
 /// records/s at the records limit would pass the bytes limit.
 pub fn binding_unit(p: &Point) -> Unit {
     let s = &p.stream;
-    let per_record = s.incoming_bytes as f64 / s.incoming_records.max(1) as f64;
+    let per_record = s.write_limit_bytes as f64 / s.incoming_records.max(1) as f64;
     let records_at_limit_bytes = per_record * s.capacity_records_per_s as f64;
     if records_at_limit_bytes > s.capacity_bytes_per_s as f64 { Unit::Mib } else { Unit::Records }
 }
 
-/// [`throughput_series`] in `unit`: in MiB, accepted bytes as metered, and
-/// throttled attempts at the run's mean accepted record size.
+/// [`throughput_series`] in `unit`: in MiB, accepted bytes as the write
+/// limit charged them (comparable with its capacity), and throttled
+/// attempts at the run's mean charged record size.
 pub fn throughput_in(p: &Point, unit: Unit) -> Vec<(f64, f64, f64)> {
     let t = &p.timeseries;
     let b = t.bucket_s as f64;
     let mib = MIB as f64;
-    let per_record = p.stream.incoming_bytes as f64 / p.stream.incoming_records.max(1) as f64;
+    let per_record = p.stream.write_limit_bytes as f64 / p.stream.incoming_records.max(1) as f64;
     (0..t.incoming_records.len())
         .map(|i| {
             let (ok, no) = match unit {
                 Unit::Records => (t.incoming_records[i] as f64, t.write_throttled[i] as f64),
-                Unit::Mib => (t.incoming_bytes[i] as f64 / mib, t.write_throttled[i] as f64 * per_record / mib),
+                Unit::Mib => (t.write_limit_bytes[i] as f64 / mib, t.write_throttled[i] as f64 * per_record / mib),
             };
             (i as f64 * b, ok / b, no / b)
         })

@@ -4,14 +4,18 @@
 //! stays within about 40 MB however long the run. A shard's rows cover only
 //! the cells while it existed (it opened and, if it closed, closed within
 //! them); `open_shards` and `write_capacity_mib_s` (open shards × the
-//! per-shard byte limit, the most in the bucket) are filled on stream rows.
+//! per-shard byte limit, the most in the bucket) are filled on stream rows,
+//! and so is `write_limit_bytes` (the accepted bytes as the write limit
+//! charged them; `incoming_bytes` holds their real sizes, as CloudWatch's
+//! `IncomingBytes`): a shard's cells keep only the real bytes, and its
+//! `write_utilization_max` already shows the limit's view.
 
 use std::fmt::Write as _;
 
 use super::Point;
 
 /// The column names.
-pub const HEADER: &str = "series,shard_id,start_s,width_s,user_records,incoming_records,incoming_bytes,write_throttled,write_utilization_max,open_shards,write_capacity_mib_s";
+pub const HEADER: &str = "series,shard_id,start_s,width_s,user_records,incoming_records,incoming_bytes,write_throttled,write_utilization_max,open_shards,write_capacity_mib_s,write_limit_bytes";
 
 /// The CSV text of one run's point.
 pub fn timeseries(p: &Point) -> String {
@@ -22,7 +26,7 @@ pub fn timeseries(p: &Point) -> String {
     for i in 0..t.incoming_records.len() {
         let _ = writeln!(
             out,
-            "stream,,{},{},{},{},{},{},,{},{}",
+            "stream,,{},{},{},{},{},{},,{},{},{}",
             i as u64 * t.bucket_s,
             t.bucket_s,
             t.user_records[i],
@@ -30,7 +34,8 @@ pub fn timeseries(p: &Point) -> String {
             t.incoming_bytes[i],
             t.write_throttled[i],
             t.open_shards[i],
-            t.open_shards[i] as f64 * shard_mib
+            t.open_shards[i] as f64 * shard_mib,
+            t.write_limit_bytes[i]
         );
     }
     let w = p.charts.cell_s;
@@ -42,7 +47,7 @@ pub fn timeseries(p: &Point) -> String {
         for (i, c) in cells.iter().enumerate().filter(|(i, _)| lived(*i)) {
             let _ = writeln!(
                 out,
-                "shard,{},{},{w},,{},{},{},{},,",
+                "shard,{},{},{w},,{},{},{},{},,,",
                 shard.shard_id,
                 i as u64 * w,
                 c.incoming_records,

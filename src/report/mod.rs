@@ -238,7 +238,8 @@ pub struct CapacityReport {
     pub write_capacity_mib_s_start: f64,
     /// The same when the run ended.
     pub write_capacity_mib_s_end: f64,
-    /// The busiest second's accepted bytes after warm-up, MiB/s.
+    /// The busiest second's accepted bytes after warm-up as the write limit
+    /// charged them, MiB/s.
     pub peak_write_mib_s: f64,
     /// On-demand Advantage's warm throughput in effect when the run ended
     /// (null in the other modes).
@@ -252,7 +253,7 @@ impl CapacityReport {
             mode: s.stream.capacity_mode.label(),
             write_capacity_mib_s_start: s.stream.shard_count as f64 * shard_mib,
             write_capacity_mib_s_end: o.stream.topology.open().len() as f64 * shard_mib,
-            peak_write_mib_s: stream.incoming_bytes_per_s_max as f64 / MIB as f64,
+            peak_write_mib_s: stream.write_limit_bytes_per_s_max as f64 / MIB as f64,
             warm_throughput_mib_s: match s.stream.capacity_mode {
                 CapacityMode::OnDemandAdvantage => s.stream.on_demand.as_ref().map(|o| {
                     // "The end": the instant after the last event.
@@ -346,7 +347,8 @@ pub struct ProducerFigures {
     pub records_put: u64,
     /// Kinesis records accepted: `records_put` unless the KPL aggregates.
     pub kinesis_records_put: u64,
-    /// Bytes accepted (data + partition key of each Kinesis record).
+    /// Bytes accepted (data + partition key of each Kinesis record, real
+    /// sizes).
     pub bytes_put: u64,
     /// Rejected Kinesis record attempts.
     pub write_throttled: u64,
@@ -679,16 +681,22 @@ pub struct StreamReport {
     pub shard_hours: f64,
     /// Accepted records after warm-up.
     pub incoming_records: u64,
-    /// Accepted bytes after warm-up.
+    /// Accepted bytes after warm-up: data + partition key, as CloudWatch's
+    /// `IncomingBytes` counts them.
     pub incoming_bytes: u64,
+    /// The same records' bytes as the write limit charged them (PutRecord
+    /// rounds each record up to a whole KiB): what utilization uses.
+    pub write_limit_bytes: u64,
     /// Rejected record attempts after warm-up.
     pub write_throttled: u64,
     /// Mean accepted records per second.
     pub incoming_records_per_s_mean: f64,
     /// Busiest second's accepted records.
     pub incoming_records_per_s_max: u64,
-    /// Busiest second's accepted bytes.
+    /// Busiest second's accepted bytes (real sizes).
     pub incoming_bytes_per_s_max: u64,
+    /// Busiest second's accepted bytes as the write limit charged them.
+    pub write_limit_bytes_per_s_max: u64,
     /// Most rejections in one second.
     pub write_throttled_per_s_max: u64,
     /// Mean load over the stream's capacity (records or bytes, whichever is
@@ -721,8 +729,12 @@ pub struct ShardReport {
     pub closed_at_s: Option<f64>,
     /// Accepted records.
     pub incoming_records: u64,
-    /// Accepted bytes.
+    /// Accepted bytes: data + partition key, as CloudWatch's
+    /// `IncomingBytes` counts them.
     pub incoming_bytes: u64,
+    /// The same records' bytes as the write limit charged them (PutRecord
+    /// rounds each record up to a whole KiB): what utilization uses.
+    pub write_limit_bytes: u64,
     /// Rejected record attempts.
     pub write_throttled: u64,
     /// Rejected over attempted.
@@ -914,8 +926,10 @@ pub struct Timeseries {
     pub user_records: Vec<u64>,
     /// Records accepted.
     pub incoming_records: Vec<u64>,
-    /// Bytes accepted.
+    /// Bytes accepted (real sizes, as CloudWatch's `IncomingBytes`).
     pub incoming_bytes: Vec<u64>,
+    /// Bytes accepted as the write limit charged them.
+    pub write_limit_bytes: Vec<u64>,
     /// Rejected attempts.
     pub write_throttled: Vec<u64>,
     /// Most shards open at once in the bucket.
@@ -1214,6 +1228,7 @@ fn shard_reports(s: &Scenario, o: &RunOutcome) -> Vec<ShardReport> {
                 closed_at_s: shard.closed_at.map(SimTime::as_secs_f64),
                 incoming_records: t.incoming_records,
                 incoming_bytes: t.incoming_bytes,
+                write_limit_bytes: t.write_limit_bytes,
                 write_throttled: t.write_throttled,
                 throttle_rate: ratio(t.write_throttled, attempts(t)),
                 traffic_share: share,
@@ -1245,6 +1260,7 @@ fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> Stream
     };
     let incoming_records: u64 = shards.iter().map(|x| x.incoming_records).sum();
     let incoming_bytes: u64 = shards.iter().map(|x| x.incoming_bytes).sum();
+    let write_limit_bytes: u64 = shards.iter().map(|x| x.write_limit_bytes).sum();
     let measured_s = s.measured().as_secs_f64();
     let per_s = |v: u64| if measured_s > 0.0 { v as f64 / measured_s } else { 0.0 };
     let capacity_records_per_s = limits.records_per_s * n;
@@ -1258,14 +1274,16 @@ fn stream_report(s: &Scenario, o: &RunOutcome, shards: &[ShardReport]) -> Stream
         shard_hours: open_shards_mean * s.measured().as_secs_f64() / 3_600.0,
         incoming_records,
         incoming_bytes,
+        write_limit_bytes,
         write_throttled: shards.iter().map(|x| x.write_throttled).sum(),
         incoming_records_per_s_mean: per_s(incoming_records),
         incoming_records_per_s_max: o.series.peak.incoming_records,
         incoming_bytes_per_s_max: o.series.peak.incoming_bytes,
+        write_limit_bytes_per_s_max: o.series.peak.write_limit_bytes,
         write_throttled_per_s_max: o.series.peak.write_throttled,
         // Over the capacity that was open on average.
         write_utilization_mean: (per_s(incoming_records) / (limits.records_per_s as f64 * open_shards_mean))
-            .max(per_s(incoming_bytes) / (limits.bytes_per_s as f64 * open_shards_mean)),
+            .max(per_s(write_limit_bytes) / (limits.bytes_per_s as f64 * open_shards_mean)),
         hot_shards: shards.iter().filter(|x| x.hot).count() as u32,
     }
 }
@@ -1352,6 +1370,7 @@ fn timeseries(s: &Scenario, o: &RunOutcome) -> Timeseries {
         user_records: col(|p| p.user_records),
         incoming_records: col(|p| p.incoming_records),
         incoming_bytes: col(|p| p.incoming_bytes),
+        write_limit_bytes: col(|p| p.write_limit_bytes),
         write_throttled: col(|p| p.write_throttled),
         open_shards,
     }

@@ -146,3 +146,28 @@ fn a_kpl_request_timing_out_stores_its_records_twice_and_conserves_the_rest() {
     let p = point(&text);
     assert_conserved(&p);
 }
+
+#[test]
+fn put_record_bytes_are_real_in_incoming_bytes_and_rounded_in_write_limit_bytes() {
+    // 300 PutRecord calls a second of 1,100-byte data under the 4-byte key
+    // "abcd": 1,104 real bytes each, which the write limit charges as 2,048
+    // (each record rounded up to whole KiB). 300 × 2,048 B/s = 58.6 % of
+    // the 1 MiB/s limit, 300 records/s = 30 % of 1,000: bytes bind.
+    let text = "[scenario]\nname = \"bytes\"\nseed = 5\nduration_s = 20\n[stream]\nshard_count = 1\n\
+                [[producers]]\nname = \"p\"\nrecords_per_s = 300\narrival = \"constant\"\n\
+                record_bytes = { dist = \"fixed\", bytes = 1100 }\npartition_key = { dist = \"fixed\", key = \"abcd\" }\n\
+                [producers.sdk]\napi = \"put_record\"\nrequest_latency_ms = { dist = \"fixed\", ms = 0 }\n";
+    let p = point(text);
+    let (s, shard, t) = (&p.stream, &p.shards[0], &p.timeseries);
+    assert!(s.incoming_records > 5_000 && s.write_throttled == 0, "{} records", s.incoming_records);
+    assert_eq!((s.incoming_bytes, s.write_limit_bytes), (s.incoming_records * 1_104, s.incoming_records * 2_048));
+    assert_eq!((shard.incoming_bytes, shard.write_limit_bytes), (s.incoming_bytes, s.write_limit_bytes));
+    assert_eq!(p.producers.total.bytes_put, s.incoming_bytes);
+    assert_eq!(t.incoming_bytes.iter().sum::<u64>(), t.incoming_records.iter().sum::<u64>() * 1_104);
+    assert_eq!(t.write_limit_bytes.iter().sum::<u64>(), t.incoming_records.iter().sum::<u64>() * 2_048);
+    assert_eq!((s.incoming_bytes_per_s_max, s.write_limit_bytes_per_s_max), (300 * 1_104, 300 * 2_048));
+    // Utilization is the limit's view: the charged bytes over 1 MiB/s.
+    assert_eq!(shard.write_utilization_max, 300.0 * 2_048.0 / 1_048_576.0);
+    assert!((s.write_utilization_mean - 300.0 * 2_048.0 / 1_048_576.0).abs() < 0.01, "{}", s.write_utilization_mean);
+    assert_conserved(&p);
+}
