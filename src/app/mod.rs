@@ -511,15 +511,16 @@ pub fn publish(
         let charts = if no_charts { Vec::new() } else { charts::render(report)? };
         for c in &charts {
             write_bytes(out, name, c.file, &c.png)?;
+            write_file(out, name, &c.svg_file(), &c.svg)?;
         }
         let csv = report.points.len() == 1;
         if csv {
             write_file(out, name, "timeseries.csv", &report::csv::timeseries(&report.points[0]))?;
         }
-        let listed: Vec<(&str, &str)> = charts.iter().map(|c| (c.file, c.title.as_str())).collect();
-        write_file(out, name, "index.html", &report::html::index(report, &listed, text, arguments, csv))?;
+        write_file(out, name, "index.html", &report::html::index(report, &charts, text, arguments, csv))?;
+        let svgs: Vec<String> = charts.iter().map(|c| c.svg_file()).collect();
         let mut written = vec!["report.json", "index.html"];
-        written.extend(charts.iter().map(|c| c.file));
+        written.extend(charts.iter().map(|c| c.file).chain(svgs.iter().map(String::as_str)));
         if csv {
             written.push("timeseries.csv");
         }

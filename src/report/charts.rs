@@ -1,10 +1,13 @@
-//! Charts: PNG images of one run (write-utilization heatmap, throughput
+//! Charts: PNG and SVG images of one run (write-utilization heatmap, throughput
 //! against capacity, traffic share per shard, latency percentiles, iterator
 //! age, the per-minute view of the hottest shard) or of a sweep (cost, and
 //! throttle rate and p99 latency, against the swept value). Each chart's
 //! data series is computed by a plain function the tests check against the
 //! report; drawing uses plotters with an embedded font, so the bytes are the
-//! same on every machine. Pure: charts come back as bytes.
+//! same on every machine. Pure: charts come back as bytes. Each chart is
+//! drawn twice by the same code, once on a bitmap (the PNG, for tickets and
+//! the README) and once as SVG (the page's, crisp when zoomed; its text is
+//! text), and ends with a caption line saying what to look at.
 //!
 //! When the stream reshards, the throughput chart's capacity is a step line
 //! of the shards open in each bucket (a right-hand axis reads it in
@@ -59,17 +62,47 @@ const NO_SHARD: RGBColor = RGBColor(228, 228, 228);
 /// Resharding marks: the call's line and the UPDATING band behind it.
 const RESHARD: RGBColor = RGBColor(90, 90, 90);
 
+/// Height of the caption line under each chart, in pixels.
+const CAPTION_PX: u32 = 34;
+/// The SVG heatmap merges cells to at most this many columns and rows (a
+/// rectangle element each, runs of one colour joined): the PNG's
+/// resolution would make a page of tens of megabytes.
+const SVG_HEATMAP_MAX: (usize, usize) = (400, 100);
+
 /// A rendered chart.
 pub struct Chart {
-    /// File name, e.g. `heatmap.png`.
+    /// PNG file name, e.g. `heatmap.png`; the SVG's is [`Chart::svg_file`].
     pub file: &'static str,
-    /// What it shows (alt text and caption in `index.html`).
+    /// What it shows (alt text and title in `index.html`).
     pub title: String,
+    /// What to look at in it (under the chart, in the image and the page).
+    pub caption: String,
     /// PNG bytes.
     pub png: Vec<u8>,
+    /// The same chart as an SVG document.
+    pub svg: String,
 }
 
-type Draw<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+impl Chart {
+    /// The SVG's file name: `heatmap.svg` beside `heatmap.png`.
+    pub fn svg_file(&self) -> String {
+        self.file.replace(".png", ".svg")
+    }
+}
+
+type Draw<'a, DB> = DrawingArea<DB, Shift>;
+
+/// The charts there are; each is drawn by [`draw`] on either backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Heatmap,
+    Throughput,
+    Share,
+    PerMinute,
+    Latency,
+    IteratorAge,
+    Sweep,
+}
 
 /// Every chart that applies to `report`: the run charts for a single
 /// configuration, the sweep charts for several.
@@ -79,44 +112,123 @@ pub fn render(report: &Report) -> Result<Vec<Chart>, String> {
         // The bytes are a valid TrueType font (a test draws with them).
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
-    if report.points.len() > 1 {
-        return Ok(vec![chart("sweep.png", "Cost, throttling and latency across the sweep", |a| sweep(a, report))?]);
-    }
-    let p = &report.points[0];
-    let mut out = vec![
-        chart("heatmap.png", "Write utilization per shard and second (throttled seconds marked)", |a| heatmap(a, p))?,
-        chart("throughput.png", "Incoming and throttled records per second against capacity", |a| throughput(a, p))?,
-        chart("shard-share.png", "Share of write attempts per shard against an even share", |a| share(a, p))?,
-    ];
-    if per_minute_view(p).is_some() {
-        out.push(chart(
-            "per-minute.png",
-            "The hottest shard: per-second load against CloudWatch's one-minute average",
-            |a| per_minute(a, p),
-        )?);
-    }
-    if p.charts.latency_curves.iter().any(|c| !c.is_empty()) {
-        out.push(chart("latency.png", "End-to-end latency percentiles per consumer", |a| latency(a, p))?);
-        out.push(chart("iterator-age.png", "Iterator age over time per consumer", |a| iterator_age(a, p))?);
-    }
-    Ok(out)
+    let kinds = if report.points.len() > 1 {
+        vec![Kind::Sweep]
+    } else {
+        let p = &report.points[0];
+        let mut kinds = vec![Kind::Heatmap, Kind::Throughput, Kind::Share];
+        if per_minute_view(p).is_some() {
+            kinds.push(Kind::PerMinute);
+        }
+        if p.charts.latency_curves.iter().any(|c| !c.is_empty()) {
+            kinds.extend([Kind::Latency, Kind::IteratorAge]);
+        }
+        kinds
+    };
+    kinds.into_iter().map(|k| chart(k, report)).collect()
 }
 
-/// Draws with `draw` on a white canvas of [`SIZE`] and encodes a PNG.
-fn chart(file: &'static str, title: &str, draw: impl FnOnce(&Draw<'_>) -> Result<(), String>) -> Result<Chart, String> {
+/// The file name and title of chart `kind`.
+fn name(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Heatmap => ("heatmap.png", "Write utilization per shard and second (throttled seconds marked)"),
+        Kind::Throughput => ("throughput.png", "Incoming and throttled writes per second against capacity"),
+        Kind::Share => ("shard-share.png", "Share of write attempts per shard against an even share"),
+        Kind::PerMinute => {
+            ("per-minute.png", "The hottest shard: per-second load against CloudWatch's one-minute average")
+        }
+        Kind::Latency => ("latency.png", "End-to-end latency percentiles per consumer"),
+        Kind::IteratorAge => ("iterator-age.png", "Iterator age over time per consumer"),
+        Kind::Sweep => ("sweep.png", "Cost, throttling and latency across the sweep"),
+    }
+}
+
+/// What to look at in chart `kind` of `report`: one line under it.
+fn caption(kind: Kind, report: &Report) -> String {
+    let hot = report.points[0].shards.iter().filter(|s| s.hot).count();
+    let text = match kind {
+        Kind::Heatmap if hot > 0 => {
+            let shards = if hot == 1 { "1 hot shard".to_string() } else { format!("{hot} hot shards") };
+            return format!(
+                "{shards}: the rows that stay dark or turn red. Red cells are seconds with throttled writes."
+            );
+        }
+        Kind::Heatmap => {
+            "An even colour across rows means an even key spread; red cells are seconds with throttled \
+                          writes."
+        }
+        Kind::Throughput => {
+            "Throttling (red) while the blue line is under the dashed capacity means uneven shards, \
+                             not too few: see the heatmap."
+        }
+        Kind::Share => {
+            "Bars above the dashed even share take more than their part of the keys; red bars are hot \
+                        shards."
+        }
+        Kind::PerMinute => {
+            "Seconds above 100 % are throttled even where the one-minute average CloudWatch shows \
+                            stays below the limit."
+        }
+        Kind::Latency => "Read each curve at 99 % for its p99; a curve far to the right is a consumer that reads late.",
+        Kind::IteratorAge => {
+            "A line that keeps rising is a consumer falling behind; at the retention period records \
+                              expire unread."
+        }
+        Kind::Sweep => {
+            "Take the cheapest configuration whose throttle rate and p99 stay under the dashed SLO limits; \
+                        bars are 95 % intervals."
+        }
+    };
+    text.to_string()
+}
+
+/// Chart `kind` of `report`, as a PNG and as an SVG.
+fn chart(kind: Kind, report: &Report) -> Result<Chart, String> {
+    let (file, title) = name(kind);
+    let caption = caption(kind, report);
     let (w, h) = SIZE;
     let mut rgb = vec![255u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        draw(&root)?;
+        draw(kind, &root, report, &caption, (HEATMAP_MAX_COLUMNS, HEATMAP_MAX_ROWS))?;
         root.present().map_err(err)?;
     }
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&rgb, w, h, image::ColorType::Rgb8)
         .map_err(|e| format!("{file}: cannot encode PNG: {e}"))?;
-    Ok(Chart { file, title: title.to_string(), png })
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        draw(kind, &root, report, &caption, SVG_HEATMAP_MAX)?;
+        root.present().map_err(err)?;
+    }
+    Ok(Chart { file, title: title.to_string(), caption, png, svg })
+}
+
+/// Draws chart `kind` of `report` on `root` (white, [`SIZE`]) with
+/// `caption` under it; the heatmap keeps at most `heatmap_max` columns and
+/// rows.
+fn draw<DB: DrawingBackend>(
+    kind: Kind,
+    root: &Draw<'_, DB>,
+    report: &Report,
+    caption: &str,
+    heatmap_max: (usize, usize),
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(err)?;
+    let (area, under) = root.split_vertically(SIZE.1 - CAPTION_PX);
+    under.draw(&Text::new(caption.to_string(), (20, 6), font(15).color(&RGBColor(60, 60, 60)))).map_err(err)?;
+    let p = &report.points[0];
+    match kind {
+        Kind::Heatmap => heatmap(&area, p, heatmap_max),
+        Kind::Throughput => throughput(&area, p),
+        Kind::Share => share(&area, p),
+        Kind::PerMinute => per_minute(&area, p),
+        Kind::Latency => latency(&area, p),
+        Kind::IteratorAge => iterator_age(&area, p),
+        Kind::Sweep => sweep(&area, report),
+    }
 }
 
 fn err(e: impl std::fmt::Debug) -> String {
@@ -127,17 +239,18 @@ fn font(size: u32) -> TextStyle<'static> {
     ("sans-serif", size).into_font().into()
 }
 
-type Plot<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// A full-size chart titled `title` over `x` × `y`, axes described by
-/// `(x_desc, y_desc)`, mesh drawn.
-fn plot<'a, 'b>(
-    root: &'a Draw<'b>,
+/// `(x_desc, y_desc)`, mesh drawn, x ticks written by `x_tick`.
+fn plot<'a, DB: DrawingBackend>(
+    root: &'a Draw<'_, DB>,
     title: &str,
     x: std::ops::Range<f64>,
     y: std::ops::Range<f64>,
     (x_desc, y_desc): (&str, &str),
-) -> Result<Plot<'a, 'b>, String> {
+    x_tick: &dyn Fn(&f64) -> String,
+) -> Result<Plot<'a, DB>, String> {
     let mut c = ChartBuilder::on(root)
         .caption(title, font(24))
         .margin(14)
@@ -148,7 +261,7 @@ fn plot<'a, 'b>(
     c.configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .x_label_formatter(&tick)
+        .x_label_formatter(x_tick)
         .y_label_formatter(&tick)
         .axis_desc_style(font(16))
         .label_style(font(14))
@@ -200,10 +313,15 @@ pub struct HeatmapGrid {
 /// × cell_s)` from time 0 (warm-up cells are there, empty), as the shard
 /// meters index them.
 pub fn heatmap_grid(p: &Point) -> HeatmapGrid {
+    heatmap_grid_within(p, (HEATMAP_MAX_COLUMNS, HEATMAP_MAX_ROWS))
+}
+
+/// [`heatmap_grid`] with at most `max_columns` and `max_rows`.
+fn heatmap_grid_within(p: &Point, (max_columns, max_rows): (usize, usize)) -> HeatmapGrid {
     let shards = &p.charts.shard_cells;
     let n_cells = shards.iter().map(Vec::len).max().unwrap_or(0);
-    let shards_per_row = shards.len().div_ceil(HEATMAP_MAX_ROWS).max(1);
-    let cells_per_column = n_cells.div_ceil(HEATMAP_MAX_COLUMNS).max(1);
+    let shards_per_row = shards.len().div_ceil(max_rows).max(1);
+    let cells_per_column = n_cells.div_ceil(max_columns).max(1);
     let rows = shards.len().div_ceil(shards_per_row);
     let columns = n_cells.div_ceil(cells_per_column);
     let mut cells = vec![vec![None::<(f32, bool)>; columns]; rows];
@@ -409,11 +527,29 @@ fn utilization_colour(u: f32) -> RGBColor {
     RGBColor(lerp(base.0), lerp(base.1), lerp(base.2))
 }
 
-fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
-    let g = heatmap_grid(p);
+/// A heatmap row as runs `(first column, column after the last, colour)`.
+fn colour_runs(row: &[Option<(f32, bool)>]) -> Vec<(usize, usize, RGBColor)> {
+    let mut runs: Vec<(usize, usize, RGBColor)> = Vec::new();
+    for (col, cell) in row.iter().enumerate() {
+        let colour = match *cell {
+            None => NO_SHARD,
+            Some((_, true)) => THROTTLED,
+            Some((u, false)) => utilization_colour(u),
+        };
+        match runs.last_mut() {
+            Some(run) if run.2 == colour => run.1 = col + 1,
+            _ => runs.push((col, col + 1, colour)),
+        }
+    }
+    runs
+}
+
+fn heatmap<DB: DrawingBackend>(root: &Draw<'_, DB>, p: &Point, max: (usize, usize)) -> Result<(), String> {
+    let g = heatmap_grid_within(p, max);
     let rows = g.cells.len().max(1);
     let columns = g.cells.first().map_or(1, Vec::len).max(1);
     let (area, legend) = root.split_horizontally(SIZE.0 - 110);
+    let height = root.dim_in_pixel().1 as i32;
     let mut c = ChartBuilder::on(&area)
         .caption("Write utilization per shard over time", font(24))
         .margin(14)
@@ -434,7 +570,11 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
             "time (s){}",
             if g.column_s > 1 { format!(", {} s per column", g.column_s) } else { String::new() }
         ))
-        .y_desc(if shards_per_row > 1 { format!("shards ({shards_per_row} per row)") } else { "shard".into() })
+        .y_desc(if shards_per_row > 1 {
+            format!("shard number ({shards_per_row} shards per row)")
+        } else {
+            "shard number".into()
+        })
         .y_labels(rows.min(25))
         .y_label_formatter(&|y| {
             let r = rows as f64 - 1.0 - y.round();
@@ -446,15 +586,13 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         .draw()
         .map_err(err)?;
     let w = g.column_s as f64;
+    // One rectangle per run of cells of one colour in a row: the same
+    // pixels, far fewer SVG elements (idle and saturated shards are long
+    // runs).
     c.draw_series(g.cells.iter().enumerate().flat_map(|(r, row)| {
         let y = (rows - 1 - r) as f64;
-        row.iter().enumerate().map(move |(col, cell)| {
-            let colour = match *cell {
-                None => NO_SHARD,
-                Some((_, true)) => THROTTLED,
-                Some((u, false)) => utilization_colour(u),
-            };
-            Rectangle::new([(col as f64 * w, y - 0.5), ((col + 1) as f64 * w, y + 0.5)], colour.filled())
+        colour_runs(row).into_iter().map(move |(from, to, colour)| {
+            Rectangle::new([(from as f64 * w, y - 0.5), (to as f64 * w, y + 0.5)], colour.filled())
         })
     }))
     .map_err(err)?;
@@ -482,12 +620,10 @@ fn heatmap(root: &Draw<'_>, p: &Point) -> Result<(), String> {
         Rectangle::new([(0.0, v as f64), (1.0, v as f64 + 1.0)], utilization_colour(v as f32 / 100.0).filled())
     }))
     .map_err(err)?;
-    legend
-        .draw(&Rectangle::new([(10, SIZE.1 as i32 - 48), (30, SIZE.1 as i32 - 28)], THROTTLED.filled()))
-        .map_err(err)?;
-    legend.draw(&Text::new("throttled", (34, SIZE.1 as i32 - 46), font(14))).map_err(err)?;
+    legend.draw(&Rectangle::new([(10, height - 48), (30, height - 28)], THROTTLED.filled())).map_err(err)?;
+    legend.draw(&Text::new("throttled", (34, height - 46), font(14))).map_err(err)?;
     if blanks {
-        let top = SIZE.1 as i32 - 92;
+        let top = height - 92;
         legend.draw(&Rectangle::new([(10, top), (30, top + 20)], NO_SHARD.filled())).map_err(err)?;
         // An outline, or the pale swatch would vanish on the white legend.
         legend.draw(&Rectangle::new([(10, top), (30, top + 20)], RGBColor(150, 150, 150))).map_err(err)?;
@@ -510,7 +646,7 @@ fn unit_text(p: &Point, unit: Unit) -> (&'static str, String, &'static str) {
     }
 }
 
-fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+fn throughput<DB: DrawingBackend>(root: &Draw<'_, DB>, p: &Point) -> Result<(), String> {
     // Large records hit the bytes limit first: then the chart counts MiB.
     let unit = binding_unit(p);
     let series = throughput_in(p, unit);
@@ -523,7 +659,7 @@ fn throughput(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     let top = series.iter().map(|s| s.1.max(s.2)).fold(capacity, f64::max) * 1.15;
     let (axis, per_shard, throttled) = unit_text(p, unit);
     let title = format!("Stream throughput (per second) against its {} capacity", axis.replace(" per second", "/s"));
-    let mut c = plot(root, &title, 0.0..end, 0.0..top, ("time (s)", axis))?;
+    let mut c = plot(root, &title, 0.0..end, 0.0..top, ("time (s)", axis), &tick)?;
     flows(&mut c, &series, throttled)?;
     c.draw_series(DashedLineSeries::new(vec![(0.0, capacity), (end, capacity)], 10, 6, BLACK.stroke_width(2)))
         .map_err(err)?
@@ -554,8 +690,8 @@ fn flows<'a, DB: DrawingBackend + 'a>(
 /// while each accepted call kept the stream UPDATING (solid line at the
 /// call, dotted at its last step), and refused calls as red dashed lines
 /// with a cross, each labelled with what it asked for and when.
-fn throughput_resharded(
-    root: &Draw<'_>,
+fn throughput_resharded<DB: DrawingBackend>(
+    root: &Draw<'_, DB>,
     p: &Point,
     unit: Unit,
     series: &[(f64, f64, f64)],
@@ -665,7 +801,7 @@ fn throughput_resharded(
 /// earlier labels; right of the line unless it would pass the edge. A
 /// label that fits nowhere is left out: its line still shows the call.
 fn mark_labels<'a, DB: DrawingBackend + 'a>(
-    root: &Draw<'_>,
+    root: &Draw<'_, DB>,
     c: &ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     marks: &[OperationMark],
     high: f64,
@@ -743,11 +879,11 @@ fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
         .map_err(err)
 }
 
-fn share(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+fn share<DB: DrawingBackend>(root: &Draw<'_, DB>, p: &Point) -> Result<(), String> {
     let n = p.shards.len().max(1);
     let top = p.shards.iter().map(|s| s.traffic_share).fold(1.0 / n as f64, f64::max) * 100.0 * 1.15;
-    let axes = ("shard index", "% of all write attempts");
-    let mut c = plot(root, "Share of write attempts per shard", 0.0..n as f64, 0.0..top, axes)?;
+    let axes = ("shard index (0 = first shard in the report)", "% of all write attempts");
+    let mut c = plot(root, "Share of write attempts per shard", 0.0..n as f64, 0.0..top, axes, &whole_tick)?;
     c.draw_series(p.shards.iter().enumerate().map(|(i, s)| {
         let colour = if s.hot { THROTTLED } else { INK[0] };
         Rectangle::new([(i as f64 + 0.1, 0.0), (i as f64 + 0.9, s.traffic_share * 100.0)], colour.mix(0.85).filled())
@@ -763,13 +899,13 @@ fn share(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     legend(&mut c, SeriesLabelPosition::UpperRight)
 }
 
-fn per_minute(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+fn per_minute<DB: DrawingBackend>(root: &Draw<'_, DB>, p: &Point) -> Result<(), String> {
     let Some((hot, per_second, per_minute)) = per_minute_view(p) else { return Ok(()) };
     let end = per_second.len() as f64;
     let top = per_second.iter().fold(1.0f64, |a, &b| a.max(b)) * 100.0 * 1.15;
     let title = format!("{}: per second vs one-minute average", p.shards[hot].shard_id);
     let axes = ("time (s, after warm-up)", "accepted load, % of the shard's limit");
-    let mut c = plot(root, &title, 0.0..end, 0.0..top, axes)?;
+    let mut c = plot(root, &title, 0.0..end, 0.0..top, axes, &tick)?;
     c.draw_series(LineSeries::new(
         per_second.iter().enumerate().map(|(i, u)| (i as f64, u * 100.0)),
         INK[1].stroke_width(1),
@@ -792,7 +928,7 @@ fn per_minute(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     legend(&mut c, SeriesLabelPosition::UpperRight)
 }
 
-fn latency(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+fn latency<DB: DrawingBackend>(root: &Draw<'_, DB>, p: &Point) -> Result<(), String> {
     let curves = &p.charts.latency_curves;
     let max = curves.iter().flatten().map(|c| c.1).fold(1.0f64, f64::max) * 1.5;
     let min = curves.iter().flatten().map(|c| c.1).filter(|&v| v > 0.0).fold(max, f64::min).max(0.01) / 1.5;
@@ -823,13 +959,13 @@ fn latency(root: &Draw<'_>, p: &Point) -> Result<(), String> {
     legend(&mut c, SeriesLabelPosition::LowerRight)
 }
 
-fn iterator_age(root: &Draw<'_>, p: &Point) -> Result<(), String> {
+fn iterator_age<DB: DrawingBackend>(root: &Draw<'_, DB>, p: &Point) -> Result<(), String> {
     let b = p.timeseries.bucket_s as f64;
     let ages = &p.charts.consumer_ages_ms;
     let end = ages.first().map_or(1.0, |a| a.len() as f64 * b);
     let top = ages.iter().flatten().fold(1.0f64, |a, &v| a.max(v / 1_000.0)) * 1.15;
     let title = "Iterator age (how far behind each consumer reads)";
-    let mut c = plot(root, title, 0.0..end, 0.0..top, ("time (s)", "largest iterator age (s)"))?;
+    let mut c = plot(root, title, 0.0..end, 0.0..top, ("time (s)", "largest iterator age (s)"), &tick)?;
     for (i, (series, consumer)) in ages.iter().zip(&p.consumers).enumerate() {
         let ink = INK[i % INK.len()];
         let width = 1 + (i % 3) as u32;
@@ -855,18 +991,47 @@ pub fn sweep_axis(report: &Report) -> (String, Vec<f64>) {
     (name, xs)
 }
 
-fn sweep(root: &Draw<'_>, report: &Report) -> Result<(), String> {
+/// A swept parameter's axis title with its unit, read from the key's name
+/// (`…_ms`, `…_s`, `…_per_s`, `shard_count`, …).
+pub fn parameter_axis(name: &str) -> String {
+    let key = name.rsplit('.').next().unwrap_or(name);
+    let suffixes = [
+        ("_ms", "ms"),
+        ("_per_s", "per second"),
+        ("_mib_s", "MiB/s"),
+        ("_s", "s"),
+        ("_pct", "%"),
+        ("_bytes", "bytes"),
+        ("_records", "records"),
+    ];
+    let unit = match key {
+        "shard_count" => Some("shards"),
+        "instances" | "workers" | "keys" | "shards" => Some(key),
+        _ => suffixes.iter().find(|(end, _)| key.ends_with(end)).map(|(_, unit)| *unit),
+    };
+    match unit {
+        Some(unit) => format!("{name} ({unit})"),
+        None => name.to_string(),
+    }
+}
+
+fn sweep<DB: DrawingBackend>(root: &Draw<'_, DB>, report: &Report) -> Result<(), String> {
     let (name, xs) = sweep_axis(report);
     let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let pad = ((hi - lo) * 0.05).max(0.5);
-    let x = ((lo - pad)..(hi + pad), name.as_str());
+    let numeric = report.points.iter().all(|p| p.parameters.get(&name).is_some_and(|v| v.is_number()));
+    let axis = match numeric {
+        true => parameter_axis(&name),
+        false => format!("{name} (configuration number, from 0)"),
+    };
+    let x = ((lo - pad)..(hi + pad), axis.as_str());
     let band = |label: &str, i: usize, value: &dyn Fn(&Point) -> (f64, f64, f64)| Band {
         label: label.to_string(),
         ink: INK[i],
         width: 2 + i as u32,
         points: xs.iter().zip(&report.points).map(|(&x, p)| (x, value(p))).collect(),
     };
-    let (top, bottom) = root.split_vertically(SIZE.1 / 2);
+    let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 / 2);
     let costs: Vec<Band> = report.points[0]
         .cost
         .modes
@@ -908,8 +1073,8 @@ struct Band {
 /// A sweep panel: each band's means joined by a line, with error bars for
 /// its intervals, and the SLO `limit` dashed. Labels show when there is
 /// more than one line.
-fn panel(
-    area: &Draw<'_>,
+fn panel<DB: DrawingBackend>(
+    area: &Draw<'_, DB>,
     caption: &str,
     (x, x_desc): (std::ops::Range<f64>, &str),
     y_desc: &str,
@@ -980,5 +1145,15 @@ mod tests {
         assert_eq!([12_000.0, 6.0, 0.0, -1_500.0].map(|v| tick(&v)), ["12 000", "6", "0", "-1 500"]);
         assert_eq!([0.25, 1.5, 0.0125].map(|v| tick(&v)), ["0.25", "1.5", "0.013"]);
         assert_eq!([6.0, 6.5].map(|v| whole_tick(&v)), ["6", ""]);
+    }
+
+    #[test]
+    fn swept_parameters_carry_their_units() {
+        assert_eq!(parameter_axis("stream.shard_count"), "stream.shard_count (shards)");
+        assert_eq!(parameter_axis("producers.0.sdk.linger_ms"), "producers.0.sdk.linger_ms (ms)");
+        assert_eq!(parameter_axis("producers.0.records_per_s"), "producers.0.records_per_s (per second)");
+        assert_eq!(parameter_axis("producers.0.instances"), "producers.0.instances (instances)");
+        assert_eq!(parameter_axis("scenario.duration_s"), "scenario.duration_s (s)");
+        assert_eq!(parameter_axis("stream.capacity_mode"), "stream.capacity_mode");
     }
 }

@@ -1,5 +1,6 @@
-//! A table of strings rendered either as aligned plain text (terminal) or as
-//! a GitHub-flavoured Markdown table, so both formats share one layout.
+//! A table of strings rendered as aligned plain text (terminal), as a
+//! GitHub-flavoured Markdown table or as an HTML table, so every format
+//! shares one layout.
 
 /// Column alignment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +83,35 @@ impl Grid {
         }
         out
     }
+
+    /// An HTML table; number columns are classed `num` (right-aligned by
+    /// the page's style). A grid without headers is a list of key/value
+    /// rows: its first cell is the row's header.
+    pub fn to_html(&self, esc: impl Fn(&str) -> String) -> String {
+        let class = |a: &Align| if *a == Align::Right { " class=\"num\"" } else { "" };
+        let mut out = String::from("<table>\n");
+        let keyed = self.headers.iter().all(String::is_empty);
+        if !keyed {
+            out.push_str("<thead><tr>");
+            for (h, a) in self.headers.iter().zip(&self.align) {
+                out.push_str(&format!("<th scope=\"col\"{}>{}</th>", class(a), esc(h)));
+            }
+            out.push_str("</tr></thead>\n");
+        }
+        out.push_str("<tbody>\n");
+        for r in &self.rows {
+            out.push_str("<tr>");
+            for (i, (c, a)) in r.iter().zip(&self.align).enumerate() {
+                match keyed && i == 0 {
+                    true => out.push_str(&format!("<th scope=\"row\">{}</th>", esc(c))),
+                    false => out.push_str(&format!("<td{}>{}</td>", class(a), esc(c))),
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+        out
+    }
 }
 
 #[cfg(test)]
@@ -96,5 +126,14 @@ mod tests {
         assert_eq!(g.to_text(""), "name       n\na       1000\nbbbbbb     2\n");
         let md = g.to_markdown();
         assert!(md.starts_with("| name   |    n |\n| :----- | ---: |\n"), "{md}");
+        let html = g.to_html(|s| s.replace('<', "&lt;"));
+        assert!(html.contains("<th scope=\"col\">name</th><th scope=\"col\" class=\"num\">n</th>"), "{html}");
+        assert!(html.contains("<tr><td>a</td><td class=\"num\">1000</td></tr>"), "{html}");
+        let mut kv = Grid::new(&[("", Align::Left), ("", Align::Left)]);
+        kv.row(vec!["capacity".into(), "<1 MiB/s".into()]);
+        assert_eq!(
+            kv.to_html(|s| s.replace('<', "&lt;")),
+            "<table>\n<tbody>\n<tr><th scope=\"row\">capacity</th><td>&lt;1 MiB/s</td></tr>\n</tbody>\n</table>\n"
+        );
     }
 }

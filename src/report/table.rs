@@ -38,13 +38,7 @@ pub fn render(report: &Report, flavour: Flavour) -> String {
         Flavour::Text => format!("{title}\n"),
         Flavour::Markdown => format!("# {title}\n"),
     };
-    // A sweep compares its points; a single point is shown in full.
-    let all = if report.points.len() > 1 {
-        vec![comparison_section(&report.points)]
-    } else {
-        report.points.iter().flat_map(sections).collect()
-    };
-    for (heading, grid, note) in all {
+    for (heading, grid, note) in report_sections(report) {
         match flavour {
             Flavour::Text => {
                 out.push_str(&format!("\n{heading}\n{}", grid.to_text("  ")));
@@ -65,7 +59,26 @@ pub fn render(report: &Report, flavour: Flavour) -> String {
     out
 }
 
-type Section = (String, Grid, Option<String>);
+/// A heading, its table, and notes under it (one per line).
+pub type Section = (String, Grid, Option<String>);
+
+/// The report's sections: a sweep compares its points; a single point is
+/// shown in full.
+pub fn report_sections(report: &Report) -> Vec<Section> {
+    match report.points.len() > 1 {
+        true => vec![comparison_section(&report.points)],
+        false => report.points.iter().flat_map(sections).collect(),
+    }
+}
+
+/// A configuration named by its swept values (`stream.shard_count = 16`),
+/// or "this run" when nothing was swept.
+pub fn configuration_name(p: &Point) -> String {
+    match p.parameters.is_empty() {
+        true => "this run".to_string(),
+        false => p.parameters.iter().map(|(k, v)| format!("{k} = {}", value_text(v))).collect::<Vec<_>>().join(", "),
+    }
+}
 
 fn sections(p: &Point) -> Vec<Section> {
     let mut all = vec![stream_section(p)];
@@ -152,15 +165,11 @@ fn comparison_section(points: &[Point]) -> Section {
         }
     )];
     if points.iter().any(|p| p.slo.is_some()) {
-        let meeting: Vec<String> = points
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.slo.as_ref().is_some_and(|v| v.met))
-            .map(|(i, _)| (i + 1).to_string())
-            .collect();
+        let meeting: Vec<String> =
+            points.iter().filter(|p| p.slo.as_ref().is_some_and(|v| v.met)).map(configuration_name).collect();
         notes.push(match meeting.len() {
             0 => "no configuration meets the SLO".to_string(),
-            _ => format!("rows meeting the SLO: {}", meeting.join(", ")),
+            _ => format!("meeting the SLO: {}", meeting.join("; ")),
         });
     }
     ("Sweep".to_string(), g, Some(notes.join("\n")))

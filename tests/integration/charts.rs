@@ -125,7 +125,7 @@ fn drawing_twice_gives_the_same_bytes() {
     let b = charts::render(&r).unwrap();
     assert_eq!(a.len(), 6);
     for (x, y) in a.iter().zip(&b) {
-        assert!(x.png == y.png, "{} differs", x.file);
+        assert!(x.png == y.png && x.svg == y.svg, "{} differs", x.file);
     }
 }
 
@@ -134,22 +134,72 @@ fn index_html_links_only_to_files_that_exist_and_shows_the_verdicts() {
     let text = with_consumers() + "[slo]\nmax_throttle_rate = 0.001\nmax_end_to_end_latency_ms_p99 = 100\n";
     let (_tmp, dir) = run_cli(&text, &[]);
     let html = fs::read_to_string(dir.join("index.html")).unwrap();
-    let mut links = 0;
+    let mut files = std::collections::BTreeSet::new();
     for attr in ["src=\"", "href=\""] {
         for part in html.split(attr).skip(1) {
             let target = part.split('"').next().unwrap();
             assert!(!target.contains("://"), "external link {target}");
-            assert!(Path::new(&dir).join(target).exists(), "{target} does not exist");
-            links += 1;
+            match target.strip_prefix('#') {
+                // Contents: every entry leads to a heading or figure.
+                Some(id) => assert!(html.contains(&format!("id=\"{id}\"")), "no #{id} on the page"),
+                None => {
+                    assert!(Path::new(&dir).join(target).exists(), "{target} does not exist");
+                    files.insert(target.to_string());
+                }
+            }
         }
     }
-    assert_eq!(links, 8, "6 charts, report.json, timeseries.csv");
+    let charts = ["heatmap", "throughput", "shard-share", "per-minute", "latency", "iterator-age"];
+    let mut expected: std::collections::BTreeSet<String> =
+        charts.iter().flat_map(|c| [format!("{c}.svg"), format!("{c}.png")]).collect();
+    expected.extend(["report.json".to_string(), "timeseries.csv".to_string()]);
+    assert_eq!(files, expected, "6 charts as SVG and PNG, report.json, timeseries.csv");
+    // The page shows the SVGs; the PNGs are links.
+    for part in html.split("<img src=\"").skip(1) {
+        assert!(part.split('"').next().unwrap().ends_with(".svg"), "{part}");
+    }
+    // Verdicts first: the headline and the SLO before the charts and tables.
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} missing"));
+    assert!(at("class=\"headline\"") < at("<table class=\"slo\"") && at("<table class=\"slo\"") < at("id=\"charts\""));
+    assert!(at("id=\"charts\"") < at("id=\"figures\"") && at("id=\"figures\"") < at("id=\"scenario\""));
     assert!(html.contains("<h1>c</h1>"));
     assert!(html.contains("max_throttle_rate") && html.contains("<td>met</td>"));
     // The polling reader's p99 is far above 100 ms.
     assert!(html.contains("max_end_to_end_latency_ms_p99 (poll)") && html.contains("BROKEN"));
     assert!(html.contains("records_per_s = 300"), "the scenario text");
-    assert!(!html.contains("<script"));
+    // The summary is HTML tables (numbers right-aligned), not terminal text.
+    assert!(!html.contains("<pre class=\"table\">"));
+    assert!(html.matches("<table>").count() >= 5 && html.contains("<td class=\"num\">"));
+    // Inline script only (sorting): nothing fetched.
+    assert!(!html.contains("<script src"));
+    // Each chart has a caption saying what to look at.
+    assert_eq!(html.matches("<figcaption>").count(), 6);
+}
+
+#[test]
+fn a_sweep_page_names_configurations_by_their_values() {
+    let text = with_consumers() + "[slo]\nmax_throttle_rate = 0.001\n[sweep]\n\"stream.shard_count\" = [1, 4]\n";
+    let (_tmp, dir) = run_cli(&text, &[]);
+    let html = fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("<td>stream.shard_count = 4</td>"), "the SLO table names rows by their values");
+    assert!(html.contains("Cheapest that does: stream.shard_count = "), "the verdict names the configuration");
+    assert!(html.contains("meeting the SLO: stream.shard_count = "), "{html}");
+    assert!(html.contains("<img src=\"sweep.svg\""));
+    let svg = fs::read_to_string(dir.join("sweep.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("stream.shard_count (shards)"), "the x axis carries its unit");
+}
+
+#[test]
+fn every_chart_is_also_an_svg_with_its_caption() {
+    let r = report(&with_consumers());
+    for c in charts::render(&r).unwrap() {
+        assert!(c.svg.starts_with("<svg") && c.svg.trim_end().ends_with("</svg>"), "{}", c.file);
+        assert!(c.svg.contains("width=\"1200\" height=\"700\""), "{}", c.file);
+        // The caption is drawn under the chart (as text in the SVG).
+        let words = c.caption.split(' ').take(3).collect::<Vec<_>>().join(" ");
+        assert!(c.svg.contains(&words.replace('&', "&amp;")), "{}: caption {words:?}", c.file);
+        assert!(c.svg.len() < 1_500_000, "{}: {} bytes", c.file, c.svg.len());
+    }
 }
 
 #[test]

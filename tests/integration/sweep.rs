@@ -88,7 +88,7 @@ fn exit_codes_gate_ci_on_the_slo() {
     // A sweep fails only when no configuration meets the SLO.
     let (code, out, _, _d) = cli("run", &broken, &["--sweep", "stream.shard_count=1,2,4"]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("rows meeting the SLO: 3"), "{out}");
+    assert!(out.contains("meeting the SLO: stream.shard_count = 4"), "{out}");
     let (code, _, _, _d) = cli("run", &broken, &["--sweep", "stream.shard_count=1,2"]);
     assert_eq!(code, Some(1));
     // A bad sweep path is bad input, with the valid keys suggested.
