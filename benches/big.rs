@@ -4,7 +4,7 @@
 //! own so that each reports its own peak resident memory, and prints user
 //! records per second of wall time, peak RSS, and the sizes of the
 //! `report.json` and `timeseries.csv` a run writes, next to the targets of
-//! the README's performance section. Timing is printed, never asserted.
+//! docs/scale.md, "Benchmark". Timing is printed, never asserted.
 //! Each runs twice: on one thread, then with its SDK calls built on a
 //! second thread (what `shardsim run` does for a single run when it has two
 //! cores; see `producer::feed`).

@@ -29,6 +29,11 @@ pub enum Command {
     /// Write a starting scenario that replays a stream's exports
     /// (CloudWatch metrics, a key table, a list-shards map).
     Import(ImportArgs),
+    /// Write a commented starting scenario (to standard output, or
+    /// --output FILE) that passes `check`.
+    Init(InitArgs),
+    /// Print the JSON Schema of the scenario file or of report.json.
+    Schema(SchemaArgs),
     /// Print a shell completion script (e.g. `shardsim completions bash >
     /// ~/.local/share/bash-completion/completions/shardsim`).
     Completions(CompletionsArgs),
@@ -42,6 +47,59 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `shardsim init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The starting point.
+    #[arg(value_enum, default_value_t = Template::Basic)]
+    pub template: Template,
+    /// Write the scenario to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Start the file with `#:schema PATH`, so that TOML editors (Taplo,
+    /// Even Better TOML) check and complete its keys: the path (relative to
+    /// the file) or URL of shardsim's scenario.schema.json, which `shardsim
+    /// schema scenario` prints.
+    #[arg(long, value_name = "PATH")]
+    pub schema: Option<String>,
+}
+
+/// The starting points of `shardsim init`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Template {
+    /// One SDK producer on a small provisioned stream, one reader.
+    Basic,
+    /// A partition key with one hot tenant: a throttled shard on a
+    /// stream that is mostly idle.
+    HotKey,
+    /// Many small records, aggregated by the Kinesis Producer Library.
+    Kpl,
+    /// Readers of every kind: polling, enhanced fan-out, Lambda, Firehose.
+    Consumers,
+    /// A sweep of shard counts against an `[slo]`.
+    Sweep,
+}
+
+/// `shardsim schema`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    pub document: SchemaDocument,
+}
+
+/// The documents `shardsim schema` describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaDocument {
+    /// The scenario file (TOML), as TOML editors read it.
+    Scenario,
+    /// report.json, as `run` writes it.
+    Report,
 }
 
 /// `shardsim import`.

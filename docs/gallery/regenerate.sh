@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the README's gallery from the shipped example scenarios.
+# Regenerates the gallery of the README and docs/ from the shipped example scenarios.
 # Run from the repository root: docs/gallery/regenerate.sh
 set -euo pipefail
 out="$(mktemp -d)"

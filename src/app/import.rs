@@ -214,7 +214,7 @@ fn render(
             "#\n# Paths are relative to the folder `shardsim import` ran in: save this file there.\n# Check it with `shardsim check`, then\n"
         }
     };
-    out += "# `shardsim run` it; every key is described in the README's \"Scenario format\".\n\n";
+    out += "# `shardsim run` it; every key is described in shardsim's docs/scenario.md.\n\n";
     out += &format!("[scenario]\nname = {}\nseed = 1\n", quoted(name));
     out += &format!("duration_s = {}                # the whole trace\n\n[stream]\n", length.ceil() as u64);
     let shard_records = limits::SHARD_WRITE_RECORDS_PER_S as f64;

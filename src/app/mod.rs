@@ -25,10 +25,12 @@ use crate::scenario::{self};
 use crate::sim::{estimate, simulate, simulate_observed};
 
 mod import;
+pub mod init;
 mod merge;
 mod part;
 pub mod partition;
 mod recommend;
+pub mod schema;
 
 /// Runs larger than this many user records are refused without `--force`
 /// (minutes of work even at full speed).
@@ -51,6 +53,8 @@ pub fn main() -> ExitCode {
         Command::Recommend(args) => recommend::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Import(args) => import::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Init(args) => init::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Schema(args) => schema::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Completions(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut command, "shardsim", &mut std::io::stdout());

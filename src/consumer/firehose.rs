@@ -1,5 +1,5 @@
 //! An Amazon Data Firehose stream with the Kinesis stream as its source
-//! (`kind = "firehose"`, reference notes in the README, "Firehose").
+//! (`kind = "firehose"`, reference notes in docs/model.md, "Firehose").
 //!
 //! Firehose "calls the Kinesis Data Streams GetRecords operation once per
 //! second for each shard", and each call "counts against the overall

@@ -95,7 +95,7 @@ pub struct ConsumerMeter {
 }
 
 /// A consumer's failed reads by the error code the service returned.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ReadErrorCodes {
     /// GetRecords calls over the shard's 5 calls/s or 2 MiB/s
     /// (`read_throttled`).
@@ -108,7 +108,7 @@ pub struct ReadErrorCodes {
 }
 
 /// A consumer's duplicate deliveries by cause.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct DuplicateCauses {
     /// Re-reads from the last checkpoint after a KCL worker failed.
     pub worker_failover: u64,

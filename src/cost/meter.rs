@@ -53,7 +53,7 @@ pub fn on_demand_kib(bytes: u64) -> u64 {
 
 /// What one run used, in billable quantities, over its metered window
 /// (the run after warm-up).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Usage {
     /// Length of the metered window.
     pub metered_hours: f64,

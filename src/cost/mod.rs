@@ -18,7 +18,7 @@ use crate::report::label::Label;
 use crate::scenario::model::LeaseTableSpec;
 
 /// One billed item of one mode.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LineItem {
     /// What is billed, e.g. `shard_hours`.
     #[serde(deserialize_with = "crate::report::label::one")]
@@ -50,7 +50,7 @@ impl LineItem {
 /// The services billed beside the stream, the same whatever its capacity
 /// mode, so not in the modes' totals: each KCL application's DynamoDB
 /// lease table, each Firehose stream's ingestion.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServicesCost {
     /// Total per hour.
     pub usd_per_hour: f64,
@@ -63,7 +63,7 @@ pub struct ServicesCost {
 }
 
 /// One item of [`ServicesCost`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServiceItem {
     /// The `[[consumers]]` name.
     pub consumer: String,
@@ -118,7 +118,7 @@ pub fn services(uses: &[(&str, ServiceUse<'_>)], hours: f64, p: &PriceTable) -> 
 }
 
 /// One capacity mode's bill for the workload.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModeCost {
     /// `simulated`: the run simulated this mode, so its traffic and
     /// throttling are this mode's own; `what_if`: this mode's price for the
@@ -136,7 +136,7 @@ pub struct ModeCost {
 }
 
 /// The three modes' bills.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Costs {
     /// Provisioned capacity with this run's shards.
     pub provisioned: ModeCost,

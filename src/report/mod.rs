@@ -45,7 +45,7 @@ use label::Label;
 pub const HOT_SHARE_FACTOR: f64 = 2.0;
 
 /// The whole report (`report.json`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Version of shardsim that produced it.
     pub shardsim_version: String,
@@ -56,7 +56,7 @@ pub struct Report {
 }
 
 /// Identity and settings of the scenario.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScenarioInfo {
     /// `[scenario].name`.
     pub name: String,
@@ -90,7 +90,7 @@ pub struct ScenarioInfo {
 }
 
 /// Results of one configuration.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Point {
     /// Swept values (empty without a sweep).
     pub parameters: BTreeMap<String, serde_json::Value>,
@@ -228,7 +228,7 @@ fn latency_quantiles() -> Vec<f64> {
 }
 
 /// The capacity mode a run simulated and the write capacity it had.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CapacityReport {
     /// The mode the run started in: `provisioned`, `on_demand` or
     /// `on_demand_advantage` (`cost.simulated.periods` has any switches).
@@ -266,7 +266,7 @@ impl CapacityReport {
 }
 
 /// The bill of one point, with everything needed to audit it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CostReport {
     /// Which price table, and what the scenario changed in it.
     pub price_table: PriceTableInfo,
@@ -295,7 +295,7 @@ pub struct CostReport {
 }
 
 /// What the run cost in the modes it was in, for the time it was in each.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SimulatedCost {
     /// Over the metered window.
     pub usd_per_hour: f64,
@@ -308,7 +308,7 @@ pub struct SimulatedCost {
 }
 
 /// One stretch of a run in one capacity mode and its bill.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PeriodCost {
     /// `provisioned` or `on_demand` (or `on_demand_advantage`).
     #[serde(deserialize_with = "crate::report::label::one")]
@@ -322,7 +322,7 @@ pub struct PeriodCost {
 }
 
 /// Identity of the price table used.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PriceTableInfo {
     /// Its file: the built-in table or the scenario's.
     pub file: String,
@@ -339,7 +339,7 @@ pub struct PriceTableInfo {
 }
 
 /// Producer counters, with the throttle rate derived from them.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProducerFigures {
     /// Records handed to clients.
     pub user_records: u64,
@@ -396,7 +396,7 @@ impl From<&ProducerCounters> for ProducerFigures {
 }
 
 /// All producers together, then each group.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProducersReport {
     /// Totals over all groups.
     #[serde(flatten)]
@@ -408,7 +408,7 @@ pub struct ProducersReport {
 }
 
 /// One producer group.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProducerReport {
     /// Group name.
     pub name: String,
@@ -440,7 +440,7 @@ pub struct ProducerReport {
 }
 
 /// A producer group's put requests.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestsReport {
     /// From a request's departure to its response, or to the client's
     /// timeout (`PutRecords.Latency` as the client measures it).
@@ -454,7 +454,7 @@ pub struct RequestsReport {
 pub const SALTED_KEYS_LISTED: usize = 100;
 
 /// Where a producer group's workload comes from.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkloadSource {
     /// `"trace:<file>"`, a pattern's `kind`, or `"constant"`.
     pub rate: String,
@@ -478,7 +478,7 @@ impl WorkloadSource {
 }
 
 /// A salted key and how many shards its salted keys reach.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SaltedKeyReport {
     /// The key before salting.
     pub key: String,
@@ -490,7 +490,7 @@ pub struct SaltedKeyReport {
 }
 
 /// A KPL group's metrics, named after the KPL's CloudWatch metrics.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct KplReport {
     /// `UserRecordsPerKinesisRecord`: user records over Kinesis records put.
     pub user_records_per_kinesis_record: f64,
@@ -519,7 +519,7 @@ pub struct KplReport {
 }
 
 /// One resharding call.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReshardOperation {
     /// When it was called.
     pub at_s: f64,
@@ -617,7 +617,7 @@ impl ReshardOperation {
 }
 
 /// What an autoscaling policy decided.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AutoscalingReport {
     /// `scaling_utils`, `step` or `target_tracking`.
     #[serde(deserialize_with = "crate::report::label::one")]
@@ -627,7 +627,7 @@ pub struct AutoscalingReport {
 }
 
 /// One autoscaling decision.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DecisionReport {
     /// When it was made.
     pub at_s: f64,
@@ -664,7 +664,7 @@ impl AutoscalingReport {
 }
 
 /// Stream-level view.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StreamReport {
     /// Shards the stream was created with.
     pub shard_count: u32,
@@ -707,7 +707,7 @@ pub struct StreamReport {
 }
 
 /// One shard.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ShardReport {
     /// `shardId-000000000000`.
     pub shard_id: String,
@@ -755,7 +755,7 @@ pub struct ShardReport {
 }
 
 /// One consumer application.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConsumerReport {
     /// `[[consumers]].name`.
     pub name: String,
@@ -783,7 +783,8 @@ pub struct ConsumerReport {
     pub records_discarded: u64,
     /// Of those, the records the KPL counted as put and never sends again:
     /// this application never sees them. shardsim's reading of the KPL's
-    /// and the KCL's code (see the README), not an AWS statement.
+    /// and the KCL's code (see docs/model.md, "Resharding"), not an AWS
+    /// statement.
     pub records_lost: u64,
     /// GetRecords calls rejected (ReadProvisionedThroughputExceeded).
     pub read_throttled: u64,
@@ -828,7 +829,7 @@ pub struct ConsumerReport {
 }
 
 /// What a KCL application's lease table carried and refused.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LeaseTableReport {
     /// `provisioned` or `on_demand`.
     #[serde(deserialize_with = "crate::report::label::one")]
@@ -855,7 +856,7 @@ pub struct LeaseTableReport {
 }
 
 /// A rate's mean and maximum.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MeanMax {
     /// Mean.
     pub mean: f64,
@@ -865,7 +866,7 @@ pub struct MeanMax {
 
 /// What a Firehose stream delivered. Its `end_to_end_latency_ms` runs to
 /// the delivery of the buffer holding the record.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FirehoseReport {
     /// Buffers delivered.
     pub deliveries: u64,
@@ -882,7 +883,7 @@ pub struct FirehoseReport {
 
 /// Latency percentiles in milliseconds (HDR histogram, 3 significant
 /// digits; 0 when nothing was delivered).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LatencyReport {
     /// Mean.
     pub mean: f64,
@@ -918,7 +919,7 @@ impl LatencyReport {
 }
 
 /// Stream totals per bucket of `bucket_s` seconds, from time 0.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timeseries {
     /// Width of one bucket.
     pub bucket_s: u64,

@@ -14,7 +14,7 @@ use super::Point;
 pub const CONFIDENCE: f64 = 0.95;
 
 /// One metric across replications.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Estimate {
     /// Replications.
     pub n: u32,

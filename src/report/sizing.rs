@@ -24,7 +24,7 @@ const KIB: f64 = 1_024.0;
 
 /// The formula's inputs and answer, the simulated answer, and why they
 /// differ.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Sizing {
     /// The formula as AWS documents it.
     #[serde(deserialize_with = "crate::report::label::one")]

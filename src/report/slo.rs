@@ -11,7 +11,7 @@ use super::Point;
 use crate::scenario::model::Slo;
 
 /// Every objective of a point.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SloReport {
     /// Whether every objective is met.
     pub met: bool,
@@ -20,7 +20,7 @@ pub struct SloReport {
 }
 
 /// One objective.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Objective {
     /// The `[slo]` key, e.g. `max_throttle_rate`.
     #[serde(deserialize_with = "crate::report::label::one")]

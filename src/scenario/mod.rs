@@ -5,11 +5,13 @@
 //! value came from, then apply overrides to it) → `validate` (check and
 //! convert, collecting problems) → `errors` (locate and render them). Because
 //! overrides edit the tree before validation, `--set` values get exactly the
-//! same checks as file values.
+//! same checks as file values. `schema` describes the same format as a JSON
+//! Schema for TOML editors; [`keys_read`] lets tests hold the two together.
 
 pub mod errors;
 pub mod files;
 pub mod model;
+pub mod schema;
 mod sweep;
 mod tree;
 mod validate;
@@ -64,6 +66,47 @@ pub fn load_plan_with(
     replications: Option<u32>,
     files: Rc<DataFiles>,
 ) -> Result<model::Plan, ScenarioErrors> {
+    expand(source_name, text, overrides, sweeps, replications, files, None)
+}
+
+/// What validating one configuration read: its tree and the keys asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeysRead {
+    /// The tree validated — the file with the `--set` overrides and this
+    /// configuration's sweep values applied, without `[sweep]` — as JSON.
+    pub document: serde_json::Value,
+    /// The path of every key validation asked for, written or not, in the
+    /// order asked (`producers[0].partition_key.exponent`): the keys it
+    /// accepts there. A key may repeat.
+    pub paths: Vec<String>,
+}
+
+/// Loads `text` as [`load_plan_with`] does (no `--sweep`, the file's
+/// replications) and says, for each configuration, which keys validation
+/// asked for: the list of keys a scenario may contain, for checking a
+/// description of the format (the JSON Schema) against the validator.
+pub fn keys_read(
+    source_name: &str,
+    text: &str,
+    overrides: &[String],
+    files: Rc<DataFiles>,
+) -> Result<Vec<KeysRead>, ScenarioErrors> {
+    let mut read = Vec::new();
+    expand(source_name, text, overrides, &[], None, files, Some(&mut read))?;
+    Ok(read)
+}
+
+/// [`load_plan_with`], recording what each configuration's validation
+/// read into `keys` when given.
+fn expand(
+    source_name: &str,
+    text: &str,
+    overrides: &[String],
+    sweeps: &[String],
+    replications: Option<u32>,
+    files: Rc<DataFiles>,
+    mut keys: Option<&mut Vec<KeysRead>>,
+) -> Result<model::Plan, ScenarioErrors> {
     let arguments: Vec<String> =
         overrides.iter().map(|o| format!("--set {o}")).chain(sweeps.iter().map(|s| format!("--sweep {s}"))).collect();
     let fail = |problems| ScenarioErrors::new(source_name, text, &arguments, problems);
@@ -101,7 +144,15 @@ pub fn load_plan_with(
     let mut points = Vec::new();
     for choice in &combinations {
         let Some(tree) = sweep::apply(&root, &axes, choice, &sink) else { continue };
-        if let Some(scenario) = validate::scenario(&tree, &sink) {
+        let validated = match keys.as_deref_mut() {
+            Some(keys) => {
+                let (validated, paths) = validate::recording(|| validate::scenario(&tree, &sink));
+                keys.push(KeysRead { document: sweep::to_json(&tree), paths });
+                validated
+            }
+            None => validate::scenario(&tree, &sink),
+        };
+        if let Some(scenario) = validated {
             let parameters =
                 axes.iter().zip(choice).map(|(a, &i)| (a.path.clone(), sweep::to_json(&a.values[i]))).collect();
             points.push(model::PlanPoint { parameters, scenario });

@@ -718,7 +718,7 @@ impl LatencyDist {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestSpec {
     /// Each request's round trip. Default lognormal, median 25 ms, p99
-    /// 100 ms (shardsim's choice; see the README).
+    /// 100 ms (shardsim's choice; see docs/model.md, *Put requests*).
     pub latency: LatencyDist,
     /// Requests in flight at once per client instance: the SDK's
     /// `max_concurrent_requests`, the KPL's `max_connections`.

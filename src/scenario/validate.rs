@@ -5,8 +5,10 @@
 //!
 //! A [`TableReader`] takes a table's keys one by one (so the list of valid
 //! keys is exactly the list of keys asked for) and reports whatever was left
-//! over as unknown. A [`Val`] is one value with its key path, converting it
-//! to a simulator type or reporting why it cannot.
+//! over as unknown; [`recording`] lists the keys asked for, so that a test
+//! can hold the scenario's JSON Schema to them. A [`Val`] is one value with
+//! its key path, converting it to a simulator type or reporting why it
+//! cannot.
 
 mod autoscaling;
 mod faults;
@@ -15,6 +17,7 @@ mod pricing;
 mod reshard;
 mod traffic;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 pub(crate) use pricing::price_table;
@@ -56,6 +59,23 @@ const DEFAULT_BACKOFF_MAX_MS: f64 = 5_000.0;
 /// The data blob limit as the model's `u32` sizes.
 const MAX_RECORD_BYTES: u32 = limits::MAX_RECORD_DATA_BYTES as u32;
 const _: () = assert!(limits::MAX_RECORD_DATA_BYTES <= u32::MAX as u64);
+
+thread_local! {
+    /// While [`recording`] runs on this thread: the path of every key a
+    /// [`TableReader`] asked for, in order.
+    static KEYS_ASKED: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `validate` and returns its result with the path of every key the
+/// table readers asked for meanwhile (`producers[0].sdk.linger_ms`), written
+/// or not: the keys validation accepts there. Validation is otherwise
+/// unchanged; outside this, nothing is recorded.
+pub(crate) fn recording<T>(validate: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let outer = KEYS_ASKED.replace(Some(Vec::new()));
+    let out = validate();
+    let asked = KEYS_ASKED.replace(outer).unwrap_or_default();
+    (out, asked)
+}
 
 /// Builds the scenario from `root`, or returns `None` having reported at
 /// least one problem to `sink`.
@@ -1260,6 +1280,11 @@ impl<'a> TableReader<'a> {
     /// Marks `key` as valid and read, returning its value if present.
     fn take(&mut self, key: &'static str) -> Option<Val<'a>> {
         self.asked.push(key);
+        KEYS_ASKED.with_borrow_mut(|keys| {
+            if let Some(keys) = keys {
+                keys.push(key_path(&self.path, key));
+            }
+        });
         let i = self.entries.iter().position(|e| e.key == key)?;
         self.used[i] = true;
         Some(Val { node: &self.entries[i].node, path: key_path(&self.path, key), sink: self.sink })

@@ -12,7 +12,7 @@ use crate::scenario::model::{Fault, FaultKind, ShardSet};
 use crate::time::SimTime;
 
 /// The error codes a client can be told, in the order reports list them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ErrorCodes {
     /// Records a shard rejected for throughput.
     #[serde(rename = "ProvisionedThroughputExceededException")]

@@ -157,8 +157,8 @@ pub const KPL_REQUEST_TIMEOUT_MAX_MS: f64 = 600_000.0;
 /// `DEFAULT_SOCKET_READ_TIMEOUT`, 30 s), ms.
 pub const SDK_REQUEST_TIMEOUT_DEFAULT_MS: f64 = 30_000.0;
 /// Default put request round trip, ms: lognormal with this median and 99th
-/// percentile. AWS publishes no figure; shardsim's choice (README,
-/// *Request latency*).
+/// percentile. AWS publishes no figure; shardsim's choice (docs/model.md,
+/// *Put requests*).
 pub const REQUEST_LATENCY_MEDIAN_MS: f64 = 25.0;
 pub const REQUEST_LATENCY_P99_MS: f64 = 100.0;
 /// Longest round trip a latency distribution draws, ms (one hour): a

@@ -5,7 +5,7 @@
 //! (the default), or in any one-second window. With the KCL's and the AWS
 //! SDK's retries of a throttled call, only the first reproduces AWS's
 //! published put-to-get delay of about a second for five consumers (see
-//! the README, "Read latency"). The bytes limit is a token bucket one
+//! docs/model.md, "Read latency"). The bytes limit is a token bucket one
 //! second deep that a call may overdraw — one call returns up to 10 MiB —
 //! after which calls throw until the debt is repaid: a 10 MiB response
 //! blocks the shard for about 4–5 s, as AWS documents for the 10 MiB case.
