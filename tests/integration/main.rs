@@ -12,6 +12,7 @@ mod consumers;
 mod cost;
 mod deploy;
 mod determinism;
+mod docs;
 mod fan_out;
 mod faults;
 mod firehose;
