@@ -214,8 +214,8 @@ pub struct RunArgs {
     /// Run even when the up-front estimate says the run is too large.
     #[arg(long)]
     pub force: bool,
-    /// Write no PNG charts (report.json, timeseries.csv and index.html are
-    /// still written).
+    /// Write no charts, PNG or SVG (report.json, timeseries.csv and
+    /// index.html are still written).
     #[arg(long)]
     pub no_charts: bool,
     /// Run only slice K of N of the runs (configurations × replications,
@@ -247,8 +247,8 @@ pub struct MergeArgs {
     /// CSV and Markdown exports.
     #[command(flatten)]
     pub export: ExportArgs,
-    /// Write no PNG charts (report.json, timeseries.csv and index.html are
-    /// still written).
+    /// Write no charts, PNG or SVG (report.json, timeseries.csv and
+    /// index.html are still written).
     #[arg(long)]
     pub no_charts: bool,
     /// Print no progress, notes or summary; standard output stays empty
