@@ -13,7 +13,7 @@ use std::process::Command;
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Value, json};
 
-use crate::common::shardsim;
+use crate::common::{shardsim, shell_words};
 
 /// Slices per sweep in every manifest (deploy/README.md says 50).
 const PARTITIONS: u64 = 50;
@@ -116,57 +116,6 @@ fn flag_values(args: &[String], flag: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Splits a shell line into words: quotes removed, `\` escapes, an unquoted
-/// `#` starting a word ends the line. Expansions stay as written.
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                    word.push(c);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => word.extend(chars.next()),
-                        c => word.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                word.extend(chars.next());
-            }
-            '#' if !in_word => break,
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
 }
 
 /// One `shardsim SUBCOMMAND ARGS...` found in a file.

@@ -10,6 +10,8 @@ use std::path::{Component, Path, PathBuf};
 use clap::{CommandFactory, Parser};
 use shardsim::cli::Cli;
 
+use crate::common::shell_words;
+
 /// Most lines the README may have.
 const README_MAX_LINES: usize = 300;
 
@@ -191,57 +193,6 @@ fn join_normal(base: &Path, rel: &str) -> PathBuf {
 }
 
 // ------------------------------------------------------------- commands
-
-/// Words of a shell line, as the shell splits them: quotes, backslash
-/// escapes, and a `#` comment starting a word.
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                    word.push(c);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => word.extend(chars.next()),
-                        c => word.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                word.extend(chars.next());
-            }
-            '#' if !in_word => break,
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
-}
 
 /// Where one command of a shell line ends.
 fn ends_command(word: &str) -> bool {
