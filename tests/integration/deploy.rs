@@ -598,6 +598,37 @@ fn every_shardsim_command_line_uses_flags_that_exist() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The top-level folders of the files `src/` embeds with `include_str!` or
+/// `include_bytes!` outside its unit tests (which the image never builds).
+fn embedded_folders() -> BTreeSet<String> {
+    fn walk(dir: &Path, out: &mut BTreeSet<String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+                continue;
+            }
+            let text = fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for part in code.split("include_str!(\"").skip(1).chain(code.split("include_bytes!(\"").skip(1)) {
+                let rel = part.split('"').next().unwrap();
+                let file = path.parent().unwrap().join(rel);
+                let mut parts = Vec::new();
+                for c in file.strip_prefix(repo()).unwrap().components() {
+                    match c {
+                        std::path::Component::ParentDir => drop(parts.pop()),
+                        c => parts.push(c.as_os_str().to_string_lossy().to_string()),
+                    }
+                }
+                out.insert(parts[0].clone());
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(&repo().join("src"), &mut out);
+    out
+}
+
 #[test]
 fn dockerfile_builds_in_one_stage_and_runs_in_another() {
     // Instructions, continuation lines joined, comments dropped.
@@ -614,6 +645,14 @@ fn dockerfile_builds_in_one_stage_and_runs_in_another() {
     let stages: Vec<usize> = lines.iter().enumerate().filter(|(_, (k, _))| k == "FROM").map(|(i, _)| i).collect();
     assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
     let (build, runtime) = (&lines[stages[0]..stages[1]], &lines[stages[1]..]);
+
+    // Every folder the binary embeds at compile time is copied in before
+    // the build.
+    let copied: Vec<&str> =
+        build.iter().filter(|(k, _)| k == "COPY").filter_map(|(_, r)| r.split_whitespace().next()).collect();
+    for folder in embedded_folders() {
+        assert!(copied.contains(&folder.as_str()), "the build stage does not COPY {folder}/, which src embeds");
+    }
 
     // rust:<version>..., at or above the crate's rust-version.
     let from: Vec<&str> = build[0].1.split_whitespace().collect();
