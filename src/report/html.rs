@@ -175,34 +175,77 @@ fn sweep_verdict(points: &[Point]) -> String {
     }
 }
 
-/// The SLO verdict of every point, met or broken objective by objective,
-/// each configuration named by its swept values.
+/// The SLO verdict of every point, met or broken objective by objective:
+/// a row per objective for one configuration, a row per configuration
+/// (named by its swept values) and a column per objective for a sweep.
 fn slo(out: &mut String, report: &Report) {
     let judged: Vec<&Point> = report.points.iter().filter(|p| p.slo.is_some()).collect();
     if judged.is_empty() {
         return;
     }
-    out.push_str("<div class=\"scroll\">\n<table class=\"slo\">\n<thead><tr><th scope=\"col\">configuration</th><th scope=\"col\">objective</th><th scope=\"col\" class=\"num\">limit</th><th scope=\"col\" class=\"num\">measured</th><th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n");
-    for p in judged {
-        let config = configuration_name(p);
-        for o in p.slo.iter().flat_map(|v| &v.objectives) {
-            let class = if o.met { "met" } else { "broken" };
-            let at = o.consumer.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
-            out.push_str(&format!(
-                "<tr class=\"{class}\"><td>{}</td><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-                esc(&config),
-                o.name,
-                esc(&at),
-                esc(&objective_value(o.name, o.limit)),
-                esc(&objective_value(o.name, o.measured)),
-                if o.met { "met" } else { "BROKEN" }
-            ));
-        }
+    if report.points.len() > 1 {
+        sweep_slo(out, &judged);
+    } else {
+        single_slo(out, &judged);
     }
-    out.push_str("</tbody>\n</table>\n</div>\n");
     if report.points.iter().any(|p| !p.estimates.is_empty()) {
         out.push_str("<p>With replications, <em>measured</em> is the upper end of the 95 % confidence interval.</p>\n");
     }
+}
+
+/// An objective's column header: its key, the consumer it is about.
+fn objective_header(o: &super::slo::Objective) -> String {
+    let at = o.consumer.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
+    format!("{}{at}", o.name)
+}
+
+/// A sweep's SLO: a row per configuration, its measured value under each
+/// objective (the limit in the header, or beside the value where a sweep
+/// changed it), broken values marked.
+fn sweep_slo(out: &mut String, judged: &[&Point]) {
+    let objectives = |p: &Point| p.slo.iter().flat_map(|v| v.objectives.iter()).cloned().collect::<Vec<_>>();
+    let first = objectives(judged[0]);
+    let same_limit = |k: usize| judged.iter().all(|p| objectives(p).get(k).is_some_and(|o| o.limit == first[k].limit));
+    out.push_str("<div class=\"scroll\">\n<table class=\"slo\">\n<thead><tr><th scope=\"col\">configuration</th>");
+    for (k, o) in first.iter().enumerate() {
+        let limit = if same_limit(k) { format!(" ≤ {}", objective_value(o.name, o.limit)) } else { String::new() };
+        out.push_str(&format!("<th scope=\"col\" class=\"num\">{}{}</th>", esc(&objective_header(o)), esc(&limit)));
+    }
+    out.push_str("<th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n");
+    for p in judged {
+        let met = p.slo.as_ref().is_some_and(|v| v.met);
+        out.push_str(&format!(
+            "<tr class=\"{}\"><td>{}</td>",
+            if met { "met" } else { "broken" },
+            esc(&configuration_name(p))
+        ));
+        for (k, o) in objectives(p).iter().enumerate() {
+            let mut value = objective_value(o.name, o.measured);
+            if !same_limit(k) {
+                value = format!("{value} (limit {})", objective_value(o.name, o.limit));
+            }
+            let class = if o.met { "num" } else { "num miss" };
+            out.push_str(&format!("<td class=\"{class}\">{}</td>", esc(&value)));
+        }
+        out.push_str(&format!("<td>{}</td></tr>\n", if met { "met" } else { "BROKEN" }));
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// One configuration's SLO: a row per objective.
+fn single_slo(out: &mut String, judged: &[&Point]) {
+    out.push_str("<div class=\"scroll\">\n<table class=\"slo\">\n<thead><tr><th scope=\"col\">objective</th><th scope=\"col\" class=\"num\">limit</th><th scope=\"col\" class=\"num\">measured</th><th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n");
+    for o in judged.iter().flat_map(|p| p.slo.iter().flat_map(|v| &v.objectives)) {
+        let class = if o.met { "met" } else { "broken" };
+        out.push_str(&format!(
+            "<tr class=\"{class}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            esc(&objective_header(o)),
+            esc(&objective_value(o.name, o.limit)),
+            esc(&objective_value(o.name, o.measured)),
+            if o.met { "met" } else { "BROKEN" }
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
 }
 
 /// A heading as a fragment identifier: lower case, words joined by `-`.
@@ -238,6 +281,8 @@ tbody th { background: #fafaf8; font-weight: normal; color: #444; white-space: n
 .num { text-align: right; white-space: nowrap; }
 tr.met td:last-child { font-weight: bold; }
 tr.broken td { background: #fbe3e3; font-weight: bold; }
+table.slo td.miss { color: #a40d16; }
+table.slo td:first-child { white-space: nowrap; }
 ul.notes { color: #444; margin-top: 0.3em; }
 figure { margin: 1.2em 0 2em; }
 img { display: block; max-width: 100%; height: auto; border: 1px solid #ddd; }

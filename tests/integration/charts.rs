@@ -182,6 +182,7 @@ fn a_sweep_page_names_configurations_by_their_values() {
     let (_tmp, dir) = run_cli(&text, &[]);
     let html = fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("<td>stream.shard_count = 4</td>"), "the SLO table names rows by their values");
+    assert!(html.contains(">max_throttle_rate ≤ 0.10 %</th>"), "a column per objective, its limit in the header");
     assert!(html.contains("Cheapest that does: stream.shard_count = "), "the verdict names the configuration");
     assert!(html.contains("meeting the SLO: stream.shard_count = "), "{html}");
     assert!(html.contains("<img src=\"sweep.svg\""));
