@@ -33,7 +33,7 @@
 //! `out_of_order_records`. Without a fixed `workers`, each lease gets a
 //! worker of its own, new shards included.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
 use rand::RngExt;
 
@@ -42,6 +42,7 @@ use crate::consumer::lease_table::LeaseTable;
 use crate::consumer::polling::{
     Read, SDK_MAX_ATTEMPTS, call_latency, get_records, sdk_error_delay, sdk_throttle_delay,
 };
+use crate::consumer::workers::Workers;
 use crate::consumer::{ConsumerMeter, Processing, ShardView, Wake, skip_expired};
 use crate::rng::SimRng;
 use crate::scenario::model::{KclSpec, Ordering, PollingSpec, WorkerFailure};
@@ -113,27 +114,6 @@ impl Lease {
     }
 }
 
-/// One sequential processor.
-#[derive(Clone, Debug)]
-struct Worker {
-    busy_until: SimTime,
-    /// When it fails (`NEVER` if it does not).
-    fails_at: SimTime,
-    /// False once it has failed, until a replacement takes its place.
-    alive: bool,
-    leases: u32,
-    /// Shards (with their lease epoch) whose turn came while it was busy,
-    /// in order; each read hands the worker to the next.
-    waiting: VecDeque<(u32, u32)>,
-}
-
-impl Worker {
-    /// A live worker, idle from `now`, that will not fail.
-    fn fresh(now: SimTime) -> Self {
-        Worker { busy_until: now, fails_at: SimTime::NEVER, alive: true, leases: 0, waiting: VecDeque::new() }
-    }
-}
-
 /// A KCL application (`kind = "polling"` or `"efo"`).
 #[derive(Debug)]
 pub struct KclConsumer {
@@ -144,10 +124,9 @@ pub struct KclConsumer {
     ordering: Ordering,
     /// `workers` absent: one worker per lease, growing with the shards.
     worker_per_lease: bool,
-    max_leases: u32,
     failure: Option<WorkerFailure>,
     leases: Vec<Lease>,
-    workers: Vec<Worker>,
+    workers: Workers,
     rng: SimRng,
     /// Its DynamoDB lease table.
     lease_table: LeaseTable,
@@ -174,10 +153,9 @@ impl KclConsumer {
             parent_poll: kcl.parent_shard_poll_interval,
             ordering,
             worker_per_lease: kcl.workers.is_none(),
-            max_leases: kcl.max_leases_per_worker.unwrap_or(u32::MAX),
             failure: kcl.failure.clone(),
             leases: vec![Lease::created(); shards],
-            workers: vec![Worker::fresh(SimTime::ZERO); workers as usize],
+            workers: Workers::new(workers as usize, kcl.max_leases_per_worker.unwrap_or(u32::MAX)),
             rng,
             lease_table: LeaseTable::new(kcl.lease_table, kcl.failover_time, window),
             meter: ConsumerMeter::default(),
@@ -224,14 +202,10 @@ impl KclConsumer {
     /// (lowest index on ties) that may take one more; returns whether one
     /// could.
     fn assign(&mut self, shard: usize, now: SimTime) -> bool {
-        if self.worker_per_lease && !self.workers.iter().any(|w| w.alive && w.leases == 0) {
-            self.workers.push(Worker::fresh(now));
+        if self.worker_per_lease && !self.workers.any_idle() {
+            self.workers.push_fresh(now);
         }
-        let taker = (0..self.workers.len())
-            .filter(|&w| self.workers[w].alive && self.workers[w].leases < self.max_leases)
-            .min_by_key(|&w| self.workers[w].leases);
-        let Some(w) = taker else { return false };
-        self.workers[w].leases += 1;
+        let Some(w) = self.workers.take_lease() else { return false };
         let lease = &mut self.leases[shard];
         lease.owner = Some(w as u32);
         lease.epoch += 1;
@@ -297,7 +271,7 @@ impl KclConsumer {
         lease.checkpoint = lease.cursor;
         lease.owner = None;
         lease.epoch += 1;
-        self.workers[owner].leases -= 1;
+        self.workers.release_lease(owner);
         for child in self.leases[shard].children.clone() {
             self.create_lease(child as usize, now, out);
         }
@@ -497,16 +471,13 @@ impl KclConsumer {
                         lease.cursor = lease.checkpoint;
                     }
                 }
-                let worker = &mut self.workers[w];
-                worker.leases = 0;
-                worker.alive = false;
-                worker.waiting.clear();
+                self.workers.fail(w);
                 out.push(Wake { at: now + failure.failover_time, shard: CONTROL, tag: TAKE_LEASES });
             }
             _ => {
-                if !self.workers.iter().any(|v| v.alive) {
+                if !self.workers.any_alive() {
                     // No survivor: a replacement worker takes over.
-                    self.workers[w] = Worker::fresh(now);
+                    self.workers.replace(w, now);
                 }
                 for shard in 0..self.leases.len() {
                     let lease = &self.leases[shard];
@@ -560,7 +531,7 @@ impl KclConsumer {
 
 /// What the lease table serves: leases held, live workers (each scanning),
 /// and the `items` leases in it.
-fn table_state(workers: &[Worker], items: usize) -> (u32, u32, u32) {
-    let held = workers.iter().map(|w| w.leases).sum();
-    (held, workers.iter().filter(|w| w.alive).count() as u32, items as u32)
+fn table_state(workers: &Workers, items: usize) -> (u32, u32, u32) {
+    let (held, live) = workers.table_state();
+    (held, live, items as u32)
 }

@@ -13,6 +13,7 @@ pub mod kcl;
 pub mod lambda;
 pub mod lease_table;
 pub mod polling;
+mod workers;
 
 use hdrhistogram::Histogram;
 
