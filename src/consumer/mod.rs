@@ -440,8 +440,7 @@ pub enum Consumer {
 impl Consumer {
     /// The consumer `spec` describes, on a stream of `shards` shards with
     /// `retention`, metering over `window` (warm-up end, run end); `rng`
-    /// draws its start phases
-    /// (and Lambda failures).
+    /// draws its start phases (and Lambda failures).
     pub fn new(
         spec: &ConsumerSpec,
         shards: usize,

@@ -164,6 +164,11 @@ impl Costs {
         }
     }
 
+    /// The cost of the mode whose report name is `name`.
+    pub fn mode(&self, name: &str) -> Option<&ModeCost> {
+        self.modes().into_iter().find(|(m, _)| *m == name).map(|(_, c)| c)
+    }
+
     /// Each mode with its report name, in report order.
     pub fn modes(&self) -> [(&'static str, &ModeCost); 3] {
         [

@@ -993,7 +993,7 @@ pub fn sweep_axis(report: &Report) -> (String, Vec<f64>) {
 
 /// A swept parameter's axis title with its unit, read from the key's name
 /// (`…_ms`, `…_s`, `…_per_s`, `shard_count`, …).
-pub fn parameter_axis(name: &str) -> String {
+fn parameter_axis(name: &str) -> String {
     let key = name.rsplit('.').next().unwrap_or(name);
     let suffixes = [
         ("_ms", "ms"),
@@ -1040,7 +1040,7 @@ fn sweep<DB: DrawingBackend>(root: &Draw<'_, DB>, report: &Report) -> Result<(),
         .enumerate()
         .map(|(i, (mode, _))| {
             let cost = |p: &Point| {
-                let c = p.cost.modes.modes().into_iter().find(|m| m.0 == *mode).map_or(0.0, |m| m.1.usd_per_hour);
+                let c = p.cost.modes.mode(mode).map_or(0.0, |c| c.usd_per_hour);
                 p.interval(&format!("cost.{mode}.usd_per_hour"), c)
             };
             band(Costs::label(mode), i, &cost)

@@ -149,10 +149,7 @@ fn single_verdict(p: &Point) -> String {
 
 fn sweep_verdict(points: &[Point]) -> String {
     let judged = points.iter().filter(|p| p.slo.is_some()).count();
-    let cheapest_cost = |p: &Point| {
-        let modes = p.cost.modes.modes();
-        modes.into_iter().find(|(m, _)| *m == p.cost.cheapest).map(|(m, c)| (m, c.usd_per_hour))
-    };
+    let cheapest_cost = |p: &Point| p.cost.modes.mode(p.cost.cheapest).map(|c| (p.cost.cheapest, c.usd_per_hour));
     let candidates: Vec<&Point> = match judged {
         0 => points.iter().collect(),
         _ => points.iter().filter(|p| p.slo.as_ref().is_some_and(|v| v.met)).collect(),
@@ -203,12 +200,18 @@ fn objective_header(o: &super::slo::Objective) -> String {
 /// objective (the limit in the header, or beside the value where a sweep
 /// changed it), broken values marked.
 fn sweep_slo(out: &mut String, judged: &[&Point]) {
-    let objectives = |p: &Point| p.slo.iter().flat_map(|v| v.objectives.iter()).cloned().collect::<Vec<_>>();
+    fn objectives(p: &Point) -> &[super::slo::Objective] {
+        p.slo.as_ref().map_or(&[], |v| v.objectives.as_slice())
+    }
     let first = objectives(judged[0]);
-    let same_limit = |k: usize| judged.iter().all(|p| objectives(p).get(k).is_some_and(|o| o.limit == first[k].limit));
+    // Per objective: whether every configuration has the same limit (a
+    // sweep may change one), so the header can say it once.
+    let same_limit: Vec<bool> = (0..first.len())
+        .map(|k| judged.iter().all(|p| objectives(p).get(k).is_some_and(|o| o.limit == first[k].limit)))
+        .collect();
     out.push_str("<div class=\"scroll\">\n<table class=\"slo\">\n<thead><tr><th scope=\"col\">configuration</th>");
-    for (k, o) in first.iter().enumerate() {
-        let limit = if same_limit(k) { format!(" ≤ {}", objective_value(o.name, o.limit)) } else { String::new() };
+    for (o, &same) in first.iter().zip(&same_limit) {
+        let limit = if same { format!(" ≤ {}", objective_value(o.name, o.limit)) } else { String::new() };
         out.push_str(&format!("<th scope=\"col\" class=\"num\">{}{}</th>", esc(&objective_header(o)), esc(&limit)));
     }
     out.push_str("<th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n");
@@ -221,7 +224,7 @@ fn sweep_slo(out: &mut String, judged: &[&Point]) {
         ));
         for (k, o) in objectives(p).iter().enumerate() {
             let mut value = objective_value(o.name, o.measured);
-            if !same_limit(k) {
+            if !same_limit.get(k).copied().unwrap_or(false) {
                 value = format!("{value} (limit {})", objective_value(o.name, o.limit));
             }
             let class = if o.met { "num" } else { "num miss" };

@@ -1120,7 +1120,7 @@ fn cost_report(s: &Scenario, o: &RunOutcome, prices: &PriceTable, producers: &Pr
         .map(|m| {
             let label = m.mode.label();
             let costs = bill(&m.usage, prices, label);
-            let own = costs.modes().into_iter().find(|(k, _)| *k == label).map_or(0.0, |(_, c)| c.usd_for_run);
+            let own = costs.mode(label).map_or(0.0, |c| c.usd_for_run);
             PeriodCost { mode: label, from_s: m.from.as_secs_f64(), to_s: m.to.as_secs_f64(), usd_for_run: own }
         })
         .collect();

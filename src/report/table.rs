@@ -141,7 +141,7 @@ fn comparison_section(points: &[Point]) -> Section {
         match mixed {
             true => {
                 let own = p.capacity.mode;
-                let c = p.cost.modes.modes().into_iter().find(|(m, _)| *m == own).map_or(prov, |(_, c)| c);
+                let c = p.cost.modes.mode(own).unwrap_or(prov);
                 let path = format!("cost.{own}.usd_per_hour");
                 let shown = with_interval(p, &path, usd(c.usd_per_hour), usd);
                 row.push(format!("{shown} ({})", Costs::label(own)));
@@ -149,7 +149,7 @@ fn comparison_section(points: &[Point]) -> Section {
             false => row.push(with_interval(p, "cost.provisioned.usd_per_hour", usd(prov.usd_per_hour), usd)),
         }
         let (mode, cheapest) =
-            p.cost.modes.modes().into_iter().find(|(m, _)| *m == p.cost.cheapest).unwrap_or(("provisioned", prov));
+            p.cost.modes.mode(p.cost.cheapest).map_or(("provisioned", prov), |c| (p.cost.cheapest, c));
         row.push(format!("{} ({})", usd(cheapest.usd_per_hour), Costs::label(mode)));
         row.push(p.slo.as_ref().map_or(String::new(), slo_verdict));
         g.row(row);
